@@ -1,0 +1,51 @@
+# Tributary: `make demo` sets everything up and runs the whole pipeline locally; `make test` runs the tests.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.9
+EXTRAS ?= dev
+
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed-$(EXTRAS): pyproject.toml requirements/lock.txt
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=python3"; exit 2; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	test -x $(UV) || $(PY) -m pip install --quiet "uv==$(UV_VERSION)"
+	$(UV) pip install --quiet -p $(PY) -c requirements/lock.txt -e ".[$(EXTRAS)]"
+	touch $@
+
+setup: $(VENV)/.installed-$(EXTRAS) ## create .venv with the pinned dependencies (uv + requirements/lock.txt)
+
+demo: setup ## run the whole pipeline locally against the bundled replay server (lake in ./lake)
+	$(VENV)/bin/tributary run --replay
+
+test: setup ## run the test suite (fails when no test ran)
+	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "make test: no tests were collected" >&2; exit 1; fi; exit $$rc
+
+lint: setup ## ruff (with docstring rules) and mypy
+	$(VENV)/bin/ruff check steps workflows tests
+	$(VENV)/bin/ruff format --check steps workflows tests
+	$(VENV)/bin/mypy
+
+fmt: setup ## format the code
+	$(VENV)/bin/ruff format steps workflows tests
+	$(VENV)/bin/ruff check --fix steps workflows tests
+
+bench: ## benchmark: wall time and peak memory of the full local run and of the ingest stage
+	$(MAKE) setup EXTRAS=bench
+	$(PY) -m tests.bench
+
+lock: ## re-resolve requirements/lock.txt from pyproject.toml (needs the package index)
+	test -x $(UV) || $(MAKE) setup
+	$(UV) pip compile pyproject.toml --all-extras --python-version 3.11 --quiet -o requirements/lock.txt
+
+clean: ## remove the local lake and caches (keeps .venv)
+	rm -rf lake .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: help setup demo test lint fmt bench lock clean

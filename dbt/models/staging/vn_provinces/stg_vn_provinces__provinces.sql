@@ -1,0 +1,52 @@
+{{ config(unique_key='province_code') }}
+
+with
+
+source as (
+
+    select * from {{ source('vn_provinces', 'provinces') }}
+    {{ incremental_ingest_filter() }}
+
+),
+
+latest_delivery as (
+
+    {# Every run re-delivers every unit; keep each code's latest delivery.
+       Codes outlive the 2025 reform (province 1 is Hà Nội in v1 and v2), so
+       a post-reform row replaces the pre-reform row with the same code, and
+       codes the reform retired keep their last pre-reform row. #}
+    select
+        *,
+        row_number() over (
+            partition by code
+            order by _ingested_at desc, _run_id desc
+        ) as delivery_rank
+    from source
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        cast(code as integer) as province_code,
+        cast(_run_id as varchar) as run_id,
+
+        ---------- strings
+        cast(name as varchar) as province_name,
+        cast(division_type as varchar) as division_type,
+        cast(codename as varchar) as codename,
+        cast(source_api as varchar) as source_api,
+
+        ---------- numerics
+        cast(phone_code as integer) as phone_code,
+
+        ---------- timestamps
+        cast(_ingested_at as {{ type_timestamp_tz() }}) as ingested_at
+
+    from latest_delivery
+    where delivery_rank = 1
+
+)
+
+select * from renamed

@@ -1,0 +1,52 @@
+"""``python -m steps.dbt --layer silver|gold --run-id ID [--force]``: build one warehouse layer."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import UTC, datetime
+
+from steps import layout
+from steps.config import load_config
+from steps.dbt.environment import prepare_dbt_environment
+from steps.dbt.freshness import is_current, layer_inputs, project_fingerprint
+from steps.dbt.runner import dbt_build
+from steps.dbt.settings import DbtSettings
+from steps.settings import load_settings
+from steps.stage import StageContext, run_stage
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build one layer, or skip it when nothing it depends on changed."""
+    parser = argparse.ArgumentParser(prog="python -m steps.dbt", description=__doc__)
+    parser.add_argument("--layer", required=True, choices=["silver", "gold"])
+    parser.add_argument("--run-id", required=True)
+    parser.add_argument("--force", default="false", help="true to build even when nothing changed")
+    args = parser.parse_args(argv)
+
+    def body(ctx: StageContext) -> None:
+        settings = load_settings(DbtSettings)
+        config = load_config(ctx.settings.config)
+        inputs = layer_inputs(
+            ctx.lake, args.layer, config.enabled_sources(), project_fingerprint(settings.dbt_project_dir)
+        )
+        env = prepare_dbt_environment(ctx.lake, settings)
+        warehouse_missing = settings.target == "local" and not os.path.exists(env["TRIBUTARY_DUCKDB_PATH"])
+        if args.force.lower() != "true" and not warehouse_missing and is_current(ctx.lake, args.layer, inputs):
+            ctx.status = "skipped"
+            ctx.metrics["reason"] = "nothing new since the last build"
+            return
+        os.environ.update(env)
+        build = dbt_build(settings.dbt_project_dir, settings.dbt_work_dir, settings.target, args.layer)
+        ctx.metrics.update(layer=args.layer, counts=build.counts, rows=build.rows)
+        ctx.lake.write_json(
+            layout.layer_state(args.layer),
+            {"layer": args.layer, "run_id": ctx.run_id, "built_at": datetime.now(UTC).isoformat(), "inputs": inputs},
+        )
+
+    return run_stage("dbt", f"dbt-{args.layer}", args.run_id, body)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

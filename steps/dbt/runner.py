@@ -1,0 +1,99 @@
+"""Run ``dbt build`` for one layer in-process and condense its results for the run report."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from steps.errors import InputError, TransientError
+
+log = logging.getLogger(__name__)
+
+# Resource types reported per layer, in the order the summary prints them.
+KINDS = ("model", "snapshot", "test", "unit_test", "seed")
+
+
+@dataclass
+class LayerBuild:
+    """Outcome of one ``dbt build``."""
+
+    success: bool
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # kind -> status -> n
+    failures: list[str] = field(default_factory=list)  # "test not_null_x: Got 3 results"
+    rows: dict[str, int] = field(default_factory=dict)  # model -> rows affected, when the adapter says
+
+
+def dbt_build(project_dir: Path, work_dir: Path, target: str, layer: str) -> LayerBuild:
+    """``dbt build --select tag:<layer>`` against ``target``; raises on failure with the failing nodes."""
+    from dbt.cli.main import dbtRunner  # dbt takes seconds to import: only this stage pays for it
+
+    args = [
+        "build",
+        "--select",
+        f"tag:{layer}",
+        "--project-dir",
+        str(project_dir),
+        "--profiles-dir",
+        str(project_dir),
+        "--target",
+        target,
+        "--target-path",
+        str(work_dir / "target"),
+        "--log-path",
+        str(work_dir / "logs"),
+        "--no-use-colors",
+        "--quiet",
+    ]
+    work_dir.mkdir(parents=True, exist_ok=True)
+    log.info("dbt build", extra={"layer": layer, "target": target})
+    res = dbtRunner().invoke(args)
+    if res.exception is not None:
+        _raise_for_exception(res.exception, layer)
+    build = _condense(res.result)
+    if not res.success:
+        shown = "; ".join(build.failures[:5]) + (
+            f"; and {len(build.failures) - 5} more" if len(build.failures) > 5 else ""
+        )
+        raise InputError(
+            f"dbt build of layer {layer} failed: {shown or 'see the dbt log'}",
+            f"inspect the failing models/tests (dbt log under {work_dir / 'logs'}); bad data stops here by design",
+        )
+    return build
+
+
+def _condense(result: Any) -> LayerBuild:
+    counts: dict[str, Counter[str]] = {}
+    build = LayerBuild(success=True)
+    for r in getattr(result, "results", None) or []:
+        node = r.node
+        kind = str(node.resource_type)
+        status = str(r.status)
+        counts.setdefault(kind, Counter())[status] += 1
+        if status in ("error", "fail"):
+            build.success = False
+            build.failures.append(f"{kind} {node.name}: {(r.message or '').strip()[:160]}")
+        affected = (r.adapter_response or {}).get("rows_affected")
+        if kind == "model" and isinstance(affected, int) and affected >= 0:
+            build.rows[node.name] = affected
+    build.counts = {k: dict(v) for k, v in counts.items()}
+    return build
+
+
+def _raise_for_exception(exc: BaseException, layer: str) -> None:
+    text = str(exc)
+    if ("lock" in text.lower() and "duckdb" in text.lower()) or "Could not set lock" in text:
+        raise TransientError(
+            f"dbt {layer}: the warehouse is locked by another process ({text[:160]})",
+            "wait for the other run to finish, then retry",
+        ) from None
+    if "connect" in text.lower():
+        raise TransientError(
+            f"dbt {layer}: cannot reach the warehouse ({text[:200]})",
+            "check the warehouse is up and reachable, then retry",
+        ) from None
+    raise InputError(
+        f"dbt {layer}: {type(exc).__name__}: {text[:300]}", "fix the dbt project or profile (see the message)"
+    ) from None

@@ -1,0 +1,7 @@
+"""Freshness stage: decide per source whether to ingest now or skip it as fresh.
+
+Reads: ``state/<source>.json`` and the pipeline configuration (``max_age_days`` per source).
+Writes: ``reports/<run_id>/freshness.json`` (every decision with its reason), one file per source in
+``--outputs DIR`` holding ``true``/``false`` (Argo output parameters), and the decisions as JSON on stdout.
+Idempotent: the same state, clock and flags give the same decisions. Exit codes: 0, 2 (bad configuration).
+"""

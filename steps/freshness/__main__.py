@@ -1,0 +1,64 @@
+"""``python -m steps.freshness --run-id ID [--sources a,b] [--force] [--outputs DIR]``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from steps import layout
+from steps.config import load_config
+from steps.freshness.core import decide
+from steps.stage import StageContext, run_stage
+from steps.state import read_state
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Decide, per source, whether this run ingests it."""
+    parser = argparse.ArgumentParser(prog="python -m steps.freshness", description=__doc__)
+    parser.add_argument("--run-id", required=True)
+    parser.add_argument("--sources", default="", help="comma-separated subset (default: every enabled source)")
+    parser.add_argument("--force", default="false", help="true to ingest every source regardless of age")
+    parser.add_argument("--outputs", type=Path, help="folder for one true/false file per source (Argo outputs)")
+    args = parser.parse_args(argv)
+
+    def body(ctx: StageContext) -> None:
+        config = load_config(ctx.settings.config)
+        names = [n for n in args.sources.split(",") if n] or config.enabled_sources()
+        force = _flag(args.force)
+        now = datetime.now(UTC)
+        decisions = [decide(read_state(ctx.lake, n), config.source(n).max_age_days, now, force=force) for n in names]
+        doc = {
+            "run_id": ctx.run_id,
+            "decided_at": now.isoformat(),
+            "force": force,
+            "decisions": [d.model_dump(mode="json") for d in decisions],
+        }
+        ctx.lake.write_json(layout.freshness_decisions(ctx.run_id), doc)
+        if args.outputs:
+            args.outputs.mkdir(parents=True, exist_ok=True)
+            for d in decisions:
+                (args.outputs / d.source).write_text("true" if d.ingest else "false")
+        sys.stdout.write(json.dumps(doc["decisions"]) + "\n")
+        ctx.metrics.update(
+            ingest=[d.source for d in decisions if d.ingest], skip=[d.source for d in decisions if not d.ingest]
+        )
+
+    return run_stage("freshness", "freshness", args.run_id, body)
+
+
+def _flag(value: str) -> bool:
+    from steps.errors import ConfigError
+
+    lowered = value.strip().lower()
+    if lowered in ("true", "1", "yes"):
+        return True
+    if lowered in ("false", "0", "no", ""):
+        return False
+    raise ConfigError(f"--force {value!r} is not a boolean", "pass true or false")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,181 @@
+"""The one HTTP client every source uses: timeouts, bounded retries with backoff and jitter, Retry-After.
+
+Retried: connection errors, timeouts, truncated bodies, HTTP 429 and 5xx. Not retried: other 4xx (bad input or
+configuration). When attempts run out the request fails with :class:`TransientError` (exit 75, Argo retries the
+pod later); a refused request fails with :class:`InputError` or :class:`ConfigError` (exit 2).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import requests
+
+from steps.config import HttpPolicy
+from steps.errors import ConfigError, InputError, TransientError
+from steps.redact import redact_text, redact_url
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# A truncated body surfaces as ChunkedEncodingError while reading it: the connection broke, so retry.
+_TRANSIENT_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+_BODY_SNIPPET = 200
+
+
+@dataclass(frozen=True)
+class Response:
+    """A response whose body was read completely."""
+
+    url: str  # redacted: safe to log and store
+    status: int
+    body: bytes
+    content_type: str
+    fetched_at: datetime
+    elapsed_s: float
+    attempts: int
+
+
+@dataclass
+class ClientStats:
+    """Counters for the run report."""
+
+    requests: int = 0
+    retries: int = 0
+    bytes: int = 0
+
+
+class HttpClient:
+    """A requests session with the retry policy of one source."""
+
+    def __init__(
+        self,
+        source: str,
+        policy: HttpPolicy,
+        *,
+        headers: Mapping[str, str] | None = None,
+        secrets: tuple[str, ...] = (),
+        sleep: Callable[[float], None] = time.sleep,
+        pool_size: int = 8,
+    ) -> None:
+        """Create a client for ``source``; ``secrets`` are values to mask wherever a URL or body is reported."""
+        self.source = source
+        self.policy = policy
+        self.secrets = secrets
+        self.stats = ClientStats()
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._session = requests.Session()
+        adapter = requests.adapters.HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+        self._session.headers.update({"User-Agent": "tributary/0.1", "Accept": "application/json"})
+        self._session.headers.update(headers or {})
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self._session.close()
+
+    def get(
+        self, url: str, params: Mapping[str, str] | None = None, *, accept: frozenset[int] = frozenset()
+    ) -> Response:
+        """GET ``url`` with ``params``, retrying transient failures; returns 2xx responses and ``accept`` ones."""
+        shown = redact_url(url, list((params or {}).items()))
+        policy = self.policy
+        last_problem = ""
+        for attempt in range(1, policy.max_attempts + 1):
+            started = time.monotonic()
+            wait: float | None = None
+            try:
+                resp = self._session.get(
+                    url, params=params, timeout=(policy.connect_timeout_s, policy.read_timeout_s), allow_redirects=True
+                )
+                body = resp.content  # reads the whole body; a short read raises here
+            except _TRANSIENT_ERRORS as exc:
+                last_problem = f"{type(exc).__name__}: {redact_text(str(exc), self.secrets)[:_BODY_SNIPPET]}"
+            else:
+                self._count(len(body))
+                if 200 <= resp.status_code < 300 or resp.status_code in accept:
+                    return Response(
+                        url=shown,
+                        status=resp.status_code,
+                        body=body,
+                        content_type=resp.headers.get("content-type", ""),
+                        fetched_at=datetime.now(UTC),
+                        elapsed_s=time.monotonic() - started,
+                        attempts=attempt,
+                    )
+                snippet = redact_text(body[:_BODY_SNIPPET].decode("utf-8", "replace"), self.secrets)
+                if resp.status_code not in RETRY_STATUSES:
+                    raise _refused(self.source, shown, resp.status_code, snippet)
+                last_problem = f"HTTP {resp.status_code}"
+                wait = _retry_after(resp.headers.get("Retry-After"))
+                if wait is not None and wait > policy.max_retry_after_s:
+                    raise TransientError(
+                        f"{self.source}: GET {shown} asked to retry after {wait:.0f}s (limit {policy.max_retry_after_s:.0f}s)",
+                        "the provider is throttling us; the run can be retried later",
+                    )
+            if attempt == policy.max_attempts:
+                break
+            delay = wait if wait is not None else self._backoff(attempt)
+            log.warning(
+                "retrying",
+                extra={
+                    "source": self.source,
+                    "url": shown,
+                    "problem": last_problem,
+                    "attempt": attempt,
+                    "wait_s": round(delay, 2),
+                },
+            )
+            with self._lock:
+                self.stats.retries += 1
+            self._sleep(delay)
+        raise TransientError(
+            f"{self.source}: GET {shown} failed after {policy.max_attempts} attempts (last: {last_problem})",
+            "the source is unavailable; retry the run later",
+        )
+
+    def _backoff(self, attempt: int) -> float:
+        """Exponential backoff with equal jitter: half the step fixed, half random."""
+        step = min(self.policy.backoff_max_s, self.policy.backoff_base_s * 2 ** (attempt - 1))
+        return step / 2 + random.uniform(0, step / 2)  # noqa: S311 - jitter, not cryptography
+
+    def _count(self, nbytes: int) -> None:
+        with self._lock:
+            self.stats.requests += 1
+            self.stats.bytes += nbytes
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _refused(source: str, url: str, status: int, snippet: str) -> Exception:
+    what = f"{source}: GET {url} returned HTTP {status}: {snippet.strip()}"
+    if status in (401, 403):
+        return ConfigError(what, "check the API key/token in the source's Secret")
+    return InputError(what, "check the source configuration (codes, parameters) against the provider's API")

@@ -1,0 +1,81 @@
+"""The harness every ``python -m steps.<stage>`` entry point runs in.
+
+It configures logging, times the stage, turns a :class:`StepError` into its one-line message and exit code, and
+records the outcome under ``reports/<run_id>/stages/`` so the summary can report failures too.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from steps.errors import EXIT_OK, StepError
+from steps.lake import Lake
+from steps.layout import check_run_id
+from steps.logs import configure_logging
+from steps.redact import redact_text
+from steps.reports import StageResult, Status, write_result
+from steps.settings import StageSettings, load_settings
+
+log = logging.getLogger("steps")
+
+
+@dataclass
+class StageContext:
+    """What a stage body gets: settings, the lake, the run id, and a place to put metrics."""
+
+    settings: StageSettings
+    lake: Lake
+    run_id: str
+    metrics: dict[str, Any] = field(default_factory=dict)
+    status: Status = "succeeded"
+    error: str | None = None  # set by bodies that fail by returning an exit code rather than raising
+
+
+def run_stage(stage: str, task: str, run_id: str, body: Callable[[StageContext], int | None]) -> int:
+    """Run ``body`` as stage task ``task`` of run ``run_id``; returns the process exit code."""
+    configure_logging()
+    started, t0 = datetime.now(UTC), time.monotonic()
+    ctx: StageContext | None = None
+    code, error = EXIT_OK, None
+    try:
+        check_run_id(run_id)
+        settings = load_settings(StageSettings)
+        ctx = StageContext(settings=settings, lake=Lake.from_settings(settings), run_id=run_id)
+        code = body(ctx) or EXIT_OK
+    except StepError as exc:
+        code, error = exc.exit_code, redact_text(exc.line())
+    except KeyboardInterrupt:
+        code, error = 130, "interrupted"
+    except Exception as exc:  # a bug: keep the traceback, still record the failure
+        log.exception("unexpected error (a bug)")
+        code, error = 1, redact_text(f"unexpected {type(exc).__name__}: {exc}")
+    duration = time.monotonic() - t0
+    if ctx is not None:
+        status: Status = ctx.status if code == EXIT_OK else "failed"
+        error = error or ctx.error
+        result = StageResult(
+            task=task,
+            stage=stage,
+            run_id=run_id,
+            status=status,
+            exit_code=code,
+            error=error,
+            started_at=started,
+            finished_at=datetime.now(UTC),
+            duration_s=round(duration, 3),
+            metrics=ctx.metrics,
+        )
+        try:
+            write_result(ctx.lake, result)
+        except StepError as exc:  # the outcome still reaches the log and the exit code
+            log.warning("could not record the stage result", extra={"problem": exc.line()})
+    log.info("stage finished", extra={"task": task, "exit_code": code, "seconds": round(duration, 3)})
+    if error and code != EXIT_OK:
+        sys.stderr.write(f"{task}: {error}\n")  # last line of the log: what failed, the bad value, the fix
+    return code

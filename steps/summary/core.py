@@ -1,0 +1,133 @@
+"""Build the run summary from what the stages recorded (pure: no I/O besides the lake reads passed in)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from steps import layout
+from steps.lake import Lake
+from steps.reports import StageResult, read_results
+from steps.state import read_state
+
+
+PHASES = {"succeeded": "Succeeded", "failed": "Failed", "skipped": "Skipped"}
+
+
+def build_summary(lake: Lake, run_id: str, nodes: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Everything the run did, per source, per layer and per task.
+
+    ``nodes`` are the orchestrator's task phases and durations (Argo node status); without them the tasks are
+    reconstructed from the stage results and the freshness decisions.
+    """
+    results = read_results(lake, run_id)
+    freshness = lake.read_json(layout.freshness_decisions(run_id)) or {}
+    decisions = {d["source"]: d for d in freshness.get("decisions", [])}
+    by_task = {r.task: r for r in results}
+    sources = [
+        _source_entry(lake, run_id, name, decisions.get(name), by_task.get(f"ingest-{name}"))
+        for name in _source_names(decisions, results)
+    ]
+    layers = [_layer_entry(by_task[t]) for t in ("dbt-silver", "dbt-gold") if t in by_task]
+    tasks = nodes if nodes is not None else _tasks_from_results(results, decisions)
+    failed = [t["task"] for t in tasks if t["phase"] in ("Failed", "Error")]
+    return {
+        "run_id": run_id,
+        "status": "failed" if failed else "succeeded",
+        "failed_tasks": failed,
+        "sources": sources,
+        "layers": layers,
+        "tasks": tasks,
+        "reports": layout.report_dir(run_id),
+    }
+
+
+def _tasks_from_results(results: list[StageResult], decisions: dict[str, Any]) -> list[dict[str, Any]]:
+    tasks = [
+        {"task": r.task, "phase": PHASES[r.status], "duration_s": r.duration_s, "exit_code": r.exit_code,
+         "message": r.error or r.metrics.get("reason") or ""}
+        for r in results if r.stage != "summary"
+    ]
+    done = {t["task"] for t in tasks}
+    tasks += [
+        {"task": f"ingest-{s}", "phase": "Skipped", "duration_s": 0.0, "exit_code": None, "message": d["reason"]}
+        for s, d in decisions.items() if not d["ingest"] and f"ingest-{s}" not in done
+    ]
+    return tasks
+
+
+def _source_names(decisions: dict[str, Any], results: list[StageResult]) -> list[str]:
+    names = list(decisions)
+    names += [
+        r.task.removeprefix("ingest-")
+        for r in results
+        if r.stage == "ingest" and r.task.removeprefix("ingest-") not in names
+    ]
+    return names
+
+
+def _source_entry(
+    lake: Lake, run_id: str, name: str, decision: dict[str, Any] | None, result: StageResult | None
+) -> dict[str, Any]:
+    entry: dict[str, Any] = {"source": name}
+    if decision is not None and not decision["ingest"]:
+        entry.update(status="skipped", reason=decision["reason"])
+        return entry
+    entry["reason"] = decision["reason"] if decision else "requested"
+    if result is None:
+        entry["status"] = "not run"
+        return entry
+    m = result.metrics
+    entry.update(
+        status=result.status,
+        error=result.error,
+        duration_s=result.duration_s,
+        rows=m.get("rows", {}),
+        pages=m.get("pages"),
+        requests=m.get("requests"),
+        retries=m.get("retries"),
+        response_bytes=m.get("response_bytes"),
+        bronze_bytes=m.get("bronze_bytes"),
+    )
+    if result.status == "succeeded":
+        entry["drift"] = _schema_drift(lake, name, run_id)
+    return entry
+
+
+def _schema_drift(lake: Lake, source: str, run_id: str) -> list[str]:
+    """Datasets whose schema fingerprint differs from the previous committed ingest."""
+    history = read_state(lake, source).history
+    runs = [h.run_id for h in history]
+    if run_id not in runs or runs.index(run_id) + 1 >= len(runs):
+        return []
+    now = lake.read_json(layout.manifest(source, run_id)) or {}
+    before = lake.read_json(layout.manifest(source, runs[runs.index(run_id) + 1])) or {}
+    return sorted(
+        name
+        for name, d in now.get("datasets", {}).items()
+        if name in before.get("datasets", {})
+        and before["datasets"][name]["schema_fingerprint"] != d["schema_fingerprint"]
+    )
+
+
+def _layer_entry(result: StageResult) -> dict[str, Any]:
+    m = result.metrics
+    counts = m.get("counts", {})
+    return {
+        "layer": result.task.removeprefix("dbt-"),
+        "status": result.status,
+        "reason": m.get("reason"),
+        "error": result.error,
+        "duration_s": result.duration_s,
+        "models": _passed(counts.get("model", {})) + _passed(counts.get("snapshot", {})),
+        "models_failed": _failed(counts.get("model", {})) + _failed(counts.get("snapshot", {})),
+        "tests": _passed(counts.get("test", {})) + _passed(counts.get("unit_test", {})),
+        "tests_failed": _failed(counts.get("test", {})) + _failed(counts.get("unit_test", {})),
+    }
+
+
+def _passed(statuses: dict[str, int]) -> int:
+    return sum(n for s, n in statuses.items() if s in ("success", "pass"))
+
+
+def _failed(statuses: dict[str, int]) -> int:
+    return sum(n for s, n in statuses.items() if s in ("error", "fail"))

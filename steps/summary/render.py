@@ -1,0 +1,96 @@
+"""Render the run summary as Markdown (the report file) and as a plain table (stdout)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _rows_text(rows: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v:,}" for k, v in rows.items()) or "-"
+
+
+def _bytes(n: int | None) -> str:
+    if n is None:
+        return "-"
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n = n / 1024  # type: ignore[assignment]
+    return str(n)
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    out = [line, "  ".join("-" * w for w in widths)]
+    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return out
+
+
+def source_rows(summary: dict[str, Any]) -> list[list[str]]:
+    """One row per source: status, rows, pages, requests, bytes, duration, reason."""
+    return [
+        [
+            s["source"],
+            s["status"],
+            _rows_text(s.get("rows", {})),
+            str(s.get("pages", "-") if s.get("pages") is not None else "-"),
+            str(s.get("requests") if s.get("requests") is not None else "-"),
+            _bytes(s.get("response_bytes")),
+            f"{s['duration_s']:.1f}s" if s.get("duration_s") is not None else "-",
+            s.get("error") or s.get("reason") or "",
+        ]
+        for s in summary["sources"]
+    ]
+
+
+def layer_rows(summary: dict[str, Any]) -> list[list[str]]:
+    """One row per warehouse layer."""
+    return [
+        [
+            layer["layer"],
+            layer["status"],
+            f"{layer['models']} ok / {layer['models_failed']} failed",
+            f"{layer['tests']} ok / {layer['tests_failed']} failed",
+            f"{layer['duration_s']:.1f}s",
+            layer.get("error") or layer.get("reason") or "",
+        ]
+        for layer in summary["layers"]
+    ]
+
+
+def task_rows(summary: dict[str, Any]) -> list[list[str]]:
+    """One row per task, as the Argo UI lists nodes."""
+    return [[t["task"], t["phase"], f"{t['duration_s']:.1f}s", t.get("message") or ""] for t in summary["tasks"]]
+
+
+SOURCE_HEADERS = ["source", "status", "rows", "pages", "requests", "bytes", "time", "reason / error"]
+LAYER_HEADERS = ["layer", "status", "models", "tests", "time", "reason / error"]
+TASK_HEADERS = ["task", "phase", "time", "message"]
+
+
+def render_text(summary: dict[str, Any]) -> str:
+    """The stdout report."""
+    lines = [f"Run {summary['run_id']}: {summary['status'].upper()}", ""]
+    lines += _table(SOURCE_HEADERS, source_rows(summary)) + [""]
+    if summary["layers"]:
+        lines += _table(LAYER_HEADERS, layer_rows(summary)) + [""]
+    lines += _table(TASK_HEADERS, task_rows(summary))
+    lines += ["", f"Report: {summary['reports']}/summary.md"]
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(summary: dict[str, Any]) -> str:
+    """The Markdown report file."""
+
+    def md(headers: list[str], rows: list[list[str]]) -> list[str]:
+        out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+        return out + ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
+
+    lines = [f"# Run `{summary['run_id']}`: {summary['status']}", "", "## Sources", ""]
+    lines += md(SOURCE_HEADERS, source_rows(summary))
+    drift = [f"{s['source']}: {', '.join(s['drift'])}" for s in summary["sources"] if s.get("drift")]
+    lines += ["", "Schema drift since the previous ingest: " + ("; ".join(drift) if drift else "none")]
+    lines += ["", "## Warehouse layers", ""] + md(LAYER_HEADERS, layer_rows(summary))
+    lines += ["", "## Tasks", ""] + md(TASK_HEADERS, task_rows(summary))
+    return "\n".join(lines) + "\n"

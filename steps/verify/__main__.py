@@ -1,0 +1,53 @@
+"""``python -m steps.verify --run-id ID [--sources a,b]``: check everything the run needs is there."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+
+from steps.config import load_config
+from steps.errors import EXIT_BAD_INPUT, EXIT_TRANSIENT, StepError
+from steps.settings import load_settings
+from steps.stage import StageContext, run_stage
+from steps.verify.checks import check_lake, check_source, check_warehouse
+from steps.warehouse import WarehouseSettings
+
+log = logging.getLogger(__name__)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every check, print one line per problem, and exit with the most severe code."""
+    parser = argparse.ArgumentParser(prog="python -m steps.verify", description=__doc__)
+    parser.add_argument("--run-id", required=True)
+    parser.add_argument("--sources", default="", help="comma-separated subset (default: every enabled source)")
+    args = parser.parse_args(argv)
+
+    def body(ctx: StageContext) -> int:
+        config = load_config(ctx.settings.config)
+        names = [n for n in args.sources.split(",") if n] or config.enabled_sources()
+        checks: list[tuple[str, Callable[[], None]]] = [
+            ("lake", lambda: check_lake(ctx.lake, ctx.run_id)),
+            ("warehouse", lambda: check_warehouse(ctx.lake, load_settings(WarehouseSettings))),
+        ]
+        checks += [(f"source {n}", (lambda n=n: check_source(config, n))) for n in names]  # type: ignore[misc]
+        problems: list[StepError] = []
+        for what, check in checks:
+            try:
+                check()
+                log.info("ok", extra={"check": what})
+            except StepError as exc:
+                problems.append(exc)
+                sys.stderr.write(f"verify: {what}: {exc.line()}\n")
+        ctx.metrics.update(checks=[w for w, _ in checks], problems=[p.line() for p in problems])
+        if not problems:
+            return 0
+        ctx.error = " | ".join(p.line() for p in problems)
+        return EXIT_BAD_INPUT if any(p.exit_code == EXIT_BAD_INPUT for p in problems) else EXIT_TRANSIENT
+
+    return run_stage("verify", "verify", args.run_id, body)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

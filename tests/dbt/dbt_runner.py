@@ -1,0 +1,85 @@
+"""Run the repo's dbt project in-process against a throwaway lake and warehouse.
+
+dbt's target and log folders go to the test's temporary directory, so the repo's dbt/ folder
+stays exactly as committed.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from dbt.artifacts.schemas.results import NodeStatus
+from dbt.cli.main import dbtRunner, dbtRunnerResult
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt"
+
+_PASSING = {NodeStatus.Success, NodeStatus.Pass}
+
+
+@dataclass
+class DbtProject:
+    """The repo's dbt project, run with one target and private target/log folders."""
+
+    workdir: Path
+    target: str = "local"
+
+    def invoke(self, *args: str) -> dbtRunnerResult:
+        before = sorted(os.listdir(DBT_PROJECT_DIR))
+        result = dbtRunner().invoke(
+            [
+                *args,
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+                "--target",
+                self.target,
+                "--target-path",
+                str(self.workdir / "target"),
+                "--log-path",
+                str(self.workdir / "logs"),
+                "--no-use-colors",
+            ]
+        )
+        assert sorted(os.listdir(DBT_PROJECT_DIR)) == before, "dbt wrote into the repo's dbt/"
+        return result
+
+    def build(self, selector: str) -> list[Any]:
+        """`dbt build --select <selector>`; fails the test naming every node that did not pass."""
+        result = self.invoke("build", "--select", selector)
+        assert result.exception is None, f"dbt build {selector} crashed: {result.exception!r}"
+        failures = [
+            f"{node.node.unique_id}: {node.status} {node.message or ''}".strip()
+            for node in result.result
+            if node.status not in _PASSING
+        ]
+        assert result.success and not failures, f"dbt build {selector} failed:\n" + "\n".join(
+            failures
+        )
+        return list(result.result)
+
+
+@dataclass
+class Lakehouse:
+    """A local lake folder, a DuckDB warehouse file and the dbt project pointed at them."""
+
+    lake: Path
+    warehouse: Path
+    dbt: DbtProject
+
+    def query(self, sql: str) -> list[dict[str, Any]]:
+        # dbt-duckdb keeps its database instance open in this process after a run; a connection
+        # with the same (default) configuration shares it, a read-only one would be refused.
+        with duckdb.connect(str(self.warehouse)) as connection:
+            cursor = connection.execute(sql)
+            columns = [column[0] for column in cursor.description]
+            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+    def scalar(self, sql: str) -> Any:
+        (row,) = self.query(sql)
+        (value,) = row.values()
+        return value

@@ -1,0 +1,1 @@
+"""Tributary orchestration: the pipeline DAG, its rendering for Argo, and the local runner."""
