@@ -119,8 +119,8 @@ def load_config(path: Path | None = None) -> PipelineConfig:
         ) from None
 
 
-def _with_kind(name: str, body: Any) -> dict[str, Any]:
-    body = dict(body or {})
+def _with_kind(name: str, raw: Any) -> dict[str, Any]:
+    body: dict[str, Any] = dict(raw or {})
     kind = body.setdefault("kind", name)
     if kind not in SOURCE_KINDS:
         raise ConfigError(f"source {name!r} has unknown kind {kind!r}", f"use one of: {', '.join(SOURCE_KINDS)}")

@@ -124,7 +124,8 @@ class HttpClient:
                 wait = _retry_after(resp.headers.get("Retry-After"))
                 if wait is not None and wait > policy.max_retry_after_s:
                     raise TransientError(
-                        f"{self.source}: GET {shown} asked to retry after {wait:.0f}s (limit {policy.max_retry_after_s:.0f}s)",
+                        f"{self.source}: GET {shown} asked to retry after {wait:.0f}s "
+                        f"(limit {policy.max_retry_after_s:.0f}s)",
                         "the provider is throttling us; the run can be retried later",
                     )
             if attempt == policy.max_attempts:
@@ -150,7 +151,7 @@ class HttpClient:
 
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with equal jitter: half the step fixed, half random."""
-        step = min(self.policy.backoff_max_s, self.policy.backoff_base_s * 2 ** (attempt - 1))
+        step: float = min(self.policy.backoff_max_s, self.policy.backoff_base_s * 2 ** (attempt - 1))
         return step / 2 + random.uniform(0, step / 2)  # noqa: S311 - jitter, not cryptography
 
     def _count(self, nbytes: int) -> None:
@@ -171,7 +172,7 @@ def _retry_after(value: str | None) -> float | None:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return max(0.0, float((when - datetime.now(UTC)).total_seconds()))
 
 
 def _refused(source: str, url: str, status: int, snippet: str) -> Exception:

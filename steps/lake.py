@@ -22,7 +22,6 @@ import pyarrow.fs as pafs
 from steps.errors import ConfigError, TransientError
 from steps.settings import StageSettings
 
-
 _CREDENTIAL_ERRORS = ("ACCESS_DENIED", "InvalidAccessKeyId", "SignatureDoesNotMatch", "INVALID_ACCESS_KEY_ID")
 
 
@@ -100,7 +99,7 @@ class Lake:
 
     def write_json(self, rel: str, obj: Any) -> None:
         """Write ``obj`` as indented JSON to ``rel`` atomically."""
-        self.write_bytes(rel, json.dumps(obj, indent=2, sort_keys=True, default=str).encode() + b"\n")
+        self.write_bytes(rel, json.dumps(obj, indent=2, default=str, ensure_ascii=False).encode() + b"\n")
 
     @contextmanager
     def open_atomic(self, rel: str) -> Iterator[pa.NativeFile]:
@@ -113,7 +112,7 @@ class Lake:
         parent, _, name = final.rpartition("/")
         tmp = f"{parent}/.{name}.{uuid.uuid4().hex[:8]}.tmp"
         if self.is_local:
-            os.makedirs(parent, exist_ok=True)
+            self._call(os.makedirs, parent, exist_ok=True)
         out = self._call(self.fs.open_output_stream, tmp)
         try:
             yield out
@@ -128,13 +127,13 @@ class Lake:
     def open_output(self, rel: str) -> pa.NativeFile:
         """Open a plain output stream at ``rel`` (callers publish it with :meth:`move`)."""
         if self.is_local:
-            os.makedirs(os.path.dirname(self.path(rel)), exist_ok=True)
+            self._call(os.makedirs, os.path.dirname(self.path(rel)), exist_ok=True)
         return self._call(self.fs.open_output_stream, self.path(rel))
 
     def move(self, src_rel: str, dst_rel: str) -> None:
         """Move one object inside the lake (a rename locally; copy + delete on S3)."""
         if self.is_local:
-            os.makedirs(os.path.dirname(self.path(dst_rel)), exist_ok=True)
+            self._call(os.makedirs, os.path.dirname(self.path(dst_rel)), exist_ok=True)
         self._call(self.fs.move, self.path(src_rel), self.path(dst_rel))
 
     def delete(self, rel: str) -> None:
@@ -147,11 +146,11 @@ class Lake:
         except FileNotFoundError:
             pass
 
-    def _call(self, fn: Any, *args: Any) -> Any:
-        """Call a filesystem function, turning network failures into transient errors."""
+    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """Call a filesystem function: a missing object stays FileNotFoundError, anything else becomes one line."""
         try:
-            return fn(*args)
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return fn(*args, **kwargs)
+        except FileNotFoundError:
             raise
         except OSError as exc:
             if self.is_local:

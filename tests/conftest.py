@@ -67,14 +67,23 @@ class StageEnv:
 
     def env(self) -> dict[str, str]:
         base = {k: v for k, v in os.environ.items() if not k.startswith("TRIBUTARY_")}
-        return {**base, "TRIBUTARY_LAKE": self.lake, "TRIBUTARY_CONFIG": str(self.config),
-                "TRIBUTARY_TARGET": "local", **self.extra}
+        return {
+            **base,
+            "TRIBUTARY_LAKE": self.lake,
+            "TRIBUTARY_CONFIG": str(self.config),
+            "TRIBUTARY_TARGET": "local",
+            **self.extra,
+        }
 
     def run(self, module: str, *args: str) -> subprocess.CompletedProcess[str]:
         """Run ``python -m steps.<module> args`` as the pipeline does (a real process, real exit code)."""
         return subprocess.run(
-            [sys.executable, "-m", f"steps.{module}", *args], env=self.env(), capture_output=True, text=True,
-            timeout=300, check=False,
+            [sys.executable, "-m", f"steps.{module}", *args],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
         )
 
 
@@ -106,7 +115,14 @@ def s3_bucket(s3_server: str, request: pytest.FixtureRequest) -> str:
     import boto3
 
     name = f"lake-{abs(hash(request.node.nodeid)) % 10**10}"
-    s3 = boto3.client("s3", endpoint_url=s3_server, region_name="us-east-1", **{
-        "aws_access_key_id": S3_KEYS["AWS_ACCESS_KEY_ID"], "aws_secret_access_key": S3_KEYS["AWS_SECRET_ACCESS_KEY"]})
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=s3_server,
+        region_name="us-east-1",
+        **{
+            "aws_access_key_id": S3_KEYS["AWS_ACCESS_KEY_ID"],
+            "aws_secret_access_key": S3_KEYS["AWS_SECRET_ACCESS_KEY"],
+        },
+    )
     s3.create_bucket(Bucket=name)
     return name

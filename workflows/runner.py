@@ -2,7 +2,8 @@
 
 Semantics follow Argo: a task starts when all its dependencies completed (Succeeded or Skipped); a task whose
 ``when`` is false is Skipped; a task downstream of a failure is Omitted; a failing task is retried per its retry
-policy (only for the exit codes it allows) with exponential backoff; the exit handler always runs last.
+policy (only for the exit codes it allows) with exponential backoff, capped per wait and bounded in total; the
+workflow deadline stops what is still running or waiting; the exit handler always runs last.
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -31,22 +34,42 @@ PENDING, RUNNING, SUCCEEDED, FAILED, ERROR, SKIPPED, OMITTED = (
     "Omitted",
 )
 COMPLETED_OK = frozenset({SUCCEEDED, SKIPPED})
+EXIT_TIMEOUT = 124
+
+
+class TaskSetupError(Exception):
+    """A task cannot be started as specified (unresolvable parameter, missing Secret, …); the task is an Error."""
 
 
 @dataclass(frozen=True)
 class Retry:
-    """Retry policy of a task: ``limit`` retries, only for ``exit_codes``, waiting ``duration * factor**n``."""
+    """Retry policy of a task: ``limit`` retries, only for ``exit_codes``, waiting ``duration * factor**n``.
+
+    ``max_duration_s`` caps one wait (Argo's ``backoff.cap``); ``budget_s`` bounds the whole retry sequence (Argo's
+    ``backoff.maxDuration``): no retry is started whose wait would end later than that long after the first
+    attempt started.
+    """
 
     limit: int = 0
     exit_codes: frozenset[int] = frozenset()
     duration_s: float = 0.0
     factor: float = 2.0
     max_duration_s: float | None = None
+    budget_s: float | None = None
 
     def delay(self, retry_number: int) -> float:
         """Seconds to wait before retry ``retry_number`` (1-based)."""
         wait = self.duration_s * self.factor ** (retry_number - 1)
         return min(wait, self.max_duration_s) if self.max_duration_s is not None else wait
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a task can see when it is about to start: upstream outputs and, for the exit handler, the outcome."""
+
+    outputs: Mapping[str, Mapping[str, str]]
+    status: str | None = None  # the workflow's status (Succeeded, Failed, Error): exit handler only
+    failures: Sequence[Mapping[str, object]] = ()  # failed or errored nodes: exit handler only
 
 
 @dataclass
@@ -62,6 +85,12 @@ class Task:
     retry: Retry = Retry()
     timeout_s: float | None = None
     show_output: bool = False  # pass the command's stdout through (the summary's report)
+    # Values of outputs whose file the command did not write; an output with neither file nor default is an Error.
+    output_defaults: Mapping[str, str] | None = None
+    # Resolves the command when the task starts (parameters, upstream outputs); returns the task to execute.
+    prepare: Callable[[Scope], Task] | None = None
+    inherit_env: bool = True  # False: the command gets ``env`` only, as a pod gets only what its spec declares
+    scratch: Sequence[Path] = ()  # folders emptied before every attempt (a pod's emptyDir volumes)
 
 
 @dataclass
@@ -76,6 +105,7 @@ class TaskRun:
     exit_code: int | None = None
     message: str = ""
     outputs: dict[str, str] = field(default_factory=dict)
+    finished_at: datetime | None = None
 
     @property
     def duration_s(self) -> float:
@@ -95,8 +125,14 @@ class DagRunner:
         log_dir: Path | None = None,
         progress: TextIO = sys.stderr,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        deadline_s: float | None = None,
     ) -> None:
-        """Prepare a run of ``tasks``; child output goes to ``log_dir/<task>.log`` when given."""
+        """Prepare a run of ``tasks``; child output goes to ``log_dir/<task>.log`` when given.
+
+        ``deadline_s`` is the workflow's ``activeDeadlineSeconds``: after it, running commands are stopped and
+        nothing new starts (the exit handler still runs). ``sleep`` and ``clock`` are replaceable for tests.
+        """
         names = [t.name for t in tasks]
         if len(set(names)) != len(names):
             raise ValueError(f"duplicate task names in {names}")
@@ -110,18 +146,25 @@ class DagRunner:
         self.log_dir = log_dir
         self.progress = progress
         self.sleep = sleep
+        self.clock = clock
+        self.deadline_s = deadline_s
         self.runs = {t.name: TaskRun(t.name) for t in tasks}
+        self.status: str | None = None
+        self._deadline: float | None = None
         self._lock = threading.Condition()
 
     # -- public ------------------------------------------------------------------------------------------------
 
     def run(self) -> bool:
-        """Run the DAG and the exit handler; True when every task Succeeded or was Skipped."""
+        """Run the DAG and the exit handler; True when every task Succeeded or was Skipped and the handler too."""
+        self._deadline = None if self.deadline_s is None else self.clock() + self.deadline_s
         threads: list[threading.Thread] = []
         running = 0
         while True:
             with self._lock:
                 self._omit_blocked()
+                if self._past_deadline():
+                    self._omit_pending("workflow deadline exceeded")
                 ready = [n for n, r in self.runs.items() if r.phase == PENDING and self._deps_done(n)]
                 if not ready and running == 0 and not any(r.phase in (PENDING, RUNNING) for r in self.runs.values()):
                     break
@@ -138,19 +181,9 @@ class DagRunner:
         for thread in threads:
             thread.join()
         ok = all(r.phase in COMPLETED_OK for r in self.runs.values())
+        self.status = self._workflow_status()
         if self.exit_handler is not None:
-            status = "Succeeded" if ok else "Failed"
-            handler = self.exit_handler
-            env = {**handler.env, "TRIBUTARY_WORKFLOW_STATUS": status}
-            if self.log_dir is not None:  # the exit handler reports every node, as Argo's UI shows them
-                nodes_file = self.log_dir / "nodes.json"
-                nodes_file.write_text(json.dumps(self.nodes()))
-                env["TRIBUTARY_WORKFLOW_NODES"] = str(nodes_file)
-            self.runs[handler.name] = TaskRun(handler.name, phase=RUNNING)
-            self._execute(
-                Task(handler.name, handler.argv, env=env, outputs=handler.outputs, retry=handler.retry,
-                     show_output=handler.show_output)
-            )
+            ok = self._run_exit_handler(self.exit_handler) and ok
         return ok
 
     def nodes(self) -> list[dict[str, object]]:
@@ -161,7 +194,42 @@ class DagRunner:
             for r in self.runs.values()
         ]
 
+    def failures(self) -> list[dict[str, object]]:
+        """Failed and errored nodes, shaped like Argo's ``{{workflow.failures}}``."""
+        return [
+            {"displayName": r.name, "message": r.message, "phase": r.phase,
+             "finishedAt": r.finished_at.strftime("%Y-%m-%dT%H:%M:%SZ") if r.finished_at else None}
+            for r in self.runs.values()
+            if r.phase in (FAILED, ERROR)
+        ]
+
     # -- internals ---------------------------------------------------------------------------------------------
+
+    def _workflow_status(self) -> str:
+        phases = {r.phase for r in self.runs.values()}
+        if phases <= COMPLETED_OK:
+            return SUCCEEDED
+        return ERROR if ERROR in phases and FAILED not in phases else FAILED
+
+    def _run_exit_handler(self, handler: Task) -> bool:
+        status = self.status or FAILED
+        run = self.runs[handler.name] = TaskRun(handler.name, phase=RUNNING)
+        try:
+            if handler.prepare is not None:
+                scope = Scope(outputs={n: r.outputs for n, r in self.runs.items()}, status=status,
+                              failures=self.failures())
+                handler = handler.prepare(scope)
+            env = {**handler.env, "TRIBUTARY_WORKFLOW_STATUS": status}
+            if self.log_dir is not None:  # the exit handler reports every node, as Argo's UI shows them
+                self.log_dir.mkdir(parents=True, exist_ok=True)
+                nodes_file = self.log_dir / "nodes.json"
+                nodes_file.write_text(json.dumps([n for n in self.nodes() if n["task"] != handler.name]))
+                env["TRIBUTARY_WORKFLOW_NODES"] = str(nodes_file)
+            self._deadline = None  # the exit handler runs even after the workflow deadline
+            self._execute(replace(handler, env=env, prepare=None))
+        except Exception as exc:  # noqa: BLE001 - a runner problem fails the handler, never the whole process
+            self._fail(run, ERROR, _describe(exc))
+        return run.phase == SUCCEEDED
 
     def _deps_done(self, name: str) -> bool:
         return all(self.runs[d].phase in COMPLETED_OK for d in self.tasks[name].depends)
@@ -178,6 +246,15 @@ class DagRunner:
                     self._report(run)
                     changed = True
 
+    def _omit_pending(self, why: str) -> None:
+        for run in self.runs.values():
+            if run.phase == PENDING:
+                run.phase, run.message = OMITTED, why
+                self._report(run)
+
+    def _past_deadline(self) -> bool:
+        return self._deadline is not None and self.clock() >= self._deadline
+
     def _run_task(self, name: str) -> None:
         task = self.tasks[name]
         run = self.runs[name]
@@ -188,11 +265,11 @@ class DagRunner:
                 run.started = run.finished = time.monotonic()
                 self._report(run)
                 return
+            if task.prepare is not None:
+                task = task.prepare(Scope(outputs=outputs))
             self._execute(task)
         except Exception as exc:  # noqa: BLE001 - a runner problem fails the task, never the whole process
-            run.phase, run.message = ERROR, f"{type(exc).__name__}: {exc}"
-            run.finished = time.monotonic()
-            self._report(run)
+            self._fail(run, ERROR, _describe(exc))
         finally:
             with self._lock:
                 self._lock.notify_all()
@@ -200,28 +277,76 @@ class DagRunner:
     def _execute(self, task: Task) -> None:
         run = self.runs[task.name]
         run.started = time.monotonic()
+        first_start = self.clock()
         self._report(run)
         while True:
             run.attempts += 1
-            code, tail = self._spawn(task, run.attempts)
+            for folder in task.scratch:  # every attempt is a new pod with fresh emptyDir volumes
+                shutil.rmtree(folder, ignore_errors=True)
+                folder.mkdir(parents=True, exist_ok=True)
+            timeout, by_deadline = self._attempt_timeout(task)
+            code, tail = self._spawn(task, run.attempts, timeout)
             run.exit_code = code
             if code == 0:
+                missing = self._read_outputs(task, run)
+                if missing:
+                    self._fail(run, ERROR, f"output parameter {missing} was not written: {task.outputs[missing]}")
+                    return
                 run.phase = SUCCEEDED
-                run.outputs = {k: p.read_text().strip() for k, p in task.outputs.items() if p.exists()}
                 break
+            if code == EXIT_TIMEOUT and by_deadline:
+                self._fail(run, FAILED, "workflow deadline exceeded")
+                return
             retries_done = run.attempts - 1
             if retries_done < task.retry.limit and code in task.retry.exit_codes:
                 delay = task.retry.delay(retries_done + 1)
+                budget = task.retry.budget_s
+                if budget is not None and self.clock() + delay > first_start + budget:
+                    self._fail(run, FAILED, f"{tail or f'exit code {code}'} (backoff would exceed max duration limit)")
+                    return
+                if self._deadline is not None and self.clock() + delay >= self._deadline:
+                    self._fail(run, FAILED, f"{tail or f'exit code {code}'} (no retry: workflow deadline)")
+                    return
                 self._say(f"  ↻ {task.name} exited {code}; retry {retries_done + 1}/{task.retry.limit} in {delay:.1f}s")
                 self.sleep(delay)
                 continue
             run.phase, run.message = FAILED, tail or f"exit code {code}"
             break
         run.finished = time.monotonic()
+        run.finished_at = datetime.now(UTC)
         self._report(run)
 
-    def _spawn(self, task: Task, attempt: int) -> tuple[int, str]:
-        env = {**os.environ, **task.env}
+    def _attempt_timeout(self, task: Task) -> tuple[float | None, bool]:
+        """The attempt's time limit and whether the workflow deadline (not the task's own) sets it."""
+        if self._deadline is None:
+            return task.timeout_s, False
+        remaining = max(0.0, self._deadline - self.clock())
+        if task.timeout_s is None or remaining < task.timeout_s:
+            return remaining, True
+        return task.timeout_s, False
+
+    def _read_outputs(self, task: Task, run: TaskRun) -> str | None:
+        """Fill ``run.outputs``; returns the name of an output with neither a file nor a default."""
+        defaults = task.output_defaults or {}
+        for name, path in task.outputs.items():
+            if path.exists():
+                run.outputs[name] = path.read_text().strip()
+            elif task.output_defaults is None:
+                continue  # plain tasks: outputs are optional
+            elif name in defaults:
+                run.outputs[name] = defaults[name]
+            else:
+                return name
+        return None
+
+    def _fail(self, run: TaskRun, phase: str, message: str) -> None:
+        run.phase, run.message = phase, message
+        run.finished = time.monotonic()
+        run.finished_at = datetime.now(UTC)
+        self._report(run)
+
+    def _spawn(self, task: Task, attempt: int, timeout: float | None) -> tuple[int, str]:
+        env = {**os.environ, **task.env} if task.inherit_env else dict(task.env)
         log_path = self.log_dir / f"{task.name}.log" if self.log_dir else None
         if log_path is not None:
             log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -232,10 +357,10 @@ class DagRunner:
             try:
                 proc = subprocess.run(
                     list(task.argv), env=env, stdout=None if task.show_output else sink, stderr=subprocess.PIPE,
-                    timeout=task.timeout_s, check=False,
+                    timeout=timeout, check=False,
                 )
             except subprocess.TimeoutExpired:
-                return 124, f"timed out after {task.timeout_s}s"
+                return EXIT_TIMEOUT, f"timed out after {timeout:.0f}s"
             sink.write(proc.stderr)
         lines = [ln for ln in proc.stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
         # The stage's one-line error is printed last; keep it as the task's message.
@@ -254,3 +379,7 @@ class DagRunner:
         with self._lock:
             self.progress.write(text + "\n")
             self.progress.flush()
+
+
+def _describe(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, TaskSetupError) else f"{type(exc).__name__}: {exc}"

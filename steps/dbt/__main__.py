@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
             ctx.metrics["reason"] = "nothing new since the last build"
             return
         os.environ.update(env)
-        build = dbt_build(settings.dbt_project_dir, settings.dbt_work_dir, settings.target, args.layer)
+        build = dbt_build(settings.dbt_project_dir, settings.work_dir(ctx.lake.uri()), settings.target, args.layer)
         ctx.metrics.update(layer=args.layer, counts=build.counts, rows=build.rows)
         ctx.lake.write_json(
             layout.layer_state(args.layer),

@@ -25,7 +25,9 @@ def prepare_dbt_environment(lake: Lake, settings: DbtSettings) -> dict[str, str]
                 DBT_DUCKDB_S3_ENDPOINT=endpoint.netloc if endpoint else "s3.amazonaws.com",
                 DBT_DUCKDB_S3_USE_SSL="false" if endpoint and endpoint.scheme == "http" else "true",
                 DBT_DUCKDB_S3_REGION=lake.s3_region or "us-east-1",
-                DBT_DUCKDB_EXTENSION_DIR=str(prepare_extension_dir(settings.dbt_work_dir / "duckdb-extensions")),
+                DBT_DUCKDB_EXTENSION_DIR=str(
+                    prepare_extension_dir(settings.work_dir(lake.uri()) / "duckdb-extensions")
+                ),
             )
             for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
                 if not os.environ.get(var):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from pathlib import Path
 
@@ -14,7 +15,15 @@ class DbtSettings(WarehouseSettings):
     """Where the dbt project is, plus the warehouse target to build."""
 
     dbt_project_dir: Path = Field(description="Folder holding dbt_project.yml and profiles.yml.")
-    dbt_work_dir: Path = Field(
-        Path(tempfile.gettempdir()) / "tributary-dbt",
-        description="Writable folder for dbt's target/ and logs/ (the project folder may be read-only).",
+    dbt_work_dir: Path | None = Field(
+        None,
+        description="Writable folder for dbt's target/ and logs/ (the project folder may be read-only); "
+        "default: a folder under the system temp dir, one per lake and project.",
     )
+
+    def work_dir(self, lake_uri: str) -> Path:
+        """The dbt work folder: kept between runs so dbt's partial parsing can reuse it, never shared by lakes."""
+        if self.dbt_work_dir is not None:
+            return self.dbt_work_dir
+        key = hashlib.sha256(f"{lake_uri}|{self.dbt_project_dir.resolve()}".encode()).hexdigest()[:12]
+        return Path(tempfile.gettempdir()) / f"tributary-dbt-{key}"

@@ -108,7 +108,7 @@ def _unit(unit: dict[str, Any]) -> dict[str, Any]:
 class VnProvincesSource:
     """The configured Vietnam provinces source."""
 
-    datasets = (PROVINCES, DISTRICTS, WARDS)
+    datasets: tuple[Dataset, ...] = (PROVINCES, DISTRICTS, WARDS)
     concurrency = 1
 
     def __init__(self, config: VnProvincesConfig, name: str = NAME) -> None:

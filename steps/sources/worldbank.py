@@ -82,7 +82,8 @@ class IndicatorStream:
                 f"{m.get('value', '')} (id {m.get('id', '?')}, {m.get('key', '')})" for m in payload[0]["message"]
             )
             raise InputError(
-                f"worldbank: the API rejected indicator {self.indicator!r} for countries {self.countries!r}: {messages}",
+                f"worldbank: the API rejected indicator {self.indicator!r} "
+                f"for countries {self.countries!r}: {messages}",
                 "check sources.worldbank.indicators and countries against https://data.worldbank.org/indicator",
             )
         if not (isinstance(payload, list) and len(payload) == 2 and isinstance(payload[0], dict)):
@@ -125,7 +126,7 @@ def _parse_date(value: Any) -> date | None:
 class WorldBankSource:
     """The configured World Bank source."""
 
-    datasets = (INDICATOR_VALUES,)
+    datasets: tuple[Dataset, ...] = (INDICATOR_VALUES,)
 
     def __init__(self, config: WorldBankConfig, name: str = NAME) -> None:
         """Build from the source's configuration."""

@@ -19,7 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m steps.summary", description=__doc__)
     parser.add_argument("--run-id", required=True)
     parser.add_argument(
-        "--nodes", type=Path, default=os.environ.get("TRIBUTARY_WORKFLOW_NODES") or None,
+        "--nodes",
+        type=Path,
+        default=os.environ.get("TRIBUTARY_WORKFLOW_NODES") or None,
         help="JSON list of task phases and durations from the runner (default: $TRIBUTARY_WORKFLOW_NODES)",
     )
     args = parser.parse_args(argv)

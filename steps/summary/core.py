@@ -9,7 +9,6 @@ from steps.lake import Lake
 from steps.reports import StageResult, read_results
 from steps.state import read_state
 
-
 PHASES = {"succeeded": "Succeeded", "failed": "Failed", "skipped": "Skipped"}
 
 
@@ -43,14 +42,21 @@ def build_summary(lake: Lake, run_id: str, nodes: list[dict[str, Any]] | None = 
 
 def _tasks_from_results(results: list[StageResult], decisions: dict[str, Any]) -> list[dict[str, Any]]:
     tasks = [
-        {"task": r.task, "phase": PHASES[r.status], "duration_s": r.duration_s, "exit_code": r.exit_code,
-         "message": r.error or r.metrics.get("reason") or ""}
-        for r in results if r.stage != "summary"
+        {
+            "task": r.task,
+            "phase": PHASES[r.status],
+            "duration_s": r.duration_s,
+            "exit_code": r.exit_code,
+            "message": r.error or r.metrics.get("reason") or "",
+        }
+        for r in results
+        if r.stage != "summary"
     ]
     done = {t["task"] for t in tasks}
     tasks += [
         {"task": f"ingest-{s}", "phase": "Skipped", "duration_s": 0.0, "exit_code": None, "message": d["reason"]}
-        for s, d in decisions.items() if not d["ingest"] and f"ingest-{s}" not in done
+        for s, d in decisions.items()
+        if not d["ingest"] and f"ingest-{s}" not in done
     ]
     return tasks
 

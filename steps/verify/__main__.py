@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         ctx.metrics.update(checks=[w for w, _ in checks], problems=[p.line() for p in problems])
         if not problems:
             return 0
-        ctx.error = " | ".join(p.line() for p in problems)
+        ctx.error = f"{len(problems)} of {len(checks)} checks failed (see the lines above)"
         return EXIT_BAD_INPUT if any(p.exit_code == EXIT_BAD_INPUT for p in problems) else EXIT_TRANSIENT
 
     return run_stage("verify", "verify", args.run_id, body)

@@ -43,7 +43,12 @@ def check_warehouse(lake: Lake, settings: WarehouseSettings) -> None:
         import duckdb
 
         path = duckdb_path(lake, settings)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(
+                f"warehouse {path}: {exc.strerror}", "point TRIBUTARY_DUCKDB_PATH at a writable folder"
+            ) from None
         try:
             with duckdb.connect(str(path)) as con:
                 con.execute("select 1").fetchone()
@@ -63,7 +68,9 @@ def _check_trino() -> None:
 
     port = int(os.environ.get("DBT_TRINO_PORT", "8080"))
     try:
-        con = trino.dbapi.connect(host=host, port=port, user=os.environ.get("DBT_TRINO_USER", "tributary"))
+        con = trino.dbapi.connect(  # type: ignore[no-untyped-call]
+            host=host, port=port, user=os.environ.get("DBT_TRINO_USER", "tributary")
+        )
         cur = con.cursor()
         cur.execute("select 1")
         cur.fetchall()

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -107,14 +108,12 @@ def worldbank_csv_values() -> dict[tuple[str, int], float]:
     return {(row["indicator_code"], int(row["year"])): float(row["value"].strip()) for row in rows}
 
 
-def _table(rows: list[dict], schema: pa.Schema, run: IngestRun) -> pa.Table:
+def _table(rows: list[dict[str, Any]], schema: pa.Schema, run: IngestRun) -> pa.Table:
     """The rows plus the run's provenance columns (built as constants: far faster than per row)."""
     data_fields = [field for field in schema if field.name not in ("_run_id", "_ingested_at")]
     table = pa.Table.from_pylist(rows, schema=pa.schema(data_fields))
     # The timestamp as epoch microseconds: converting a tz-aware datetime imports pandas (~2 s).
-    ingested_at_us = (run.ingested_at - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(
-        microseconds=1
-    )
+    ingested_at_us = (run.ingested_at - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
     for name, value in (("_run_id", run.run_id), ("_ingested_at", ingested_at_us)):
         field = schema.field(name)
         table = table.append_column(field, pa.repeat(pa.scalar(value, field.type), len(rows)))
@@ -213,7 +212,7 @@ def write_hidden_temp_files(lake: Path, run: IngestRun) -> None:
     truncated.write_bytes(complete.read_bytes()[:100])
 
 
-def _unit(unit: dict) -> dict:
+def _unit(unit: dict[str, Any]) -> dict[str, Any]:
     return {
         "code": unit["code"],
         "name": unit["name"],
@@ -226,9 +225,9 @@ def _write_provinces_run(
     lake: Path,
     run: IngestRun,
     source_api: str,
-    provinces: list[dict],
-    districts: list[dict],
-    wards: list[dict],
+    provinces: list[dict[str, Any]],
+    districts: list[dict[str, Any]],
+    wards: list[dict[str, Any]],
 ) -> None:
     for dataset, rows, schema in (
         ("provinces", provinces, PROVINCES_SCHEMA),

@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from dbt.artifacts.schemas.results import NodeStatus
+from dbt.artifacts.schemas.results import RunStatus, TestStatus
+from dbt.artifacts.schemas.run import RunExecutionResult, RunResult
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt"
 
-_PASSING = {NodeStatus.Success, NodeStatus.Pass}
+_PASSING = {RunStatus.Success, TestStatus.Pass}
 
 
 @dataclass
@@ -48,19 +49,24 @@ class DbtProject:
         assert sorted(os.listdir(DBT_PROJECT_DIR)) == before, "dbt wrote into the repo's dbt/"
         return result
 
-    def build(self, selector: str) -> list[Any]:
+    def build(self, selector: str) -> list[RunResult]:
         """`dbt build --select <selector>`; fails the test naming every node that did not pass."""
         result = self.invoke("build", "--select", selector)
         assert result.exception is None, f"dbt build {selector} crashed: {result.exception!r}"
+        nodes = node_results(result)
         failures = [
             f"{node.node.unique_id}: {node.status} {node.message or ''}".strip()
-            for node in result.result
+            for node in nodes
             if node.status not in _PASSING
         ]
-        assert result.success and not failures, f"dbt build {selector} failed:\n" + "\n".join(
-            failures
-        )
-        return list(result.result)
+        assert result.success and not failures, f"dbt build {selector} failed:\n" + "\n".join(failures)
+        return nodes
+
+
+def node_results(result: dbtRunnerResult) -> list[RunResult]:
+    """The per-node results of a build/run/compile invocation."""
+    assert isinstance(result.result, RunExecutionResult), f"no node results: {result.exception!r}"
+    return list(result.result.results)
 
 
 @dataclass

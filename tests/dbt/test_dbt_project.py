@@ -11,10 +11,12 @@ One warehouse goes through three ingests, each followed by the pipeline's two db
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+
 from tests.dbt.bronze_fixtures import (
     IngestRun,
     worldbank_csv_values,
@@ -67,18 +69,11 @@ def run_dbt_stages(house: Lakehouse) -> Stage:
     return Stage(
         silver_results=silver,
         gold_results=gold,
-        silver_counts={
-            table: house.scalar(f"select count(*) from silver.{table}") for table in SILVER_TABLES
-        },
-        dim_location={
-            row["location_version_id"]: row
-            for row in house.query("select * from gold.dim_location")
-        },
+        silver_counts={table: house.scalar(f"select count(*) from silver.{table}") for table in SILVER_TABLES},
+        dim_location={row["location_version_id"]: row for row in house.query("select * from gold.dim_location")},
         dim_macro_indicators={
             row["year"]: row
-            for row in house.query(
-                "select * from gold.dim_macro_indicators where country_iso3 = 'VNM'"
-            )
+            for row in house.query("select * from gold.dim_macro_indicators where country_iso3 = 'VNM'")
         },
     )
 
@@ -96,9 +91,7 @@ def reingest_stage(lakehouse: Lakehouse, first_stage: Stage) -> Stage:
     # Two World Bank runs land before dbt runs again: both must be read in one incremental
     # batch and the later one must win.
     write_worldbank(lakehouse.lake, REINGEST, YEARS)
-    write_worldbank(
-        lakehouse.lake, REVISION, YEARS, revisions={("NY.GDP.MKTP.CD", 2024): REVISED_GDP_2024}
-    )
+    write_worldbank(lakehouse.lake, REVISION, YEARS, revisions={("NY.GDP.MKTP.CD", 2024): REVISED_GDP_2024})
     write_provinces_v1(lakehouse.lake, REINGEST)
     return run_dbt_stages(lakehouse)
 
@@ -145,9 +138,7 @@ def test_first_run_macro_indicators_equal_the_csv(first_stage: Stage) -> None:
                 assert row[f"{column}_yoy_pct"] is None
             else:
                 assert row[f"{column}_yoy_change"] == pytest.approx(value - previous)
-                assert row[f"{column}_yoy_pct"] == pytest.approx(
-                    100 * (value - previous) / previous
-                )
+                assert row[f"{column}_yoy_pct"] == pytest.approx(100 * (value - previous) / previous)
 
 
 def test_first_run_every_pre_reform_unit_is_current(first_stage: Stage) -> None:
@@ -163,15 +154,11 @@ def test_first_run_every_pre_reform_unit_is_current(first_stage: Stage) -> None:
 
 def test_hidden_temp_files_in_bronze_are_ignored(first_stage: Stage, lakehouse: Lakehouse) -> None:
     assert first_stage.silver_counts["stg_vn_provinces__provinces"] == 63
-    assert lakehouse.scalar(
-        "select count(*) from silver.stg_vn_provinces__provinces where province_code = 999"
-    ) == 0
+    assert lakehouse.scalar("select count(*) from silver.stg_vn_provinces__provinces where province_code = 999") == 0
 
 
 def test_unit_tests_pass(first_stage: Stage) -> None:
-    unit_tests = [
-        result for result in first_stage.gold_results if result.node.resource_type == "unit_test"
-    ]
+    unit_tests = [result for result in first_stage.gold_results if result.node.resource_type == "unit_test"]
     assert [result.node.name for result in unit_tests] == ["dim_macro_indicators_year_over_year"]
     assert all(result.status == "pass" for result in unit_tests)
 
@@ -183,21 +170,17 @@ def test_reingest_changes_no_silver_row_counts(first_stage: Stage, reingest_stag
     assert reingest_stage.silver_counts == first_stage.silver_counts
 
 
-def test_reingest_creates_no_new_location_versions(
-    first_stage: Stage, reingest_stage: Stage
-) -> None:
+def test_reingest_creates_no_new_location_versions(first_stage: Stage, reingest_stage: Stage) -> None:
     assert reingest_stage.dim_location == first_stage.dim_location
 
 
-def test_reingest_keeps_each_keys_latest_delivery(
-    reingest_stage: Stage, lakehouse: Lakehouse
-) -> None:
-    assert lakehouse.query(
-        "select distinct run_id from silver.stg_worldbank__indicator_values"
-    ) == [{"run_id": REVISION.run_id}]
-    assert lakehouse.query(
-        "select distinct run_id, is_in_latest_ingest from silver.int_locations_unioned"
-    ) == [{"run_id": REINGEST.run_id, "is_in_latest_ingest": True}]
+def test_reingest_keeps_each_keys_latest_delivery(reingest_stage: Stage, lakehouse: Lakehouse) -> None:
+    assert lakehouse.query("select distinct run_id from silver.stg_worldbank__indicator_values") == [
+        {"run_id": REVISION.run_id}
+    ]
+    assert lakehouse.query("select distinct run_id, is_in_latest_ingest from silver.int_locations_unioned") == [
+        {"run_id": REINGEST.run_id, "is_in_latest_ingest": True}
+    ]
 
     gdp_2023 = worldbank_csv_values()[("NY.GDP.MKTP.CD", 2023)]
     row_2024 = reingest_stage.dim_macro_indicators[2024]
@@ -208,9 +191,7 @@ def test_reingest_keeps_each_keys_latest_delivery(
 # -- 3. the post-reform ingest ---------------------------------------------------------------
 
 
-def test_reform_closes_units_missing_from_the_latest_ingest(
-    reingest_stage: Stage, reform_stage: Stage
-) -> None:
+def test_reform_closes_units_missing_from_the_latest_ingest(reingest_stage: Stage, reform_stage: Stage) -> None:
     before, after = reingest_stage.dim_location, reform_stage.dim_location
     # No version is ever deleted; only its effective_to is set.
     assert before.keys() <= after.keys()
@@ -228,9 +209,7 @@ def test_reform_closes_units_missing_from_the_latest_ingest(
     assert len(current_ids) == sum(POST_REFORM.values())
 
 
-def test_reform_opens_a_current_version_for_every_post_reform_unit(
-    reingest_stage: Stage, reform_stage: Stage
-) -> None:
+def test_reform_opens_a_current_version_for_every_post_reform_unit(reingest_stage: Stage, reform_stage: Stage) -> None:
     new_versions = {
         version_id: row
         for version_id, row in reform_stage.dim_location.items()
@@ -257,16 +236,14 @@ def test_reform_keeps_one_current_version_per_location_without_overlaps(
     for location_id, versions in versions_by_location.items():
         versions.sort(key=lambda row: row["effective_from"])
         assert sum(row["is_current"] for row in versions) <= 1, location_id
-        for earlier, later in zip(versions, versions[1:]):
+        for earlier, later in itertools.pairwise(versions):
             assert earlier["effective_to"] is not None, location_id
             assert earlier["effective_to"] <= later["effective_from"], location_id
     reused = [versions for versions in versions_by_location.values() if len(versions) == 2]
     assert len(reused) == 34 + 3_310  # codes the reform reused for a changed unit
 
 
-def test_reform_silver_keeps_every_code_and_flags_the_latest_ingest(
-    reform_stage: Stage, lakehouse: Lakehouse
-) -> None:
+def test_reform_silver_keeps_every_code_and_flags_the_latest_ingest(reform_stage: Stage, lakehouse: Lakehouse) -> None:
     assert reform_stage.silver_counts["stg_vn_provinces__provinces"] == 63
     assert reform_stage.silver_counts["stg_vn_provinces__districts"] == 696
     assert lakehouse.query(

@@ -29,7 +29,9 @@ PREFIX = "prod"
 def _install_httpfs(extension_dir: Path) -> None:
     """Lay the packaged httpfs out the way DuckDB looks for it: <dir>/v<version>/<platform>/."""
     version = f"v{duckdb.__version__}"
-    (platform,) = duckdb.execute("pragma platform").fetchone()
+    row = duckdb.execute("pragma platform").fetchone()
+    assert row is not None
+    (platform,) = row
     packaged = Path(duckdb_extension_httpfs.__file__).parent / "extensions" / version
     target = extension_dir / version / platform
     target.mkdir(parents=True)
@@ -64,9 +66,7 @@ def s3_lakehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lakehouse
             env.setenv("DBT_DUCKDB_S3_REGION", "us-east-1")
             env.setenv("DBT_DUCKDB_EXTENSION_DIR", str(root / "extensions"))
             env.setenv("DO_NOT_TRACK", "1")
-            yield Lakehouse(
-                lake=staging, warehouse=root / "warehouse.duckdb", dbt=DbtProject(root / "dbt")
-            )
+            yield Lakehouse(lake=staging, warehouse=root / "warehouse.duckdb", dbt=DbtProject(root / "dbt"))
     finally:
         server.stop()
 

@@ -15,17 +15,14 @@ from unittest import mock
 
 import pytest
 import sqlglot
+from dbt.adapters.contracts.relation import RelationType
 from dbt.adapters.trino.impl import TrinoAdapter
 
-from tests.dbt.dbt_runner import DbtProject
+from tests.dbt.dbt_runner import DbtProject, node_results
 
 
-def _existing_table(
-    adapter: TrinoAdapter, database: str, schema: str, identifier: str
-) -> Any:
-    return adapter.Relation.create(
-        database=database, schema=schema, identifier=identifier, type="table"
-    )
+def _existing_table(adapter: TrinoAdapter, database: str, schema: str, identifier: str) -> Any:
+    return adapter.Relation.create(database=database, schema=schema, identifier=identifier, type=RelationType.Table)
 
 
 def _no_queries(*args: Any, **kwargs: Any) -> Any:
@@ -56,15 +53,13 @@ def compiled_nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
                 "test_type:unit",
             )
     assert result.success, f"dbt compile --target trino failed: {result.exception!r}"
-    yield {node.node.unique_id: node.node for node in result.result}
+    yield {node.node.unique_id: node.node for node in node_results(result)}
 
 
 def test_every_model_snapshot_and_data_test_compiles(compiled_nodes: dict[str, Any]) -> None:
     kinds = {unique_id.split(".")[0] for unique_id in compiled_nodes}
     assert kinds == {"model", "snapshot", "test"}
-    assert {
-        node.name for node in compiled_nodes.values() if node.resource_type == "model"
-    } == {
+    assert {node.name for node in compiled_nodes.values() if node.resource_type == "model"} == {
         "stg_worldbank__indicator_values",
         "stg_vn_provinces__provinces",
         "stg_vn_provinces__districts",
@@ -84,14 +79,8 @@ def test_compiled_sql_parses_as_trino(compiled_nodes: dict[str, Any]) -> None:
 
 
 def test_sources_resolve_to_hive_bronze_tables(compiled_nodes: dict[str, Any]) -> None:
-    staging = {
-        node.name: node.compiled_code
-        for node in compiled_nodes.values()
-        if node.name.startswith("stg_")
-    }
-    assert '"hive"."bronze_worldbank"."indicator_values"' in staging[
-        "stg_worldbank__indicator_values"
-    ]
+    staging = {node.name: node.compiled_code for node in compiled_nodes.values() if node.name.startswith("stg_")}
+    assert '"hive"."bronze_worldbank"."indicator_values"' in staging["stg_worldbank__indicator_values"]
     for dataset in ("provinces", "districts", "wards"):
         sql = staging[f"stg_vn_provinces__{dataset}"]
         assert f'"hive"."bronze_vn_provinces"."{dataset}"' in sql

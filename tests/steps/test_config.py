@@ -24,10 +24,14 @@ def test_env_override_points_a_source_elsewhere(monkeypatch: pytest.MonkeyPatch)
     [
         ("sources: [", "not valid YAML"),
         ("http: {}\n", "no 'sources' mapping"),
-        ("sources:\n  worldbank:\n    base_url: x\n    indicators: [A]\n    start_year: 2024\n    end_year: 2014\n",
-         "start_year 2024 is after end_year 2014"),
-        ("sources:\n  worldbank:\n    base_url: x\n    indicators: []\n    start_year: 2014\n    end_year: 2024\n",
-         "sources.worldbank.indicators"),
+        (
+            "sources:\n  worldbank:\n    base_url: x\n    indicators: [A]\n    start_year: 2024\n    end_year: 2014\n",
+            "start_year 2024 is after end_year 2014",
+        ),
+        (
+            "sources:\n  worldbank:\n    base_url: x\n    indicators: []\n    start_year: 2014\n    end_year: 2024\n",
+            "sources.worldbank.indicators",
+        ),
         ("sources:\n  weather:\n    base_url: x\n", "unknown kind 'weather'"),
         ("sources:\n  vn_provinces:\n    base_url: x\n    api: v3\n", "sources.vn_provinces.api"),
         ("sources:\n  vn_provinces:\n    base_url: x\n    colour: red\n", "colour"),

@@ -78,7 +78,7 @@ def test_a_retry_after_beyond_the_limit_fails_at_once(replay_server: ReplayServe
 
 def test_secret_query_parameters_are_masked_in_reported_urls(replay_server: ReplayServer) -> None:
     resp = _client().get(replay_server.url + GDP, {**PARAMS, "api_key": "abcdef123456"})
-    assert "abcdef123456" not in resp.url and "api_key=%2A%2A%2A" in resp.url or "api_key=***" in resp.url
+    assert ("abcdef123456" not in resp.url and "api_key=%2A%2A%2A" in resp.url) or "api_key=***" in resp.url
 
 
 def test_retry_after_parsing() -> None:

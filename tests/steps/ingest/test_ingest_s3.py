@@ -3,8 +3,8 @@
 import json
 
 import boto3
-import pyarrow.parquet as pq
 import pyarrow.fs as pafs
+import pyarrow.parquet as pq
 
 from steps.replay.server import ReplayServer
 from tests.conftest import S3_KEYS, StageEnv, write_config
@@ -12,23 +12,34 @@ from tests.conftest import S3_KEYS, StageEnv, write_config
 
 def test_ingest_to_s3_lake(tmp_path, replay_server: ReplayServer, s3_server: str, s3_bucket: str) -> None:
     config = write_config(tmp_path / "pipeline.yaml", replay_server, worldbank={"per_page": 5})
-    stage = StageEnv(lake=f"s3://{s3_bucket}/lake", config=config,
-                     extra={"TRIBUTARY_S3_ENDPOINT": s3_server, **S3_KEYS})
+    stage = StageEnv(
+        lake=f"s3://{s3_bucket}/lake", config=config, extra={"TRIBUTARY_S3_ENDPOINT": s3_server, **S3_KEYS}
+    )
     for source in ("worldbank", "vn_provinces"):
         proc = stage.run("ingest", "--source", source, "--run-id", "r1")
         assert proc.returncode == 0, proc.stderr
 
-    s3 = boto3.client("s3", endpoint_url=s3_server, region_name="us-east-1",
-                      aws_access_key_id=S3_KEYS["AWS_ACCESS_KEY_ID"],
-                      aws_secret_access_key=S3_KEYS["AWS_SECRET_ACCESS_KEY"])
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=s3_server,
+        region_name="us-east-1",
+        aws_access_key_id=S3_KEYS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=S3_KEYS["AWS_SECRET_ACCESS_KEY"],
+    )
     keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=s3_bucket, Prefix="lake/")["Contents"])
     assert not [k for k in keys if "/." in k], "no temporary objects stay behind"
-    manifest = json.loads(s3.get_object(Bucket=s3_bucket, Key="lake/bronze/worldbank/_manifests/r1.json")["Body"].read())
+    manifest = json.loads(
+        s3.get_object(Bucket=s3_bucket, Key="lake/bronze/worldbank/_manifests/r1.json")["Body"].read()
+    )
     path = manifest["datasets"]["indicator_values"]["path"]
     assert f"lake/{path}" in keys and len([k for k in keys if k.endswith(".json.gz") and "worldbank" in k]) == 9
 
-    fs = pafs.S3FileSystem(endpoint_override=s3_server.split("//")[1], scheme="http",
-                           access_key=S3_KEYS["AWS_ACCESS_KEY_ID"], secret_key=S3_KEYS["AWS_SECRET_ACCESS_KEY"])
+    fs = pafs.S3FileSystem(
+        endpoint_override=s3_server.split("//")[1],
+        scheme="http",
+        access_key=S3_KEYS["AWS_ACCESS_KEY_ID"],
+        secret_key=S3_KEYS["AWS_SECRET_ACCESS_KEY"],
+    )
     assert pq.read_table(f"{s3_bucket}/lake/{path}", filesystem=fs).num_rows == 33
     state = json.loads(s3.get_object(Bucket=s3_bucket, Key="lake/state/vn_provinces.json")["Body"].read())
     assert state["last_success"]["rows"] == {"provinces": 63, "districts": 696, "wards": 10051}

@@ -1,0 +1,19 @@
+"""Validate stage: Great Expectations gates on the bronze batch just ingested and on the finished gold tables.
+
+``python -m steps.validate --suite bronze --run-id ID`` runs after the ingests and before dbt silver; ``--suite
+gold`` runs after dbt gold and before the summary. The expectation suites are reviewed YAML files under
+``steps/validate/suites/<gate>/`` (one per dataset); values that depend on the configuration or the batch (years,
+API totals, parent codes) are GX suite parameters (``{$PARAMETER: name}``) filled in at run time
+(:mod:`steps.validate.params`).
+
+Reads: the pipeline configuration; for bronze the run's manifests ``bronze/<source>/_manifests/<run_id>.json`` and
+the Parquet files they name; for gold the warehouse (DuckDB file, or Trino through SQLAlchemy).
+Writes: ``reports/<run_id>/gx/<gate>/`` (one validation result JSON per dataset, ``outcome.json``, and the Data
+Docs site with its ``index.html``). When the bronze gate fails it also rejects the failing sources' batches: the
+files and the manifest move to ``quarantine/<source>/<run_id>/`` and ``state/<source>.json`` is restored to what it
+was before the ingest (:mod:`steps.validate.quarantine`).
+Idempotent: the same inputs give the same verdict; re-running a rejected run fails again with the recorded reason.
+Exit codes: 0 the gate passed (or there was nothing new), 2 the gate failed or the configuration is bad, 75 the
+lake or the warehouse is unreachable.
+Great Expectations takes seconds to import: only this stage imports it, and only inside the functions that run it.
+"""

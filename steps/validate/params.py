@@ -1,0 +1,130 @@
+"""Suite parameters: the run-time values behind every ``{$PARAMETER: name}`` in the suite files (pure functions).
+
+Bronze, per dataset (from the pipeline configuration, the run's manifest and the run's own files):
+
+==============================  ===========================================================================
+``expected_rows``               rows the API reported for the dataset. World Bank: the sum of ``api_total``
+                                over the manifest's streams (one stream per indicator). Vietnam provinces: the
+                                single tree stream's ``api_total`` counts provinces + districts + wards, so a
+                                dataset's share is that total minus the rows of its two sibling files.
+                                When the API reported no total, the rows the ingest wrote (manifest) stand in
+                                and a note says so.
+``start_year``, ``end_year``    ``sources.<name>.start_year`` / ``end_year`` (World Bank).
+``requested_years``             every year from ``start_year`` to ``end_year`` (World Bank).
+``indicators``                  ``sources.<name>.indicators`` (World Bank).
+``province_codes``              codes in the same run's provinces file (districts, wards).
+``district_codes``              codes in the same run's districts file (wards).
+==============================  ===========================================================================
+
+Gold:
+
+==================================  =======================================================================
+``expected_macro_indicator_ids``    ``<ISO3>-<year>`` for every requested country and year; a country given
+                                    as ISO2 in the config is mapped to ISO3 through silver's country codes.
+==================================  =======================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from steps.config import PipelineConfig, VnProvincesConfig, WorldBankConfig
+from steps.errors import ConfigError
+from steps.validate.bronze import ManifestView
+
+
+@dataclass
+class Parameters:
+    """Parameter values per dataset, and notes on how any of them had to be derived differently."""
+
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def bronze_parameters(
+    source_config: WorldBankConfig | VnProvincesConfig,
+    manifest: ManifestView,
+    row_counts: Mapping[str, int],
+    codes: Mapping[str, list[int]],
+) -> Parameters:
+    """Parameters of every dataset of one source's batch.
+
+    Args:
+        source_config: the source's configuration.
+        manifest: the run's manifest of the source.
+        row_counts: rows in each dataset file of the batch, as read.
+        codes: ``code`` values of the batch's ``provinces`` and ``districts`` files (Vietnam provinces only).
+    """
+    if isinstance(source_config, WorldBankConfig):
+        return _worldbank(source_config, manifest)
+    return _vn_provinces(manifest, row_counts, codes)
+
+
+def _worldbank(cfg: WorldBankConfig, manifest: ManifestView) -> Parameters:
+    params = Parameters()
+    totals = [s.api_total for s in manifest.streams]
+    common: dict[str, Any] = {
+        "start_year": cfg.start_year,
+        "end_year": cfg.end_year,
+        "requested_years": list(range(cfg.start_year, cfg.end_year + 1)),
+        "indicators": list(cfg.indicators),
+    }
+    for dataset, file in manifest.datasets.items():
+        if totals and all(t is not None for t in totals):
+            expected = sum(t for t in totals if t is not None)
+        else:
+            expected = file.rows
+            params.notes.append(f"{manifest.source}.{dataset}: the API reported no total; expected_rows = rows written")
+        params.values[dataset] = {**common, "expected_rows": expected}
+    return params
+
+
+def _vn_provinces(manifest: ManifestView, row_counts: Mapping[str, int], codes: Mapping[str, list[int]]) -> Parameters:
+    params = Parameters()
+    tree_total = manifest.streams[0].api_total if len(manifest.streams) == 1 else None
+    for dataset, file in manifest.datasets.items():
+        if tree_total is not None:
+            siblings = sum(n for name, n in row_counts.items() if name != dataset)
+            expected = tree_total - siblings
+        else:
+            expected = file.rows
+            params.notes.append(
+                f"{manifest.source}.{dataset}: no single tree total in the manifest; expected_rows = rows written"
+            )
+        params.values[dataset] = {
+            "expected_rows": expected,
+            "province_codes": sorted(codes.get("provinces", [])),
+            "district_codes": sorted(codes.get("districts", [])),
+        }
+    return params
+
+
+def worldbank_config(config: PipelineConfig) -> WorldBankConfig | None:
+    """The enabled World Bank source's configuration, if any (the gold macro table is built from it)."""
+    found = [c for c in config.sources.values() if isinstance(c, WorldBankConfig) and c.enabled]
+    if len(found) > 1:
+        raise ConfigError(
+            "more than one enabled World Bank source", "dim_macro_indicators is built from one; disable the others"
+        )
+    return found[0] if found else None
+
+
+def gold_parameters(config: PipelineConfig, iso2_to_iso3: Mapping[str, str]) -> Parameters:
+    """Parameters of the gold suites.
+
+    Args:
+        config: the pipeline configuration (requested countries and years).
+        iso2_to_iso3: country code pairs silver holds (``{"VN": "VNM"}``).
+    """
+    wb = worldbank_config(config)
+    ids: list[str] = []
+    if wb is not None:
+        iso3_known = set(iso2_to_iso3.values())
+        for country in wb.countries:
+            code = country.upper()
+            # A code silver does not know stays as configured: it is then reported missing, which is the truth.
+            iso3 = code if code in iso3_known else iso2_to_iso3.get(code, code)
+            ids += [f"{iso3}-{year}" for year in range(wb.start_year, wb.end_year + 1)]
+    return Parameters(values={"dim_macro_indicators": {"expected_macro_indicator_ids": ids}})

@@ -1,0 +1,157 @@
+"""``tributary run --replay`` end to end on a fresh lake: the acceptance scenario of the local pipeline."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.e2e
+
+SHIPPED = REPO / "steps" / "replay" / "data" / "worldbank_VN_2010_2024.csv"
+
+
+def _run(lake: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIBUTARY_")}
+    return subprocess.run(
+        [sys.executable, "-m", "workflows.cli", "run", "--replay", "--lake", str(lake), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        cwd=REPO,
+    )
+
+
+def _query(lake: Path, sql: str) -> list[tuple[object, ...]]:
+    with duckdb.connect(str(lake / "warehouse.duckdb"), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def _counts(lake: Path) -> dict[str, int]:
+    tables = _query(
+        lake,
+        "select table_schema || '.' || table_name from information_schema.tables "
+        "where table_schema in ('silver', 'gold') order by 1",
+    )
+    return {t: _query(lake, f"select count(*) from {t}")[0][0] for (t,) in tables}  # type: ignore[misc]
+
+
+def _summary(lake: Path) -> dict[str, object]:
+    latest = sorted((lake / "reports").glob("*/summary.json"))[-1]
+    return json.loads(latest.read_text())
+
+
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    lake = tmp_path_factory.mktemp("e2e") / "lake"
+    proc = _run(lake, "--run-id", "first")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Run first: SUCCEEDED" in proc.stdout
+    return lake
+
+
+def test_gold_macro_indicators_match_the_shipped_world_bank_figures(lake: Path) -> None:
+    with SHIPPED.open() as fh:
+        shipped = {(r["indicator_code"], int(r["year"])): float(r["value"]) for r in csv.DictReader(fh)}
+    rows = _query(
+        lake,
+        "select year, gdp_usd, inflation_pct, unemployment_pct, gdp_usd_prev_year, "
+        "gdp_usd_yoy_change, gdp_usd_yoy_pct, inflation_pct_yoy_change "
+        "from gold.dim_macro_indicators where country_iso3 = 'VNM' order by year",
+    )
+    assert [r[0] for r in rows] == list(range(2014, 2025))
+    for year, gdp, cpi, unemp, gdp_prev, gdp_chg, gdp_pct, cpi_chg in rows:
+        assert gdp == shipped[("NY.GDP.MKTP.CD", year)]
+        assert cpi == shipped[("FP.CPI.TOTL.ZG", year)]
+        assert unemp == shipped[("SL.UEM.TOTL.ZS", year)]
+        if year == 2014:  # 2013 was not requested: no previous value
+            assert gdp_prev is None and gdp_chg is None and gdp_pct is None
+        else:
+            prev = shipped[("NY.GDP.MKTP.CD", year - 1)]
+            assert gdp_prev == prev
+            assert gdp_chg == pytest.approx(gdp - prev)
+            assert gdp_pct == pytest.approx((gdp - prev) / prev * 100)
+            assert cpi_chg == pytest.approx(cpi - shipped[("FP.CPI.TOTL.ZG", year - 1)])
+
+
+def test_gold_location_holds_the_pre_reform_units(lake: Path) -> None:
+    counts = dict(
+        _query(
+            lake,
+            "select location_level, count(*) from gold.dim_location where is_current "  # type: ignore[arg-type]
+            "group by 1",
+        )
+    )
+    assert counts == {"province": 63, "district": 696, "ward": 10051}
+
+
+def test_summary_reports_sources_layers_and_tasks(lake: Path) -> None:
+    summary = _summary(lake)
+    sources = {s["source"]: s for s in summary["sources"]}  # type: ignore[attr-defined]
+    assert sources["worldbank"]["rows"] == {"indicator_values": 33}
+    assert sources["vn_provinces"]["rows"] == {"provinces": 63, "districts": 696, "wards": 10051}
+    assert {layer["layer"]: layer["status"] for layer in summary["layers"]} == {  # type: ignore[attr-defined]
+        "silver": "succeeded",
+        "gold": "succeeded",
+    }
+    phases = {t["task"]: t["phase"] for t in summary["tasks"]}  # type: ignore[attr-defined]
+    assert all(p == "Succeeded" for p in phases.values()) and "ingest-worldbank" in phases
+    assert (lake / "reports/first/summary.md").exists()
+
+
+def test_rerun_skips_fresh_sources_and_changes_nothing(lake: Path) -> None:
+    before = _counts(lake)
+    mtime = (lake / "warehouse.duckdb").stat().st_mtime_ns
+    proc = _run(lake, "--run-id", "second")
+    assert proc.returncode == 0, proc.stderr
+    summary = _summary(lake)
+    assert [s["status"] for s in summary["sources"]] == ["skipped", "skipped"]  # type: ignore[attr-defined]
+    assert all(s["reason"].startswith("fresh: last ingest") for s in summary["sources"])  # type: ignore[attr-defined]
+    assert [layer["status"] for layer in summary["layers"]] == ["skipped", "skipped"]  # type: ignore[attr-defined]
+    assert _counts(lake) == before
+    assert (lake / "warehouse.duckdb").stat().st_mtime_ns == mtime
+
+
+def test_forced_rerun_reingests_without_duplicates(lake: Path) -> None:
+    before = _counts(lake)
+    proc = _run(lake, "--run-id", "third", "--force")
+    assert proc.returncode == 0, proc.stderr
+    assert [s["status"] for s in _summary(lake)["sources"]] == ["succeeded", "succeeded"]  # type: ignore[index]
+    assert _counts(lake) == before
+
+
+def test_post_reform_snapshot_closes_old_units_and_adds_new_ones(lake: Path) -> None:
+    proc = _run(lake, "--run-id", "fourth", "--force", "--snapshot", "2026-02-21", "--sources", "vn_provinces")
+    assert proc.returncode == 0, proc.stderr
+    current = dict(_query(lake, "select location_level, count(*) from gold.dim_location where is_current group by 1"))  # type: ignore[arg-type]
+    assert current == {"province": 34, "ward": 3321}
+    closed = dict(
+        _query(
+            lake,
+            "select location_level, count(*) from gold.dim_location "  # type: ignore[arg-type]
+            "where not is_current and effective_to is not null group by 1",
+        )
+    )
+    assert closed["district"] == 696 and closed["province"] >= 29
+    # every unit has exactly one current version at most, and versions never overlap
+    assert _query(
+        lake,
+        "select count(*) from (select location_id from gold.dim_location where is_current "
+        "group by 1 having count(*) > 1)",
+    ) == [(0,)]
+    hanoi = _query(
+        lake,
+        "select location_name, is_current from gold.dim_location where location_id = 'province-1' "
+        "order by effective_from",
+    )
+    assert hanoi == [("Thành phố Hà Nội", False), ("Thành phố Hà Nội", True)] or hanoi[-1][1] is True

@@ -1,0 +1,38 @@
+"""The verify stage: one line per problem, exit 2 for configuration, 75 for unreachable."""
+
+from steps.replay.server import Fault, ReplayServer
+from tests.conftest import StageEnv, write_config
+
+
+def test_everything_reachable(local_stage: StageEnv) -> None:
+    proc = local_stage.run("verify", "--run-id", "r1")
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_unreachable_source_is_transient_and_named(local_stage: StageEnv, replay_server: ReplayServer) -> None:
+    replay_server.add_fault(Fault(path="/worldbank/", status=503))
+    proc = local_stage.run("verify", "--run-id", "r1")
+    assert proc.returncode == 75
+    problems = [ln for ln in proc.stderr.splitlines() if ln.startswith("verify: ")]
+    assert problems[0].startswith("verify: source worldbank: worldbank: GET ")
+    assert problems[1:] == ["verify: 1 of 4 checks failed (see the lines above)"]
+
+
+def test_several_problems_one_line_each_and_config_wins(
+    local_stage: StageEnv, replay_server: ReplayServer, tmp_path
+) -> None:
+    replay_server.add_fault(Fault(path="/worldbank/", status=503))
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    local_stage.lake = str(blocker / "lake")  # a lake below a regular file cannot be created
+    proc = local_stage.run("verify", "--run-id", "r1")
+    assert proc.returncode == 2
+    problems = [ln for ln in proc.stderr.splitlines() if ln.startswith("verify: ")]
+    assert [p.split(":")[1].strip() for p in problems[:-1]] == ["lake", "warehouse", "source worldbank"]
+    assert problems[-1] == "verify: 3 of 4 checks failed (see the lines above)"
+
+
+def test_bad_config_file_is_exit_2(local_stage: StageEnv, replay_server: ReplayServer) -> None:
+    write_config(local_stage.config, replay_server, worldbank={"per_page": 0})
+    proc = local_stage.run("verify", "--run-id", "r1")
+    assert proc.returncode == 2 and "sources.worldbank.per_page" in proc.stderr.splitlines()[-1]

@@ -1,0 +1,149 @@
+"""The pipeline DAG as the Argo WorkflowTemplate ``tributary``.
+
+::
+
+    verify ─▶ freshness ─▶ ingest-<source> (one per enabled source, when its freshness decision is true)
+                       ─▶ validate-bronze ─▶ dbt-silver ─▶ dbt-gold ─▶ validate-gold ─▶ summary
+    onExit: on-exit (always; records the outcome, notifies)
+
+Dependencies use ``depends`` without a result, which Argo reads as ``Succeeded || Skipped || Daemoned``: a
+source skipped as fresh does not block ``validate-bronze``, a failed ingest does (the rest is Omitted).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from hera.workflows import DAG, Gauge, Label, Metrics, Parameter, WorkflowTemplate
+from hera.workflows import models as m
+
+from workflows import templates
+from workflows.settings import Environment
+
+NAME = "tributary"
+ENTRYPOINT = "pipeline"
+EXIT_HANDLER = "on-exit"
+MUTEX = "tributary"  # one run of the pipeline per namespace at a time, scheduled or submitted by hand
+FORCE = "{{workflow.parameters.force}}"
+LABELS = {"app.kubernetes.io/name": "tributary", "app.kubernetes.io/part-of": "tributary"}
+
+_TASK_NAME = re.compile(r"^[a-zA-Z0-9][-a-zA-Z0-9]*$")  # Argo's rule for task names
+_PARAM_NAME = re.compile(r"^[-a-zA-Z0-9_]+$")  # Argo's rule for parameter names
+
+
+def ingest_task_name(source: str) -> str:
+    """``ingest-<source>`` with ``_`` turned into ``-`` (Argo task names allow letters, digits and ``-``)."""
+    name = f"ingest-{source.replace('_', '-')}"
+    if not _TASK_NAME.match(name) or not _PARAM_NAME.match(source) or len(name) > 128:
+        raise ValueError(
+            f"source name {source!r} cannot name an Argo task or parameter; "
+            "rename it in the pipeline configuration to letters, digits, '_' and '-'"
+        )
+    return name
+
+
+def build_workflow_template(env: Environment, sources: Sequence[str]) -> WorkflowTemplate:
+    """The WorkflowTemplate of ``env`` with one ingest task per source.
+
+    Args:
+        env: Environment settings.
+        sources: Enabled sources of the pipeline configuration, in order.
+
+    Raises:
+        ValueError: no sources, duplicates, or a source name Argo cannot use.
+    """
+    if not sources:
+        raise ValueError("no enabled sources in the pipeline configuration; enable at least one")
+    if len(set(sources)) != len(sources):
+        raise ValueError(f"sources listed twice: {list(sources)}")
+    ingest_names = [ingest_task_name(s) for s in sources]
+    if len(set(ingest_names)) != len(ingest_names):
+        raise ValueError(f"sources {list(sources)} map to the same task names {ingest_names}; rename one")
+    labels = {**LABELS, "tributary.io/environment": env.name}
+    wf = env.workflow
+    with WorkflowTemplate(
+        name=NAME,
+        namespace=env.namespace,
+        labels={**labels, "app.kubernetes.io/component": "workflow-template"},
+        annotations={
+            "workflows.argoproj.io/title": "Tributary pipeline",
+            "workflows.argoproj.io/description": (
+                "verify → freshness → ingest per source → validate bronze → dbt silver → dbt gold → "
+                "validate gold → summary; pass force=true to ingest and rebuild regardless of freshness"
+            ),
+        },
+        entrypoint=ENTRYPOINT,
+        on_exit=EXIT_HANDLER,
+        arguments=[
+            Parameter(
+                name="force",
+                value="false",
+                enum=["false", "true"],
+                description="true: ingest every source and rebuild every layer, even when fresh",
+            )
+        ],
+        service_account_name=env.service_account,
+        parallelism=wf.parallelism,
+        active_deadline_seconds=wf.active_deadline_seconds,
+        synchronization=m.Synchronization(mutexes=[m.Mutex(name=MUTEX)]),
+        security_context=m.PodSecurityContext(
+            run_as_non_root=True,
+            run_as_user=wf.run_as_user,
+            run_as_group=wf.run_as_user,
+            fs_group=wf.run_as_user,
+            seccomp_profile=m.SeccompProfile(type="RuntimeDefault"),
+        ),
+        pod_gc=m.PodGC(strategy=wf.pod_gc_strategy, delete_delay_duration=wf.pod_gc_delete_delay),
+        ttl_strategy=m.TTLStrategy(
+            seconds_after_success=wf.ttl_seconds_after_success,
+            seconds_after_failure=wf.ttl_seconds_after_failure,
+        ),
+        workflow_metadata=m.WorkflowMetadata(labels={**labels, "app.kubernetes.io/component": "workflow"}),
+        pod_metadata=m.Metadata(labels={**labels, "app.kubernetes.io/component": "pipeline-step"}),
+        metrics=Metrics(metrics=_workflow_metrics()),
+    ) as wt:
+        verify = templates.verify(env)
+        freshness = templates.freshness(env, sources)
+        ingest = templates.ingest(env)
+        validate = templates.validate(env)
+        dbt = templates.dbt(env)
+        summary = templates.summary(env)
+        templates.on_exit(env)
+        csv = ",".join(sources)
+        with DAG(name=ENTRYPOINT):
+            t_verify = verify(name="verify", arguments={"sources": csv})
+            t_fresh = freshness(name="freshness", arguments={"sources": csv, "force": FORCE})
+            t_ingests = [
+                ingest(
+                    name=task,
+                    arguments={"source": source},
+                    when=f"{{{{tasks.freshness.outputs.parameters.{source}}}}} == true",
+                )
+                for source, task in zip(sources, ingest_names, strict=True)
+            ]
+            t_bronze = validate(name="validate-bronze", arguments={"suite": "bronze"})
+            t_silver = dbt(name="dbt-silver", arguments={"layer": "silver", "force": FORCE})
+            t_gold = dbt(name="dbt-gold", arguments={"layer": "gold", "force": FORCE})
+            t_gold_checks = validate(name="validate-gold", arguments={"suite": "gold"})
+            t_summary = summary(name="summary")
+            t_verify >> t_fresh >> t_ingests >> t_bronze >> t_silver >> t_gold >> t_gold_checks >> t_summary
+    return wt
+
+
+def _workflow_metrics() -> list[Gauge]:
+    """Success gauge (1/0, emitted when a run ends) and the run's duration."""
+    success = "Whether the last run of the pipeline succeeded (1) or not (0)"
+    return [
+        Gauge(name="tributary_workflow_success", help=success, when="{{workflow.status}} == Succeeded",
+              realtime=False, value="1"),
+        Gauge(name="tributary_workflow_success", help=success, when="{{workflow.status}} != Succeeded",
+              realtime=False, value="0"),
+        Gauge(
+            name="tributary_workflow_duration_seconds",
+            help="Wall time of the last run of the pipeline in seconds, by final status",
+            labels=[Label(key="status", value="{{workflow.status}}")],
+            realtime=False,
+            value="{{workflow.duration}}",
+        ),
+    ]

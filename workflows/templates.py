@@ -1,0 +1,231 @@
+"""Container templates, one per stage: image, ``python -m steps.<stage>`` with explicit args, env, limits, retries.
+
+Every template gets the same hardening: the ``tributary-config`` ConfigMap via ``envFrom`` and the pipeline
+configuration mounted at :data:`CONFIG_MOUNT`; Secrets via ``secretKeyRef`` only where the stage needs them;
+requests and limits; a retry strategy that retries exit code 75 (transient) and nothing else; a deadline per
+attempt; a non-root, read-only container whose only writable path is an ``emptyDir`` at ``/tmp``; and a
+Prometheus duration gauge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hera.workflows import (
+    ConfigMapEnvFrom,
+    ConfigMapVolume,
+    Container,
+    EmptyDirVolume,
+    Env,
+    Gauge,
+    Label,
+    Metrics,
+    Parameter,
+    Resources,
+    RetryStrategy,
+    SecretEnv,
+)
+from hera.workflows import models as m
+
+from workflows.images import image
+from workflows.settings import Environment
+
+RUN_ID = "{{workflow.name}}"  # the run id of every stage is the Argo workflow name
+CONFIG_MAP = "tributary-config"
+CONFIG_KEY = "pipeline.yaml"
+CONFIG_MOUNT = "/etc/tributary"  # TRIBUTARY_CONFIG in the ConfigMap points at CONFIG_MOUNT/pipeline.yaml
+OUTPUTS_DIR = "/tmp/outputs"  # output parameter files (Argo reads them with valueFrom.path)
+LAKE_SECRET = "tributary-lake-credentials"
+TRINO_SECRET = "tributary-trino"
+NOTIFY_SECRET = "tributary-notify"
+# Argo 3.5+: with an expression and retryPolicy Always, a retry happens only when the expression holds.
+RETRY_EXPRESSION = "asInt(lastRetry.exitCode) == 75"
+# steps.ingest does not write a row count yet (`--outputs DIR` → DIR/rows is requested); until it does, the
+# rows gauge is left out rather than rendered as a constant default.
+INGEST_WRITES_ROWS = False
+
+
+def lake_credentials() -> list[Env | SecretEnv]:
+    """S3 keys of the lake, required: a pod without them fails at start with the Secret's name."""
+    return [
+        SecretEnv(name=key, secret_name=LAKE_SECRET, secret_key=key)
+        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+    ]
+
+
+def trino_password() -> list[Env | SecretEnv]:
+    """The warehouse password; optional because the Trino of a dev cluster may run without authentication."""
+    return [SecretEnv(name="DBT_TRINO_PASSWORD", secret_name=TRINO_SECRET, secret_key="DBT_TRINO_PASSWORD",
+                      optional=True)]
+
+
+def stage_template(
+    env: Environment,
+    *,
+    stage: str,
+    name: str,
+    args: Sequence[str],
+    metric_task: str,
+    inputs: Sequence[str] = (),
+    outputs: Sequence[Parameter] = (),
+    secrets: Sequence[Env | SecretEnv] = (),
+    metrics: Sequence[Gauge] = (),
+) -> Container:
+    """A container template running ``python -m steps.<stage> <args>`` with the environment's limits.
+
+    Args:
+        env: Environment settings (image registry/tag, resources, retries).
+        stage: Stage module and image name (``verify`` … ``summary``).
+        name: Template name.
+        args: Explicit arguments after ``python -m steps.<stage>``.
+        metric_task: Value of the ``task`` label of the duration gauge (may use ``{{inputs.parameters.x}}``).
+        inputs: Input parameter names.
+        outputs: Output parameters (read from files under :data:`OUTPUTS_DIR`).
+        secrets: Environment variables from Secrets, and literal ones.
+        metrics: Extra Prometheus metrics of this template.
+    """
+    res = env.stages[stage]
+    retry = env.retry
+    labels = [Label(key="stage", value=stage), Label(key="task", value=metric_task), Label(key="status", value="{{status}}")]
+    duration = Gauge(
+        name="tributary_stage_duration_seconds",
+        help="Wall time of a pipeline task in seconds, retries included, by stage, task and final phase",
+        labels=labels,
+        realtime=False,
+        value="{{duration}}",
+    )
+    return Container(
+        name=name,
+        image=image(stage, env.images),
+        command=["python", "-m", f"steps.{stage}"],
+        args=list(args),
+        inputs=[Parameter(name=n) for n in inputs] or None,
+        outputs=list(outputs) or None,
+        env_from=[ConfigMapEnvFrom(name=CONFIG_MAP)],
+        env=list(secrets) or None,
+        volumes=[
+            EmptyDirVolume(name="tmp", mount_path="/tmp"),
+            ConfigMapVolume(
+                name=CONFIG_MAP,
+                mount_path=CONFIG_MOUNT,
+                read_only=True,
+                items=[m.KeyToPath(key=CONFIG_KEY, path=CONFIG_KEY)],
+            ),
+        ],
+        resources=Resources(
+            cpu_request=res.cpu_request,
+            memory_request=res.memory_request,
+            cpu_limit=res.cpu_limit,
+            memory_limit=res.memory_limit,
+        ),
+        retry_strategy=RetryStrategy(
+            limit=retry.limit,
+            retry_policy="Always",
+            expression=RETRY_EXPRESSION,
+            backoff=m.Backoff(
+                duration=retry.backoff_duration,
+                factor=retry.backoff_factor,
+                cap=retry.backoff_cap,
+                max_duration=retry.backoff_max_duration,
+            ),
+        ),
+        active_deadline_seconds=res.deadline_seconds,
+        security_context=m.SecurityContext(
+            run_as_non_root=True,
+            allow_privilege_escalation=False,
+            read_only_root_filesystem=True,
+            capabilities=m.Capabilities(drop=["ALL"]),
+        ),
+        metrics=Metrics(metrics=[duration, *metrics]),
+    )
+
+
+def verify(env: Environment) -> Container:
+    """Checks the sources answer, the lake is writable and the warehouse accepts a connection."""
+    return stage_template(
+        env, stage="verify", name="verify", metric_task="verify", inputs=["sources"],
+        args=["--run-id", RUN_ID, "--sources", "{{inputs.parameters.sources}}"],
+        secrets=[*lake_credentials(), *trino_password()],
+    )
+
+
+def freshness(env: Environment, sources: Sequence[str]) -> Container:
+    """Decides per source whether to ingest; one ``true``/``false`` output parameter per source."""
+    decisions = [
+        Parameter(name=s, value_from=m.ValueFrom(path=f"{OUTPUTS_DIR}/{s}", default="false")) for s in sources
+    ]
+    return stage_template(
+        env, stage="freshness", name="freshness", metric_task="freshness", inputs=["sources", "force"],
+        args=["--run-id", RUN_ID, "--sources", "{{inputs.parameters.sources}}", "--force", "{{inputs.parameters.force}}",
+              "--outputs", OUTPUTS_DIR],
+        outputs=decisions,
+        secrets=lake_credentials(),
+    )
+
+
+def ingest(env: Environment) -> Container:
+    """Ingests one source (raw → bronze → manifest → state)."""
+    outputs: list[Parameter] = []
+    metrics: list[Gauge] = []
+    args = ["--source", "{{inputs.parameters.source}}", "--run-id", RUN_ID]
+    if INGEST_WRITES_ROWS:
+        args += ["--outputs", OUTPUTS_DIR]
+        outputs.append(Parameter(name="rows", value_from=m.ValueFrom(path=f"{OUTPUTS_DIR}/rows", default="0")))
+        metrics.append(
+            Gauge(
+                name="tributary_rows_ingested",
+                help="Rows the last successful ingest of a source committed to bronze",
+                labels=[Label(key="source", value="{{inputs.parameters.source}}")],
+                when="{{status}} == Succeeded",
+                realtime=False,
+                value="{{outputs.parameters.rows}}",
+            )
+        )
+    return stage_template(
+        env, stage="ingest", name="ingest", metric_task="ingest-{{inputs.parameters.source}}", inputs=["source"],
+        args=args, outputs=outputs, metrics=metrics, secrets=lake_credentials(),
+    )
+
+
+def validate(env: Environment) -> Container:
+    """Great Expectations gate of one layer (``bronze`` or ``gold``)."""
+    return stage_template(
+        env, stage="validate", name="validate", metric_task="validate-{{inputs.parameters.suite}}", inputs=["suite"],
+        args=["--suite", "{{inputs.parameters.suite}}", "--run-id", RUN_ID],
+        secrets=[*lake_credentials(), *trino_password()],
+    )
+
+
+def dbt(env: Environment) -> Container:
+    """``dbt build`` of one warehouse layer (``silver`` or ``gold``)."""
+    return stage_template(
+        env, stage="dbt", name="dbt", metric_task="dbt-{{inputs.parameters.layer}}", inputs=["layer", "force"],
+        args=["--layer", "{{inputs.parameters.layer}}", "--run-id", RUN_ID, "--force", "{{inputs.parameters.force}}"],
+        secrets=[*lake_credentials(), *trino_password()],
+    )
+
+
+def summary(env: Environment) -> Container:
+    """The run report, as the last task of the DAG."""
+    return stage_template(
+        env, stage="summary", name="summary", metric_task="summary", args=["--run-id", RUN_ID],
+        secrets=lake_credentials(),
+    )
+
+
+def on_exit(env: Environment) -> Container:
+    """The exit handler: always runs, records the run's outcome and notifies the webhook when one is configured.
+
+    It runs the summary stage with the workflow's final status and failed nodes (Argo exit-handler variables),
+    so a run that failed before the summary task still gets its report.
+    """
+    return stage_template(
+        env, stage="summary", name="on-exit", metric_task="on-exit", args=["--run-id", RUN_ID],
+        secrets=[
+            *lake_credentials(),
+            SecretEnv(name="TRIBUTARY_WEBHOOK_URL", secret_name=NOTIFY_SECRET, secret_key="TRIBUTARY_WEBHOOK_URL",
+                      optional=True),
+            Env(name="TRIBUTARY_WORKFLOW_STATUS", value="{{workflow.status}}"),
+            Env(name="TRIBUTARY_WORKFLOW_FAILURES", value="{{workflow.failures}}"),
+        ],
+    )
