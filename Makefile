@@ -15,7 +15,8 @@ help: ## list the targets
 $(VENV)/.installed-$(EXTRAS): pyproject.toml requirements/lock.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=python3"; exit 2; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	test -x $(UV) || $(PY) -m pip install --quiet "uv==$(UV_VERSION)"
+	test -x $(UV) || { $(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip --upgrade >/dev/null; \
+	  $(PY) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"; }
 	$(UV) pip install --quiet -p $(PY) -c requirements/lock.txt -e ".[$(EXTRAS)]"
 	touch $@
 
@@ -39,7 +40,7 @@ fmt: setup ## format the code
 
 bench: ## benchmark: wall time and peak memory of the full local run and of the ingest stage
 	$(MAKE) setup EXTRAS=bench
-	$(PY) -m tests.bench
+	$(PY) -m tests.bench $(BENCH_ARGS)
 
 lock: ## re-resolve requirements/lock.txt from pyproject.toml (needs the package index)
 	test -x $(UV) || $(MAKE) setup

@@ -1,34 +1,85 @@
-"""The ``tributary`` command: run the pipeline locally, serve the replay API, render and submit the Argo DAG."""
+"""The ``tributary`` command: run the pipeline locally, render and submit the Argo DAG, serve the replay API."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 from pathlib import Path
 
 from steps.layout import new_run_id
 
+ENVIRONMENTS = ("dev", "staging", "prod")
+
 
 def _run(args: argparse.Namespace) -> int:
+    from workflows.spec import UnsupportedSpec
+
+    try:
+        return _run_pipeline(args)
+    except UnsupportedSpec as exc:
+        raise SystemExit(f"tributary run: the spec cannot run locally: {exc}") from None
+    except ValueError as exc:  # settings or sources that cannot be rendered
+        raise SystemExit(f"tributary run: {exc}") from None
+
+
+def _run_pipeline(args: argparse.Namespace) -> int:
     from workflows.local import LocalRun, execute, snapshot_date
 
     lake = str(Path(args.lake).resolve()) if "://" not in args.lake else args.lake
     config = args.config.resolve() if args.config else None
-    sources = tuple(s for s in args.sources.split(",") if s) if args.sources else _enabled_sources(config)
-    run = LocalRun(run_id=args.run_id or new_run_id(), lake=lake, sources=sources, force=args.force, config=config)
+    spec = _read_spec(args.spec) if args.spec else None
+    if spec is not None and args.sources:
+        raise SystemExit("tributary run: --sources cannot change a --spec file; render it with those sources instead")
+    if spec is not None:
+        sources = _spec_sources(spec)
+    elif args.sources:
+        sources = tuple(s for s in args.sources.split(",") if s)
+    else:
+        sources = _enabled_sources(config)
+    run = LocalRun(
+        run_id=args.run_id or new_run_id(),
+        lake=lake,
+        sources=sources,
+        force=args.force,
+        config=config,
+        parallelism=args.parallelism,
+    )
     work_dir = Path(args.work_dir or (Path(lake) / ".runs" if "://" not in lake else Path(".tributary"))) / run.run_id
     sys.stderr.write(
-        f"tributary run {run.run_id}: lake {lake}, sources {', '.join(sources)}{' (forced)' if run.force else ''}\n"
+        f"tributary run {run.run_id}: lake {lake}, sources {', '.join(sources)}{' (forced)' if run.force else ''}, "
+        f"spec {args.spec or f'rendered for {args.env}'}\n"
     )
     if not args.replay:
-        return execute(run, {}, work_dir)
+        return execute(run, {}, work_dir, spec=spec, env_name=args.env)
     from steps.replay.server import PRE_REFORM_SNAPSHOT, ReplayServer
 
     snapshot = snapshot_date(args.snapshot) if args.snapshot else PRE_REFORM_SNAPSHOT
     with ReplayServer(snapshot=snapshot) as server:
         sys.stderr.write(f"replay server {server.url} (provinces snapshot {snapshot})\n")
         urls = {"worldbank": server.worldbank_base_url, "vn_provinces": server.provinces_base_url}
-        return execute(run, {s: u for s, u in urls.items() if s in sources}, work_dir)
+        return execute(run, {s: u for s, u in urls.items() if s in sources}, work_dir, spec=spec, env_name=args.env)
+
+
+def _read_spec(path: Path) -> dict[str, object]:
+    import yaml
+
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise SystemExit(f"tributary run: cannot read --spec {path}: {exc}") from None
+    if not isinstance(doc, dict):
+        raise SystemExit(f"tributary run: --spec {path} is not a WorkflowTemplate document")
+    return doc
+
+
+def _spec_sources(spec: dict[str, object]) -> tuple[str, ...]:
+    """The sources a rendered spec fans out to (its ingest tasks' ``source`` arguments)."""
+    from workflows.spec import parse_workflow
+
+    parsed = parse_workflow(spec)
+    return tuple(t.arguments["source"] for t in parsed.tasks if t.template == "ingest" and "source" in t.arguments)
 
 
 def _enabled_sources(config: Path | None) -> tuple[str, ...]:
@@ -38,7 +89,43 @@ def _enabled_sources(config: Path | None) -> tuple[str, ...]:
     try:
         return tuple(load_config(config).enabled_sources())
     except StepError as exc:
-        raise SystemExit(f"tributary run: {exc.line()}") from None
+        raise SystemExit(f"tributary: {exc.line()}") from None
+
+
+def _render(args: argparse.Namespace) -> int:
+    from workflows.render import render, write
+    from workflows.settings import SettingsError
+
+    config = args.config.resolve() if args.config else None
+    try:
+        rendered = render(
+            args.env, config=config, sources=_enabled_sources(config), registry=args.registry, tag=args.tag
+        )
+    except (SettingsError, ValueError, RuntimeError) as exc:
+        raise SystemExit(f"tributary render: {exc}") from None
+    for path in write(rendered, args.out):
+        sys.stdout.write(f"{path}\n")
+    return 0
+
+
+def _submit(args: argparse.Namespace) -> int:
+    from workflows.settings import SettingsError, load_environment
+    from workflows.submit import SubmitError, default_submitter, request_body, server_from_env, submit, submit_request
+
+    try:
+        env = load_environment(args.env)
+        namespace = args.namespace or os.environ.get("ARGO_NAMESPACE") or env.namespace
+        request = submit_request(namespace, force=args.force, env_name=args.env, submitter=default_submitter())
+        if args.dry_run:
+            sys.stdout.write(json.dumps(request_body(request), indent=2) + "\n")
+            return 0
+        server = server_from_env({**os.environ, "ARGO_NAMESPACE": namespace}, env.namespace)
+        name = submit(server, request)
+    except (SettingsError, SubmitError) as exc:
+        raise SystemExit(f"tributary submit: {exc}") from None
+    sys.stdout.write(f"{name}\n")
+    sys.stderr.write(f"submitted {name} in namespace {namespace}; watch it with: argo watch -n {namespace} {name}\n")
+    return 0
 
 
 def _replay_server(argv: list[str]) -> int:
@@ -51,17 +138,57 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``tributary``."""
     parser = argparse.ArgumentParser(prog="tributary", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
+    default_config = Path(os.environ["TRIBUTARY_CONFIG"]) if os.environ.get("TRIBUTARY_CONFIG") else None
 
-    run = sub.add_parser("run", help="run the whole pipeline locally (verify → … → summary)")
+    run = sub.add_parser("run", help="run the rendered pipeline DAG locally (verify → … → summary, exit handler)")
     run.add_argument("--replay", action="store_true", help="serve the sources from the bundled replay server")
     run.add_argument("--lake", default="lake", help="lake root: a folder (default ./lake) or s3://bucket")
     run.add_argument("--sources", help="comma-separated sources (default: every enabled source)")
     run.add_argument("--force", action="store_true", help="ingest even sources that are fresh")
     run.add_argument("--snapshot", help="provinces API snapshot date for --replay (YYYY-MM-DD)")
-    run.add_argument("--config", type=Path, help="pipeline configuration YAML (default: the packaged one)")
+    run.add_argument(
+        "--config",
+        type=Path,
+        default=default_config,
+        help="pipeline configuration YAML (default: $TRIBUTARY_CONFIG, else the packaged one)",
+    )
     run.add_argument("--run-id", help="run id (default: local-<UTC timestamp>)")
     run.add_argument("--work-dir", help="where task logs and outputs go (default: <lake>/.runs)")
+    run.add_argument(
+        "--env",
+        choices=ENVIRONMENTS,
+        default="dev",
+        help="render the spec with this environment's retries, deadlines and parallelism (default dev)",
+    )
+    run.add_argument("--spec", type=Path, help="run this rendered workflowtemplate.yaml instead of rendering one")
+    run.add_argument("--parallelism", type=int, help="tasks at once (default: the spec's parallelism)")
     run.set_defaults(func=_run)
+
+    render = sub.add_parser("render", help="write the WorkflowTemplate and CronWorkflow of an environment")
+    render.add_argument("--env", choices=ENVIRONMENTS, required=True)
+    render.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="folder for workflowtemplate.yaml and cronworkflow.yaml (e.g. charts/tributary/files/dev)",
+    )
+    render.add_argument(
+        "--config", type=Path, help="pipeline configuration the ingest fan-out comes from (default: the packaged one)"
+    )
+    render.add_argument(
+        "--registry", help="image registry (default: $TRIBUTARY_IMAGE_REGISTRY, else the environment's)"
+    )
+    render.add_argument("--tag", help="image tag (default: $TRIBUTARY_IMAGE_TAG, else the package version)")
+    render.set_defaults(func=_render)
+
+    submit = sub.add_parser(
+        "submit", help="start a run of the WorkflowTemplate on an Argo server (ARGO_SERVER, ARGO_TOKEN)"
+    )
+    submit.add_argument("--env", choices=ENVIRONMENTS, required=True, help="environment (its namespace is the default)")
+    submit.add_argument("--force", action="store_true", help="pass force=true: ingest and rebuild even when fresh")
+    submit.add_argument("--namespace", help="namespace (default: $ARGO_NAMESPACE, else the environment's)")
+    submit.add_argument("--dry-run", action="store_true", help="print the request instead of sending it")
+    submit.set_defaults(func=_submit)
 
     # Its options belong to steps.replay (see `tributary replay-server --help`); main() passes them through.
     sub.add_parser("replay-server", help="serve the bundled API replay data over HTTP", add_help=False)

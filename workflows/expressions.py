@@ -16,6 +16,8 @@ from collections.abc import Callable
 TAG = re.compile(r"\{\{(.*?)\}\}")
 _OPERAND = r"(?:\{\{[^{}]+\}\}|'[^']*'|\"[^\"]*\"|[A-Za-z0-9_.\-]+)"
 _WHEN = re.compile(rf"^\s*({_OPERAND})\s*(==|!=)\s*({_OPERAND})\s*$")
+_VALUE = r"(?:'[^']*'|\"[^\"]*\"|[A-Za-z0-9_.\-]+)"
+_COMPARISON = re.compile(rf"^\s*({_VALUE})\s*(==|!=)\s*({_VALUE})\s*$")
 _TASK = r"[a-zA-Z0-9][-a-zA-Z0-9]*"
 _DEPENDS = re.compile(rf"^\s*{_TASK}(\s*&&\s*{_TASK})*\s*$")
 _EXIT_CODE_TERM = re.compile(r"^\s*asInt\(lastRetry\.exitCode\)\s*==\s*(\d+)\s*$")
@@ -59,11 +61,12 @@ def check_when(expression: str) -> None:
 
 def evaluate_when(expression: str, resolve: Callable[[str], str]) -> bool:
     """Evaluate a ``when`` after substituting its tags (numbers compare as numbers, anything else as text)."""
-    match = _WHEN.match(expression)
-    if match is None:
-        check_when(expression)  # raises, naming the expression
-        return False
-    left, op, right = (substitute(match.group(i), resolve) for i in (1, 2, 3))
+    check_when(expression)
+    substituted = substitute(expression, resolve)
+    match = _COMPARISON.match(substituted)
+    if match is None:  # Argo's evaluator would fail on it too
+        raise ExpressionError(f"when expression {expression!r} became {substituted!r}, which is not a comparison")
+    left, op, right = match.groups()
     equal = _comparable(left) == _comparable(right)
     return equal if op == "==" else not equal
 

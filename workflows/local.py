@@ -1,4 +1,9 @@
-"""``tributary run``: the whole pipeline on this machine, each stage a subprocess as each is a pod in Argo."""
+"""``tributary run``: the rendered WorkflowTemplate executed on this machine, each task a subprocess as it is a pod.
+
+The spec is the one ``tributary render`` writes (rendered in-process, or read from a file with ``--spec``); this
+module only supplies the local stand-ins for what the cluster provides: the ``tributary-config`` ConfigMap, the
+Secrets (from the process environment) and the runtime environment.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,51 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from importlib import resources
 from pathlib import Path
+from typing import Any, TextIO
 
-from workflows.runner import FAILED, DagRunner, Retry, Task
+from workflows.execute import LocalConfigMap, LocalResources, LocalWorkflow
+from workflows.runner import FAILED
+from workflows.spec import parse_workflow
 
-EXIT_TRANSIENT = 75
+EXIT_BAD_INPUT, EXIT_TRANSIENT = 2, 75
 REPO_DBT_DIR = Path(__file__).resolve().parents[1] / "dbt"
+CONFIG_MAP = "tributary-config"  # workflows.templates.CONFIG_MAP, without importing Hera
+LAKE_SECRET = "tributary-lake-credentials"  # noqa: S105 - a Secret's name
+# ConfigMap keys of the cluster's tributary-config that a local run takes from this process when set.
+PASSED_SETTINGS = (
+    "TRIBUTARY_S3_ENDPOINT",
+    "TRIBUTARY_S3_REGION",
+    "TRIBUTARY_LOG_FORMAT",
+    "DBT_TRINO_HOST",
+    "DBT_TRINO_PORT",
+    "DBT_TRINO_USER",
+)
+# What a container runtime gives every process besides the spec's env: the basics a Python process needs.
+RUNTIME_ENV = (
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "LANG",
+    "LC_ALL",
+    "LC_CTYPE",
+    "TZ",
+    "TMPDIR",
+    "VIRTUAL_ENV",
+    "PYTHONPATH",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "REQUESTS_CA_BUNDLE",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+)
+SECRET_SETTINGS = ("TRIBUTARY_WEBHOOK_URL",)  # TRIBUTARY_* variables that are Secrets, never ConfigMap values
 
 
 @dataclass(frozen=True)
@@ -24,75 +68,107 @@ class LocalRun:
     sources: tuple[str, ...]
     force: bool = False
     config: Path | None = None
-    parallelism: int = 4
+    parallelism: int | None = None  # None: the spec's parallelism
 
 
-def pipeline_tasks(run: LocalRun, outputs_dir: Path) -> tuple[list[Task], Task]:
-    """Verify → freshness → ingest per source (when due) → dbt silver → dbt gold; summary as exit handler."""
-    py = [sys.executable, "-m"]
-    rid = ["--run-id", run.run_id]
-    sources = ",".join(run.sources)
-    force = "true" if run.force else "false"
-    decisions = outputs_dir / "freshness"
-    transient = Retry(limit=2, exit_codes=frozenset({EXIT_TRANSIENT}), duration_s=2, factor=2, max_duration_s=30)
-    tasks = [
-        Task("verify", [*py, "steps.verify", *rid, "--sources", sources], retry=transient),
-        Task(
-            "freshness",
-            [*py, "steps.freshness", *rid, "--sources", sources, "--force", force, "--outputs", str(decisions)],
-            depends=["verify"],
-            outputs={s: decisions / s for s in run.sources},
-        ),
-    ]
-    ingests = []
-    for s in run.sources:
-        tasks.append(
-            Task(
-                f"ingest-{s}",
-                [*py, "steps.ingest", "--source", s, *rid],
-                depends=["freshness"],
-                when=lambda out, s=s: out.get("freshness", {}).get(s) == "true",  # type: ignore[misc]
-                retry=transient,
-            )
-        )
-        ingests.append(f"ingest-{s}")
-    tasks += [
-        Task("dbt-silver", [*py, "steps.dbt", "--layer", "silver", *rid, "--force", force], depends=ingests),
-        Task("dbt-gold", [*py, "steps.dbt", "--layer", "gold", *rid, "--force", force], depends=["dbt-silver"]),
-    ]
-    summary = Task("summary", [*py, "steps.summary", *rid], show_output=True)
-    return tasks, summary
+def config_file(run: LocalRun) -> Path:
+    """The pipeline configuration file of the run: ``--config``, else the packaged default."""
+    if run.config is not None:
+        return run.config
+    return Path(str(resources.files("steps").joinpath("defaults/pipeline.yaml")))
 
 
 def child_environment(run: LocalRun, base_urls: Mapping[str, str]) -> dict[str, str]:
-    """Settings every stage subprocess gets (what the ConfigMap provides in the cluster)."""
+    """The local ``tributary-config`` ConfigMap: the settings every stage gets through ``envFrom``.
+
+    The cluster's keys come from the run (lake, target, dbt project, config file) or from this process when set;
+    other ``TRIBUTARY_*`` variables of this process (e.g. ``TRIBUTARY_LOG_LEVEL``) and the replay server's base
+    URLs are added as extra keys, as an operator would add them to the ConfigMap.
+    """
     if not (REPO_DBT_DIR / "dbt_project.yml").exists():
         raise SystemExit(f"tributary run: dbt project not found at {REPO_DBT_DIR}; run from a source checkout")
+    extras = {
+        k: v
+        for k, v in os.environ.items()
+        if k.startswith("TRIBUTARY_") and k not in SECRET_SETTINGS and not k.startswith("TRIBUTARY_WORKFLOW_")
+    }
     env = {
+        **extras,
+        **{k: os.environ[k] for k in PASSED_SETTINGS if os.environ.get(k)},
         "TRIBUTARY_LAKE": run.lake,
         "TRIBUTARY_TARGET": os.environ.get("TRIBUTARY_TARGET", "local"),
         "TRIBUTARY_DBT_PROJECT_DIR": str(REPO_DBT_DIR),
+        "TRIBUTARY_CONFIG": str(config_file(run)),
         "PYTHONUNBUFFERED": "1",
     }
-    if run.config is not None:
-        env["TRIBUTARY_CONFIG"] = str(run.config)
     for name, url in base_urls.items():
         env[f"TRIBUTARY_SOURCE_{name.upper()}_BASE_URL"] = url
     return env
 
 
-def execute(run: LocalRun, base_urls: Mapping[str, str], work_dir: Path) -> int:
-    """Run the pipeline; returns the exit code ``tributary run`` ends with."""
-    env = child_environment(run, base_urls)
-    tasks, summary = pipeline_tasks(run, work_dir / "outputs")
-    for t in [*tasks, summary]:
-        t.env = env
-    runner = DagRunner(tasks, exit_handler=summary, parallelism=run.parallelism, log_dir=work_dir / "logs")
-    ok = runner.run()
-    if ok:
+def local_resources(run: LocalRun, base_urls: Mapping[str, str]) -> LocalResources:
+    """ConfigMap, Secrets and runtime environment of a local run."""
+    not_needed = {} if "://" in run.lake else {LAKE_SECRET: "the lake is a local folder"}
+    return LocalResources(
+        config_maps={
+            CONFIG_MAP: LocalConfigMap(
+                data=child_environment(run, base_urls), files={"pipeline.yaml": config_file(run)}
+            )
+        },
+        secrets=lambda _secret, key: os.environ.get(key),
+        not_needed=not_needed,
+        base_env={k: os.environ[k] for k in RUNTIME_ENV if k in os.environ},
+    )
+
+
+def rendered_spec(run: LocalRun, env_name: str) -> dict[str, Any]:
+    """The WorkflowTemplate ``tributary render --env env_name`` writes, for the run's sources (imports Hera)."""
+    from workflows.render import render
+
+    return render(env_name, config=run.config, sources=run.sources).workflow_template
+
+
+def execute(
+    run: LocalRun,
+    base_urls: Mapping[str, str],
+    work_dir: Path,
+    *,
+    spec: Mapping[str, Any] | None = None,
+    env_name: str = "dev",
+    progress: TextIO = sys.stderr,
+) -> int:
+    """Run the pipeline; returns the exit code ``tributary run`` ends with.
+
+    Args:
+        run: The run's options.
+        base_urls: Source base URLs to override (the replay server's).
+        work_dir: Folder for this run's logs, nodes.json and mounted folders.
+        spec: A rendered WorkflowTemplate; default: render ``env_name`` now.
+        env_name: Environment whose values (retries, deadlines, parallelism) the rendered spec uses.
+        progress: Where each task's phase is printed.
+    """
+    doc = spec if spec is not None else rendered_spec(run, env_name)
+    workflow = LocalWorkflow(
+        parse_workflow(doc),
+        run_id=run.run_id,
+        resources=local_resources(run, base_urls),
+        work_dir=work_dir,
+        parameters={"force": "true" if run.force else "false"},
+        parallelism=run.parallelism,
+        progress=progress,
+    )
+    missing = workflow.missing_secrets()
+    if missing:
+        keys = " ".join(sorted({m.split("/", 1)[1] for m in missing}))
+        progress.write(
+            f"tributary run: the spec needs Secret keys this environment does not have: {', '.join(missing)}. "
+            f"Fix: export {keys}\n"
+        )
+        return EXIT_BAD_INPUT
+    if workflow.run():
         return 0
-    codes = [r.exit_code for r in runner.runs.values() if r.phase == FAILED and r.exit_code]
-    return next((c for c in codes if c in (2, EXIT_TRANSIENT)), 1)
+    codes = [r.exit_code for r in workflow.runner.runs.values() if r.phase == FAILED and r.exit_code]
+    return next((c for c in codes if c in (EXIT_BAD_INPUT, EXIT_TRANSIENT)), 1)
 
 
 def snapshot_date(text: str) -> date:

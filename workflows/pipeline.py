@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from hera.workflows import DAG, Gauge, Label, Metrics, Parameter, WorkflowTemplate
+from hera.workflows import DAG, Gauge, Label, Parameter, Task, WorkflowTemplate
 from hera.workflows import models as m
 
 from workflows import templates
@@ -101,7 +101,7 @@ def build_workflow_template(env: Environment, sources: Sequence[str]) -> Workflo
         ),
         workflow_metadata=m.WorkflowMetadata(labels={**labels, "app.kubernetes.io/component": "workflow"}),
         pod_metadata=m.Metadata(labels={**labels, "app.kubernetes.io/component": "pipeline-step"}),
-        metrics=Metrics(metrics=_workflow_metrics()),
+        metrics=_workflow_metrics(),
     ) as wt:
         verify = templates.verify(env)
         freshness = templates.freshness(env, sources)
@@ -112,22 +112,34 @@ def build_workflow_template(env: Environment, sources: Sequence[str]) -> Workflo
         templates.on_exit(env)
         csv = ",".join(sources)
         with DAG(name=ENTRYPOINT):
-            t_verify = verify(name="verify", arguments={"sources": csv})
-            t_fresh = freshness(name="freshness", arguments={"sources": csv, "force": FORCE})
+            t_verify = Task(name="verify", template=verify, arguments={"sources": csv})
+            t_fresh = Task(name="freshness", template=freshness, arguments={"sources": csv, "force": FORCE})
             t_ingests = [
-                ingest(
+                Task(
                     name=task,
+                    template=ingest,
                     arguments={"source": source},
                     when=f"{{{{tasks.freshness.outputs.parameters.{source}}}}} == true",
                 )
                 for source, task in zip(sources, ingest_names, strict=True)
             ]
-            t_bronze = validate(name="validate-bronze", arguments={"suite": "bronze"})
-            t_silver = dbt(name="dbt-silver", arguments={"layer": "silver", "force": FORCE})
-            t_gold = dbt(name="dbt-gold", arguments={"layer": "gold", "force": FORCE})
-            t_gold_checks = validate(name="validate-gold", arguments={"suite": "gold"})
-            t_summary = summary(name="summary")
-            t_verify >> t_fresh >> t_ingests >> t_bronze >> t_silver >> t_gold >> t_gold_checks >> t_summary
+            # Waits for every ingest; one skipped as fresh counts as done (see the module docstring).
+            t_bronze = Task(
+                name="validate-bronze",
+                template=validate,
+                arguments={"suite": "bronze"},
+                depends=" && ".join(ingest_names),
+            )
+            t_silver = Task(name="dbt-silver", template=dbt, arguments={"layer": "silver", "force": FORCE})
+            t_gold = Task(name="dbt-gold", template=dbt, arguments={"layer": "gold", "force": FORCE})
+            t_gold_checks = Task(name="validate-gold", template=validate, arguments={"suite": "gold"})
+            t_summary = Task(name="summary", template=summary)
+            t_verify >> t_fresh
+            t_fresh >> t_ingests
+            t_bronze >> t_silver
+            t_silver >> t_gold
+            t_gold >> t_gold_checks
+            t_gold_checks >> t_summary
     return wt
 
 
@@ -135,10 +147,20 @@ def _workflow_metrics() -> list[Gauge]:
     """Success gauge (1/0, emitted when a run ends) and the run's duration."""
     success = "Whether the last run of the pipeline succeeded (1) or not (0)"
     return [
-        Gauge(name="tributary_workflow_success", help=success, when="{{workflow.status}} == Succeeded",
-              realtime=False, value="1"),
-        Gauge(name="tributary_workflow_success", help=success, when="{{workflow.status}} != Succeeded",
-              realtime=False, value="0"),
+        Gauge(
+            name="tributary_workflow_success",
+            help=success,
+            when="{{workflow.status}} == Succeeded",
+            realtime=False,
+            value="1",
+        ),
+        Gauge(
+            name="tributary_workflow_success",
+            help=success,
+            when="{{workflow.status}} != Succeeded",
+            realtime=False,
+            value="0",
+        ),
         Gauge(
             name="tributary_workflow_duration_seconds",
             help="Wall time of the last run of the pipeline in seconds, by final status",

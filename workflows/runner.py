@@ -189,16 +189,26 @@ class DagRunner:
     def nodes(self) -> list[dict[str, object]]:
         """Every task's phase, duration, attempts and message, as Argo's node status lists them."""
         return [
-            {"task": r.name, "phase": r.phase, "duration_s": round(r.duration_s, 3), "attempts": r.attempts,
-             "exit_code": r.exit_code, "message": r.message}
+            {
+                "task": r.name,
+                "phase": r.phase,
+                "duration_s": round(r.duration_s, 3),
+                "attempts": r.attempts,
+                "exit_code": r.exit_code,
+                "message": r.message,
+            }
             for r in self.runs.values()
         ]
 
     def failures(self) -> list[dict[str, object]]:
         """Failed and errored nodes, shaped like Argo's ``{{workflow.failures}}``."""
         return [
-            {"displayName": r.name, "message": r.message, "phase": r.phase,
-             "finishedAt": r.finished_at.strftime("%Y-%m-%dT%H:%M:%SZ") if r.finished_at else None}
+            {
+                "displayName": r.name,
+                "message": r.message,
+                "phase": r.phase,
+                "finishedAt": r.finished_at.strftime("%Y-%m-%dT%H:%M:%SZ") if r.finished_at else None,
+            }
             for r in self.runs.values()
             if r.phase in (FAILED, ERROR)
         ]
@@ -216,8 +226,9 @@ class DagRunner:
         run = self.runs[handler.name] = TaskRun(handler.name, phase=RUNNING)
         try:
             if handler.prepare is not None:
-                scope = Scope(outputs={n: r.outputs for n, r in self.runs.items()}, status=status,
-                              failures=self.failures())
+                scope = Scope(
+                    outputs={n: r.outputs for n, r in self.runs.items()}, status=status, failures=self.failures()
+                )
                 handler = handler.prepare(scope)
             env = {**handler.env, "TRIBUTARY_WORKFLOW_STATUS": status}
             if self.log_dir is not None:  # the exit handler reports every node, as Argo's UI shows them
@@ -356,8 +367,12 @@ class DagRunner:
                 sink.flush()
             try:
                 proc = subprocess.run(
-                    list(task.argv), env=env, stdout=None if task.show_output else sink, stderr=subprocess.PIPE,
-                    timeout=timeout, check=False,
+                    list(task.argv),
+                    env=env,
+                    stdout=None if task.show_output else sink,
+                    stderr=subprocess.PIPE,
+                    timeout=timeout,
+                    check=False,
                 )
             except subprocess.TimeoutExpired:
                 return EXIT_TIMEOUT, f"timed out after {timeout:.0f}s"

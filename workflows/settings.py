@@ -114,8 +114,9 @@ class Environment(_Strict):
     def _every_stage(cls, value: dict[str, StageResources]) -> dict[str, StageResources]:
         missing, unknown = set(STAGES) - set(value), set(value) - set(STAGES)
         if missing or unknown:
-            raise ValueError(f"stages must be exactly {', '.join(STAGES)} (missing {sorted(missing)}, "
-                             f"unknown {sorted(unknown)})")
+            raise ValueError(
+                f"stages must be exactly {', '.join(STAGES)} (missing {sorted(missing)}, unknown {sorted(unknown)})"
+            )
         return value
 
 

@@ -8,7 +8,6 @@ naming where it is. Nothing is ignored silently.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from workflows.expressions import (
@@ -19,6 +18,19 @@ from workflows.expressions import (
     parse_retry_expression,
     tags,
 )
+from workflows.model import (
+    ContainerTemplate,
+    DagTask,
+    EnvVar,
+    Output,
+    RetrySpec,
+    UnsupportedSpec,
+    Volume,
+    WorkflowParameter,
+    WorkflowSpec,
+)
+
+__all__ = ["CLUSTER_ONLY", "UnsupportedSpec", "parse_workflow"]
 
 # Keys the local runner accepts but that only matter in a cluster, with why.
 CLUSTER_ONLY: dict[str, str] = {
@@ -46,102 +58,6 @@ CLUSTER_ONLY: dict[str, str] = {
 _EXIT_HANDLER_VARS = ("workflow.status", "workflow.failures")
 
 
-class UnsupportedSpec(ValueError):
-    """The spec uses something the local runner does not support; the message says what and where."""
-
-
-@dataclass(frozen=True)
-class EnvVar:
-    """One ``env`` entry: a literal, or a key of a Secret or a ConfigMap."""
-
-    name: str
-    value: str | None = None
-    secret: str | None = None
-    config_map: str | None = None
-    key: str | None = None
-    optional: bool = False
-
-
-@dataclass(frozen=True)
-class Volume:
-    """A template volume: an ``emptyDir`` or files from a ConfigMap."""
-
-    name: str
-    config_map: str | None = None  # None: emptyDir
-    items: tuple[tuple[str, str], ...] = ()  # (key, path); empty: every key
-    optional: bool = False
-
-
-@dataclass(frozen=True)
-class Output:
-    """An output parameter read from a file."""
-
-    name: str
-    path: str
-    default: str | None
-
-
-@dataclass(frozen=True)
-class RetrySpec:
-    """A template's retryStrategy, as the local runner applies it."""
-
-    limit: int
-    exit_codes: frozenset[int]
-    duration_s: float = 0.0
-    factor: float = 1.0
-    cap_s: float | None = None
-    max_duration_s: float | None = None
-
-
-@dataclass(frozen=True)
-class ContainerTemplate:
-    """A container template running ``python -m <module>``."""
-
-    name: str
-    module: str
-    args: tuple[str, ...]
-    inputs: Mapping[str, str | None]  # name -> default (None: required)
-    outputs: tuple[Output, ...]
-    env: tuple[EnvVar, ...]
-    env_from: tuple[tuple[str, bool], ...]  # (ConfigMap, optional)
-    mounts: Mapping[str, Volume]  # container path -> volume
-    retry: RetrySpec | None
-    deadline_s: float | None
-
-
-@dataclass(frozen=True)
-class DagTask:
-    """One task of the entrypoint DAG."""
-
-    name: str
-    template: str
-    arguments: Mapping[str, str]
-    depends: tuple[str, ...]
-    when: str | None
-
-
-@dataclass(frozen=True)
-class WorkflowParameter:
-    """A workflow argument: its default value and allowed values."""
-
-    value: str | None
-    enum: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class WorkflowSpec:
-    """The executable content of a WorkflowTemplate."""
-
-    name: str
-    parameters: Mapping[str, WorkflowParameter]
-    tasks: tuple[DagTask, ...]
-    templates: Mapping[str, ContainerTemplate]
-    on_exit: str | None
-    parallelism: int | None
-    deadline_s: float | None
-    mutexes: tuple[str, ...] = field(default=())
-
-
 def parse_workflow(doc: Mapping[str, Any]) -> WorkflowSpec:
     """Read and check a rendered WorkflowTemplate (or Workflow) dict.
 
@@ -162,7 +78,8 @@ def _parse(doc: Mapping[str, Any]) -> WorkflowSpec:
     _keys(meta, "metadata", {"name", "generateName"}, scope="metadata")
     spec = doc.get("spec") or {}
     _keys(
-        spec, "spec",
+        spec,
+        "spec",
         {"entrypoint", "arguments", "templates", "onExit", "parallelism", "activeDeadlineSeconds", "synchronization"},
         scope="spec",
     )
@@ -220,13 +137,16 @@ def _container_template(
 ) -> ContainerTemplate:
     name = t.get("name")
     where = f"template {name}"
-    _keys(t, where, {"name", "container", "inputs", "outputs", "retryStrategy", "activeDeadlineSeconds", "volumes"},
-          scope="template")
+    _keys(
+        t,
+        where,
+        {"name", "container", "inputs", "outputs", "retryStrategy", "activeDeadlineSeconds", "volumes"},
+        scope="template",
+    )
     if "container" not in t:
         raise UnsupportedSpec(f"{where}: only container templates (and the entrypoint DAG) are supported locally")
     c = t["container"]
-    _keys(c, f"{where}.container", {"command", "args", "env", "envFrom", "volumeMounts"},
-          scope="container")
+    _keys(c, f"{where}.container", {"command", "args", "env", "envFrom", "volumeMounts"}, scope="container")
     command = [str(x) for x in c.get("command") or []]
     if len(command) != 3 or command[0] not in ("python", "python3") or command[1] != "-m":
         raise UnsupportedSpec(
@@ -246,14 +166,23 @@ def _container_template(
     for i, vm in enumerate(c.get("volumeMounts") or []):
         _keys(vm, f"{where}.container.volumeMounts[{i}]", {"name", "mountPath"}, scope="volumeMount")
         if vm["name"] not in volumes:
-            raise UnsupportedSpec(f"{where}.container.volumeMounts[{i}]: volume {vm['name']!r} is not a template volume")
+            raise UnsupportedSpec(
+                f"{where}.container.volumeMounts[{i}]: volume {vm['name']!r} is not a template volume"
+            )
         mounts[str(vm["mountPath"]).rstrip("/")] = volumes[vm["name"]]
+    outputs = _outputs(t.get("outputs") or {}, where)
+    for out in outputs:
+        if not any(out.path.startswith(mp + "/") and mounts[mp].config_map is None for mp in mounts):
+            raise UnsupportedSpec(
+                f"{where}.outputs {out.name}: path {out.path} is not under an emptyDir mount; "
+                "the local runner reads outputs from a node's emptyDir folders"
+            )
     return ContainerTemplate(
-        name=name,
+        name=str(name),
         module=command[2],
         args=args,
         inputs=inputs,
-        outputs=_outputs(t.get("outputs") or {}, where),
+        outputs=outputs,
         env=env,
         env_from=tuple(_env_from(e, f"{where}.container.envFrom[{i}]") for i, e in enumerate(c.get("envFrom") or [])),
         mounts=mounts,
@@ -309,7 +238,7 @@ def _volume(v: Mapping[str, Any], where: str) -> Volume:
     _keys(v, f"{where}.{name}", {"name", "emptyDir", "configMap"})
     if "emptyDir" in v:
         _keys(v["emptyDir"] or {}, f"{where}.{name}.emptyDir", set(), scope="emptyDir")
-        return Volume(name=name)
+        return Volume(name=str(name))
     if "configMap" in v:
         cm = v["configMap"]
         _keys(cm, f"{where}.{name}.configMap", {"name", "items", "optional"}, scope="configMapVolume")
@@ -317,7 +246,7 @@ def _volume(v: Mapping[str, Any], where: str) -> Volume:
         for i, item in enumerate(cm.get("items") or []):
             _keys(item, f"{where}.{name}.configMap.items[{i}]", {"key", "path"})
             items.append((str(item["key"]), str(item["path"])))
-        return Volume(name=name, config_map=cm["name"], items=tuple(items), optional=bool(cm.get("optional")))
+        return Volume(name=str(name), config_map=cm["name"], items=tuple(items), optional=bool(cm.get("optional")))
     raise UnsupportedSpec(f"{where}.{name}: only emptyDir and configMap volumes are supported locally")
 
 
@@ -328,11 +257,15 @@ def _retry(r: Mapping[str, Any] | None, where: str) -> RetrySpec | None:
     _keys(r, w, {"limit", "retryPolicy", "expression", "backoff"})
     policy = r.get("retryPolicy", "Always" if "expression" in r else "OnFailure")
     if policy not in ("Always", "OnFailure"):
-        raise UnsupportedSpec(f"{w}.retryPolicy {policy!r}: locally every non-zero exit is a failure; use Always "
-                              "or OnFailure with an exit-code expression")
+        raise UnsupportedSpec(
+            f"{w}.retryPolicy {policy!r}: locally every non-zero exit is a failure; use Always "
+            "or OnFailure with an exit-code expression"
+        )
     if "expression" not in r:
-        raise UnsupportedSpec(f"{w}: without an expression every failure would be retried, also exit code 2 "
-                              "(bad input); add expression 'asInt(lastRetry.exitCode) == 75'")
+        raise UnsupportedSpec(
+            f"{w}: without an expression every failure would be retried, also exit code 2 "
+            "(bad input); add expression 'asInt(lastRetry.exitCode) == 75'"
+        )
     backoff = r.get("backoff") or {}
     _keys(backoff, f"{w}.backoff", {"duration", "factor", "cap", "maxDuration"})
     return RetrySpec(
@@ -391,12 +324,19 @@ def _dag_task(raw: Mapping[str, Any], where: str, templates: Mapping[str, Contai
     unknown = set(values) - set(template.inputs)
     missing = {n for n, default in template.inputs.items() if default is None} - set(values)
     if unknown or missing:
-        raise UnsupportedSpec(f"{w}: arguments do not match template {template.name}'s inputs "
-                              f"(unknown {sorted(unknown)}, missing {sorted(missing)})")
+        raise UnsupportedSpec(
+            f"{w}: arguments do not match template {template.name}'s inputs "
+            f"(unknown {sorted(unknown)}, missing {sorted(missing)})"
+        )
     if raw.get("when") is not None:
         check_when(str(raw["when"]))
-    return DagTask(name=name, template=template.name, arguments=values, depends=depends,
-                   when=None if raw.get("when") is None else str(raw["when"]))
+    return DagTask(
+        name=str(name),
+        template=template.name,
+        arguments=values,
+        depends=depends,
+        when=None if raw.get("when") is None else str(raw["when"]),
+    )
 
 
 def _ancestors(name: str, tasks: Mapping[str, DagTask]) -> set[str]:

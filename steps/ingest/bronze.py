@@ -5,19 +5,17 @@ from __future__ import annotations
 import hashlib
 import threading
 from datetime import date, datetime
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel
 
 from steps import layout
-from steps.errors import InputError
 from steps.lake import Lake
 from steps.sources.base import Dataset
 
 LINEAGE = [("_run_id", pa.string()), ("_ingested_at", pa.timestamp("us", tz="UTC"))]
-ROW_GROUP_ROWS = 64_000  # rows buffered before a row group is written: bounds memory, keeps files scannable
+ROW_GROUP_ROWS = 32_000  # rows buffered before a row group is written: bounds memory, keeps files scannable
 
 
 class DatasetFile(BaseModel):
@@ -87,18 +85,11 @@ class BronzeWriter:
         self._stream = lake.open_output(self.temp)
         self._writer = pq.ParquetWriter(self._stream, self.schema, compression="zstd")
 
-    def add(self, rows: list[dict[str, Any]]) -> None:
-        """Append rows (dicts keyed by the dataset's columns); thread-safe."""
-        if not rows:
-            return
-        try:
-            batch = pa.RecordBatch.from_pylist(rows, schema=self.dataset.schema)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as exc:
-            raise InputError(
-                f"{self.source}: a row of dataset {self.dataset.name!r} does not fit its schema: {exc}",
-                "the API changed its data types; update the source's schema",
-            ) from None
+    def add_batch(self, batch: pa.RecordBatch) -> None:
+        """Append a record batch of the dataset's schema (lineage columns are added here); thread-safe."""
         n = batch.num_rows
+        if not n:
+            return
         columns = [*batch.columns, *(pa.repeat(v, n) for v in self._lineage)]
         full = pa.RecordBatch.from_arrays(columns, schema=self.schema)
         with self._lock:

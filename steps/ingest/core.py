@@ -1,4 +1,4 @@
-"""Ingest one source: streams fetched concurrently, pages kept raw and written to bronze, then committed."""
+"""Ingest one source: pages fetched concurrently, kept raw, written to bronze as they arrive, then committed."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from steps import layout
 from steps.http import HttpClient
 from steps.ingest.bronze import BronzeWriter, Manifest, StreamStats, remove_uncommitted
+from steps.ingest.pages import PagePool
 from steps.ingest.raw import RawArchive
 from steps.lake import Lake
 from steps.sources.base import PageRequest, ParsedPage, Source, Stream, decode_json
@@ -20,8 +21,14 @@ from steps.state import IngestRecord, advance_state
 log = logging.getLogger(__name__)
 
 
-class _Cancelled(Exception):
-    """Another stream failed; this one stops at the next page boundary."""
+@dataclass
+class _Progress:
+    """Pages and rows of one stream so far, and the API's total from its first page."""
+
+    pages: int = 0
+    rows: int = 0
+    api_total: int | None = None
+    started: float = 0.0
 
 
 def ingest_source(
@@ -43,59 +50,51 @@ def ingest_source(
     source.prepare(client)
     raw = RawArchive(lake, source.name, run_id, secrets=client.secrets)
     writers = {ds.name: BronzeWriter(lake, source.name, ds, run_id, started_at) for ds in source.datasets}
-    cancelled = threading.Event()
+    streams = list(source.streams())
+    progress = {s.stream_id: _Progress(started=time.monotonic()) for s in streams}
+    lock = threading.Lock()
+    pool = PagePool(source.concurrency, source.name)
 
     def fetch(stream: Stream, request: PageRequest) -> ParsedPage:
-        if cancelled.is_set():
-            raise _Cancelled
         resp = client.get(request.url, request.params)
         raw.keep(stream.raw_name, stream.stream_id, request.page, resp)
         parsed = stream.parse(decode_json(resp.body, source.name, resp.url), request)
-        for name, rows in parsed.rows.items():
-            writers[name].add(rows)
+        rows = 0
+        for name, batch in parsed.batches(source.datasets).items():
+            writers[name].add_batch(batch)
+            rows += batch.num_rows
+        with lock:
+            p = progress[stream.stream_id]
+            p.pages, p.rows = p.pages + 1, p.rows + rows
         return parsed
 
-    def run_stream(stream: Stream) -> StreamStats:
-        t0 = time.monotonic()
-        first = fetch(stream, stream.first_request())
-        rows, pages = sum(map(len, first.rows.values())), 1
-        for request in stream.following_requests(first):
-            page = fetch(stream, request)
-            rows, pages = rows + sum(map(len, page.rows.values())), pages + 1
-        log.info(
-            "stream fetched",
-            extra={
-                "source": source.name,
-                "stream": stream.stream_id,
-                "pages": pages,
-                "rows": rows,
-                "api_total": first.total,
-                "seconds": round(time.monotonic() - t0, 3),
-            },
-        )
-        return StreamStats(stream_id=stream.stream_id, pages=pages, rows=rows, api_total=first.total)
+    def first_page(stream: Stream, request: PageRequest) -> None:
+        first = fetch(stream, request)
+        progress[stream.stream_id].api_total = first.total
+        for following in stream.following_requests(first):
+            pool.submit(next_page, stream, following)
+
+    def next_page(stream: Stream, request: PageRequest) -> None:
+        fetch(stream, request)
 
     try:
-        streams = list(source.streams())
-        with ThreadPoolExecutor(max_workers=max(1, source.concurrency), thread_name_prefix=source.name) as pool:
-            futures = [pool.submit(run_stream, s) for s in streams]
-            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-            if any(f.exception() for f in done):
-                cancelled.set()
-                for f in futures:
-                    f.cancel()
-            wait(futures)
-        errors = [f.exception() for f in futures if not f.cancelled() and f.exception()]
-        real = [e for e in errors if not isinstance(e, _Cancelled)]
-        if real:
-            raise real[0]  # type: ignore[misc]
-        stats = [f.result() for f in futures]
+        for stream in streams:
+            pool.submit(first_page, stream, stream.first_request())
+        pool.join()
         files = {name: w.commit() for name, w in writers.items()}
     except BaseException:
+        pool.cancelled.set()
         for w in writers.values():
             w.abort()
         raise
     raw.close()
+    stats = [
+        StreamStats(stream_id=s.stream_id, pages=p.pages, rows=p.rows, api_total=p.api_total)
+        for s, p in ((s, progress[s.stream_id]) for s in streams)
+    ]
+    for s in stats:
+        log.info("stream fetched", extra={"source": source.name, "stream": s.stream_id, "pages": s.pages,
+                                          "rows": s.rows, "api_total": s.api_total})
     manifest = Manifest(
         source=source.name,
         run_id=run_id,

@@ -35,7 +35,7 @@ class RawArchive:
                 body, redacted = body.replace(secret, b"***"), True
         folder = layout.raw_dir(self.source, raw_name, self.run_id)
         rel = f"{folder}/{_safe(stream_id)}-p{page:05d}.json.gz"
-        packed = gzip.compress(body, compresslevel=6, mtime=0)
+        packed = gzip.compress(body, compresslevel=1, mtime=0)  # level 1: ~5x faster than 6, ~15% larger
         self.lake.write_bytes(rel, packed)
         entry = {
             "file": rel.rsplit("/", 1)[1],

@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import unquote
 from xml.sax.saxutils import escape, quoteattr
 
-from steps.replay import data
+from steps.replay import data, scale
 from steps.replay.responses import Headers, Response, compact_json, json_response, query_params
 
 PREFIX = "/worldbank"
@@ -134,6 +134,14 @@ def handle(path: str, query: str, snapshot: date) -> Response:
         return json_response(404, {"error": "not found", "path": PREFIX + path})
     params = {key.lower(): value for key, value in query_params(query).items()}
     as_json = params.get("format", "").lower() == "json"
+    if scale.is_scale_indicator(unquote(match["indicator"])):
+        years = _parse_date(params.get("date")) or (0, -1)
+        page, per_page = _positive_int(params.get("page"), 1), _positive_int(params.get("per_page"), DEFAULT_PER_PAGE)
+        answer = scale.handle(unquote(match["codes"]), unquote(match["indicator"]),
+                              years if params.get("date") else (scale.FIRST_YEAR, scale.LAST_YEAR),
+                              page or 1, per_page or DEFAULT_PER_PAGE)
+        if answer is not None:
+            return answer
     parsed = _parse(unquote(match["codes"]), unquote(match["indicator"]), params)
     if parsed is None:
         return _message(INVALID_VALUE, as_json)

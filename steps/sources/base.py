@@ -6,7 +6,7 @@ bronze writing belong to the shared ingest core, so no source repeats them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -37,11 +37,39 @@ class PageRequest:
 
 @dataclass
 class ParsedPage:
-    """Rows read from one page, per dataset, plus what the API said about the whole stream."""
+    """Data read from one page, per dataset, plus what the API said about the whole stream.
 
-    rows: dict[str, list[dict[str, Any]]]
+    A source gives either ``rows`` (dicts keyed by column) or ``columns`` (lists per column, faster for big
+    pages); :meth:`batches` turns them into Arrow record batches of the dataset's schema.
+    """
+
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     total: int | None = None  # rows the API reports for the whole stream
     pages: int | None = None  # pages the API reports for the whole stream
+    columns: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+
+    def batches(self, datasets: Sequence[Dataset]) -> dict[str, pa.RecordBatch]:
+        """One record batch per dataset that this page has data for."""
+        out: dict[str, pa.RecordBatch] = {}
+        for ds in datasets:
+            if ds.name in self.columns:
+                cols = self.columns[ds.name]
+                out[ds.name] = _to_batch(ds, lambda f: cols[f.name])
+            elif self.rows.get(ds.name):
+                rows = self.rows[ds.name]
+                out[ds.name] = _to_batch(ds, lambda f: [r.get(f.name) for r in rows])
+        return out
+
+
+def _to_batch(ds: Dataset, values: Callable[[pa.Field], list[Any]]) -> pa.RecordBatch:
+    try:
+        arrays = [pa.array(values(f), type=f.type) for f in ds.schema]
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError) as exc:
+        raise InputError(
+            f"a value of dataset {ds.name!r} does not fit its declared schema: {exc}",
+            "the API changed its data types; update the source's schema",
+        ) from None
+    return pa.RecordBatch.from_arrays(arrays, schema=ds.schema)
 
 
 class Stream(Protocol):

@@ -92,26 +92,36 @@ class IndicatorStream:
                 "the API changed or the base_url is not the World Bank v2 API",
             )
         meta, records = payload
-        updated = _parse_date(meta.get("lastupdated"))
-        rows = [_row(rec, updated) for rec in records or []]
-        return ParsedPage({INDICATOR_VALUES.name: rows}, total=_int(meta.get("total")), pages=_int(meta.get("pages")))
+        return ParsedPage(
+            columns={INDICATOR_VALUES.name: _columns(records or [], _parse_date(meta.get("lastupdated")), request)},
+            total=_int(meta.get("total")),
+            pages=_int(meta.get("pages")),
+        )
 
 
-def _row(rec: dict[str, Any], updated: date | None) -> dict[str, Any]:
-    value = rec.get("value")
-    return {
-        "country_id": rec["country"]["id"],
-        "country_iso3": rec.get("countryiso3code") or rec["country"]["id"],
-        "country_name": rec["country"]["value"],
-        "indicator_id": rec["indicator"]["id"],
-        "indicator_name": rec["indicator"]["value"],
-        "year": int(rec["date"]),
-        "value": None if value is None else float(value),
-        "unit": rec.get("unit") or "",
-        "obs_status": rec.get("obs_status") or "",
-        "decimal": _int(rec.get("decimal")),
-        "last_updated": updated,
-    }
+def _columns(records: list[dict[str, Any]], updated: date | None, request: PageRequest) -> dict[str, list[Any]]:
+    """Column lists straight from the records: one pass per column is much faster than a dict per row."""
+    try:
+        countries = [r["country"] for r in records]
+        indicators = [r["indicator"] for r in records]
+        return {
+            "country_id": [c["id"] for c in countries],
+            "country_iso3": [r.get("countryiso3code") or c["id"] for r, c in zip(records, countries, strict=True)],
+            "country_name": [c["value"] for c in countries],
+            "indicator_id": [i["id"] for i in indicators],
+            "indicator_name": [i["value"] for i in indicators],
+            "year": [int(r["date"]) for r in records],
+            "value": [r.get("value") for r in records],
+            "unit": [r.get("unit") or "" for r in records],
+            "obs_status": [r.get("obs_status") or "" for r in records],
+            "decimal": [r.get("decimal") for r in records],
+            "last_updated": [updated] * len(records),
+        }
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(
+            f"worldbank: page {request.page} of {request.url} has a record without {exc}",
+            "the API changed its record format; update steps/sources/worldbank.py",
+        ) from None
 
 
 def _int(value: Any) -> int | None:

@@ -69,7 +69,7 @@ class BronzeBatch:
 
 
 def run_manifest(lake: Lake, source: str, run_id: str) -> tuple[ManifestView, dict[str, Any]] | None:
-    """The committed manifest of ``source`` in run ``run_id`` (parsed, and as stored), or None when it did not ingest."""
+    """The committed manifest of ``source`` in run ``run_id`` (parsed, and as stored); None: it did not ingest."""
     rel = layout.manifest(source, run_id)
     raw = lake.read_json(rel)
     if raw is None:
@@ -77,8 +77,9 @@ def run_manifest(lake: Lake, source: str, run_id: str) -> tuple[ManifestView, di
     try:
         return ManifestView.model_validate(raw), raw
     except ValidationError as exc:
+        first = exc.errors()[0]["msg"]
         raise InputError(
-            f"manifest {rel} is not a valid ingest manifest ({exc.error_count()} problems, first: {exc.errors()[0]['msg']})",
+            f"manifest {rel} is not a valid ingest manifest ({exc.error_count()} problems, first: {first})",
             f"re-run the ingest of {source} for run {run_id}",
         ) from None
 

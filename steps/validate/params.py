@@ -3,6 +3,7 @@
 Bronze, per dataset (from the pipeline configuration, the run's manifest and the run's own files):
 
 ==============================  ===========================================================================
+``run_ids``                     ``[run id]``: the only ``_run_id`` the batch's rows may carry.
 ``expected_rows``               rows the API reported for the dataset. World Bank: the sum of ``api_total``
                                 over the manifest's streams (one stream per indicator). Vietnam provinces: the
                                 single tree stream's ``api_total`` counts provinces + districts + wards, so a
@@ -66,6 +67,7 @@ def _worldbank(cfg: WorldBankConfig, manifest: ManifestView) -> Parameters:
     params = Parameters()
     totals = [s.api_total for s in manifest.streams]
     common: dict[str, Any] = {
+        "run_ids": [manifest.run_id],
         "start_year": cfg.start_year,
         "end_year": cfg.end_year,
         "requested_years": list(range(cfg.start_year, cfg.end_year + 1)),
@@ -94,6 +96,7 @@ def _vn_provinces(manifest: ManifestView, row_counts: Mapping[str, int], codes: 
                 f"{manifest.source}.{dataset}: no single tree total in the manifest; expected_rows = rows written"
             )
         params.values[dataset] = {
+            "run_ids": [manifest.run_id],
             "expected_rows": expected,
             "province_codes": sorted(codes.get("provinces", [])),
             "district_codes": sorted(codes.get("districts", [])),

@@ -116,7 +116,7 @@ def parse_suite(text: str, gate: Gate, dataset: str, origin: str) -> Suite:
 
 def parameters_of(node: Any) -> set[str]:
     """Every ``{$PARAMETER: name}`` reference anywhere inside ``node``."""
-    return {name for name in _walk_parameters(node)}
+    return set(_walk_parameters(node))
 
 
 def check_parameters(suite: Suite, values: dict[str, Any]) -> dict[str, Any]:

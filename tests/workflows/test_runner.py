@@ -5,7 +5,7 @@ import sys
 import time
 from pathlib import Path
 
-from workflows.runner import FAILED, OMITTED, SKIPPED, SUCCEEDED, DagRunner, Retry, Task
+from workflows.runner import ERROR, FAILED, OMITTED, SKIPPED, SUCCEEDED, DagRunner, Retry, Task
 
 PY = sys.executable
 
@@ -25,7 +25,10 @@ def test_transient_failure_is_retried_with_backoff_then_fails_and_exit_handler_r
     retry = Retry(limit=3, exit_codes=frozenset({75}), duration_s=1, factor=2, max_duration_s=3)
     runner = DagRunner(
         [Task("a", _counter(attempts, 75), retry=retry), Task("b", _exit(0), depends=["a"])],
-        exit_handler=Task("onexit", [PY, "-c", f"import os; open({str(handler_ran)!r},'w').write(os.environ['TRIBUTARY_WORKFLOW_STATUS'])"]),
+        exit_handler=Task(
+            "onexit",
+            [PY, "-c", f"import os; open({str(handler_ran)!r},'w').write(os.environ['TRIBUTARY_WORKFLOW_STATUS'])"],
+        ),
         progress=io.StringIO(),
         sleep=sleeps.append,
     )
@@ -76,3 +79,53 @@ def test_failure_message_is_the_last_stderr_line(tmp_path: Path) -> None:
     runner.run()
     assert runner.runs["a"].message == "ingest: the bad value. Fix: do x"
     assert "noise" in (tmp_path / "a.log").read_text()
+
+
+def test_retries_stop_when_the_backoff_would_exceed_max_duration(tmp_path: Path) -> None:
+    attempts = tmp_path / "attempts"
+    now = [0.0]
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    retry = Retry(limit=5, exit_codes=frozenset({75}), duration_s=10, factor=2, budget_s=35)
+    runner = DagRunner(
+        [Task("a", _counter(attempts, 75), retry=retry)], progress=io.StringIO(), sleep=sleep, clock=lambda: now[0]
+    )
+    assert runner.run() is False
+    assert sleeps == [10, 20]  # a third wait (40 s) would end after 35 s: Argo stops there too
+    assert len(attempts.read_text().splitlines()) == 3
+    assert "backoff would exceed max duration limit" in runner.runs["a"].message
+
+
+def test_output_without_file_takes_its_default_or_is_an_error(tmp_path: Path) -> None:
+    runner = DagRunner(
+        [
+            Task("with-default", _exit(0), outputs={"x": tmp_path / "x"}, output_defaults={"x": "false"}),
+            Task("without", _exit(0), outputs={"y": tmp_path / "y"}, output_defaults={}),
+        ],
+        progress=io.StringIO(),
+    )
+    assert runner.run() is False
+    assert runner.runs["with-default"].outputs == {"x": "false"}
+    assert (
+        runner.runs["without"].phase == ERROR and "output parameter y was not written" in runner.runs["without"].message
+    )
+
+
+def test_workflow_deadline_stops_running_and_pending_tasks_but_not_the_exit_handler(tmp_path: Path) -> None:
+    handler_ran = tmp_path / "handler"
+    runner = DagRunner(
+        [Task("slow", [PY, "-c", "import time; time.sleep(30)"]), Task("next", _exit(0), depends=["slow"])],
+        exit_handler=Task("onexit", [PY, "-c", f"open({str(handler_ran)!r}, 'w').write('ran')"]),
+        progress=io.StringIO(),
+        deadline_s=1.0,
+    )
+    t0 = time.monotonic()
+    assert runner.run() is False
+    assert time.monotonic() - t0 < 10
+    assert runner.runs["slow"].phase == FAILED and runner.runs["slow"].message == "workflow deadline exceeded"
+    assert runner.runs["next"].phase == OMITTED and runner.status == FAILED
+    assert handler_ran.read_text() == "ran"

@@ -1,0 +1,61 @@
+"""Bounded concurrent page fetching: every page of every stream goes through one pool of ``concurrency`` workers.
+
+A stream's first page is fetched first (it says how many pages follow); its following pages are then queued as
+tasks of their own, so pages of one stream and of different streams download side by side. At most
+``concurrency`` pages are held in memory at once: a queued task is only a request, its body exists while a worker
+handles it. The first failure cancels everything still queued.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from steps.sources.base import PageRequest, Stream
+
+
+class Cancelled(Exception):
+    """Raised inside tasks that start after another task failed."""
+
+
+class PagePool:
+    """Runs page tasks on a thread pool and waits for all of them, including the ones tasks add."""
+
+    def __init__(self, workers: int, name: str) -> None:
+        """Create a pool of ``workers`` threads."""
+        self._executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix=name)
+        self._lock = threading.Condition()
+        self._pending = 0
+        self._error: BaseException | None = None
+        self.cancelled = threading.Event()
+
+    def submit(self, fn: Callable[[Stream, PageRequest], None], stream: Stream, request: PageRequest) -> None:
+        """Queue one page task (callable from inside another task)."""
+        with self._lock:
+            self._pending += 1
+        future: Future[None] = self._executor.submit(self._guard, fn, stream, request)
+        future.add_done_callback(self._done)
+
+    def _guard(self, fn: Callable[[Stream, PageRequest], None], stream: Stream, request: PageRequest) -> None:
+        if self.cancelled.is_set():
+            raise Cancelled
+        fn(stream, request)
+
+    def _done(self, future: Future[None]) -> None:
+        exc = future.exception()
+        with self._lock:
+            if exc is not None and not isinstance(exc, Cancelled) and self._error is None:
+                self._error = exc
+                self.cancelled.set()
+            self._pending -= 1
+            self._lock.notify_all()
+
+    def join(self) -> None:
+        """Wait until no task is pending, shut the pool down, and re-raise the first failure."""
+        with self._lock:
+            while self._pending:
+                self._lock.wait()
+        self._executor.shutdown(wait=True)
+        if self._error is not None:
+            raise self._error

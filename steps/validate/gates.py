@@ -1,0 +1,271 @@
+"""The two gates: what each validates, and what a failure does. The CLI (``__main__``) only picks one.
+
+Bronze: every dataset of every source that committed an ingest in this run. A failing source's batch is rejected
+(:mod:`steps.validate.quarantine`), the stage exits 2, and the DAG stops before dbt silver.
+Gold: ``dim_macro_indicators`` and ``dim_location`` through their check queries, and the sources' freshness.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from steps.config import PipelineConfig, load_config
+from steps.errors import InputError
+from steps.settings import load_settings
+from steps.stage import StageContext
+from steps.validate import bronze, gold, publish, quarantine
+from steps.validate.params import bronze_parameters, gold_parameters
+from steps.validate.report import DatasetOutcome, Failure, condense, gate_line
+from steps.validate.runner import GxSession, Target
+from steps.validate.settings import TrinoSettings, ValidateSettings
+from steps.validate.suites import Gate, Suite, check_parameters, load_suite, suite_path
+from steps.warehouse import duckdb_path
+
+log = logging.getLogger(__name__)
+
+GOLD_DATASETS = ("dim_macro_indicators", "dim_location", "freshness")
+FAILURES_IN_METRICS = 50
+
+
+@dataclass
+class GateRun:
+    """What one gate validated and found, gathered for the metrics and the message."""
+
+    gate: Gate
+    outcomes: list[DatasetOutcome] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    docs: str | None = None
+    docs_uri: str | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def failures(self) -> list[Failure]:
+        """Every failed expectation, dataset by dataset."""
+        return [f for o in self.outcomes for f in o.failures]
+
+    def metrics(self, lake_uri: str, run_id: str) -> dict[str, Any]:
+        """The stage metrics: counts, failures with samples, and where the evidence is."""
+        evaluated = sum(o.evaluated for o in self.outcomes)
+        passed = sum(o.passed for o in self.outcomes)
+        return {
+            "suite": self.gate,
+            "outcome": "failed" if self.failures else "passed",
+            "expectations": {"evaluated": evaluated, "passed": passed, "failed": evaluated - passed},
+            "datasets": [o.as_metrics() for o in self.outcomes],
+            "failures": [f.as_metrics() for f in self.failures[:FAILURES_IN_METRICS]],
+            "failures_total": len(self.failures),
+            "results": f"{publish.gx_dir(run_id, self.gate)}/results/",
+            "docs": self.docs,
+            "docs_uri": self.docs_uri,
+            "lake": lake_uri,
+            "notes": self.notes,
+            "seconds": self.seconds,
+        }
+
+
+# -- bronze ----------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _SourceBatch:
+    source: str
+    manifest: bronze.ManifestView
+    raw_manifest: dict[str, Any]
+    batches: list[bronze.BronzeBatch]
+    targets: list[Target]
+    notes: list[str]
+
+
+def bronze_gate(ctx: StageContext) -> None:
+    """Validate this run's bronze batches; reject failing ones and raise InputError (exit 2)."""
+    config = load_config(ctx.settings.config)
+    run = GateRun("bronze")
+    pending: list[tuple[str, dict[str, Any], bronze.ManifestView]] = []
+    rejected_before: dict[str, dict[str, Any]] = {}
+    for source in config.enabled_sources():
+        found = bronze.run_manifest(ctx.lake, source, ctx.run_id)
+        record = quarantine.read_rejection(ctx.lake, source, ctx.run_id)
+        if found is not None and record is not None and record.get("manifest") == found[1]:
+            # An earlier attempt decided to reject exactly this batch and was interrupted: finish the job.
+            rejected_before[source] = quarantine.finish_rejection(ctx.lake, record)
+        elif found is not None:
+            pending.append((source, found[1], found[0]))
+        elif record is not None:
+            rejected_before[source] = record
+    if not pending and not rejected_before:
+        ctx.status = "skipped"
+        ctx.metrics.update(
+            suite="bronze",
+            outcome="nothing new",
+            reason=f"nothing new: no source committed an ingest in run {ctx.run_id}",
+        )
+        return
+
+    sources = [_prepare_source(ctx, config, source, raw, view) for source, raw, view in pending]
+    for s in sources:
+        run.notes.extend(s.notes)
+    if sources:
+        rows = {b.name: len(b.frame) for s in sources for b in s.batches}
+        _run_gx(ctx, run, [t for s in sources for t in s.targets], rows=rows)
+    source_of = {t.suite.dataset: s.source for s in sources for t in s.targets}
+    rejections: dict[str, Any] = {}
+    for s in sources:
+        lines = [f.short() for f in run.failures if source_of[f.dataset] == s.source]
+        if lines:
+            record = quarantine.reject(ctx.lake, s.source, ctx.run_id, s.raw_manifest, lines, run.docs)
+            rejections[s.source] = _rejection_metrics(record)
+    for source, record in rejected_before.items():
+        rejections[source] = {**_rejection_metrics(record), "rejected_earlier": True}
+
+    ctx.metrics.update(run.metrics(ctx.lake.uri(), ctx.run_id), sources=[s.source for s in sources])
+    if rejections:
+        ctx.metrics.update(outcome="failed", rejected=rejections)
+    if sources:
+        publish.write_outcome(ctx.lake, ctx.run_id, "bronze", ctx.metrics)
+    if rejections:
+        raise _bronze_failure(ctx, run, rejections, rejected_before)
+
+
+def _bronze_failure(
+    ctx: StageContext, run: GateRun, rejections: dict[str, Any], rejected_before: dict[str, dict[str, Any]]
+) -> InputError:
+    """The gate's one-line failure: this attempt's failures, then batches an earlier attempt already rejected."""
+    line = gate_line("bronze", run.failures) if run.failures else "bronze gate failed"
+    earlier = [f"{src} rejected earlier: {'; '.join(r.get('failures', [])[:3])}" for src, r in rejected_before.items()]
+    if earlier:
+        line += ("; " if run.failures else ": ") + "; ".join(earlier)
+    docs = run.docs or next((r.get("docs") for r in rejected_before.values() if r.get("docs")), None)
+    where = ", ".join(f"{r['quarantine']}/" for r in rejections.values())
+    return InputError(
+        line,
+        f"the rejected batches are in {where} and their state is rolled back, so nothing reaches silver; "
+        f"see {ctx.lake.uri(docs) if docs else 'the GX results'}, fix the source data or the suite "
+        "(steps/validate/suites/bronze/), then re-run the pipeline",
+    )
+
+
+def _prepare_source(
+    ctx: StageContext, config: PipelineConfig, source: str, raw: dict[str, Any], view: bronze.ManifestView
+) -> _SourceBatch:
+    suites = {d: load_suite("bronze", f"{source}.{d}") for d in view.datasets}
+    batches = bronze.read_batches(ctx.lake, view)
+    params = bronze_parameters(
+        config.source(source),
+        view,
+        row_counts={b.dataset: len(b.frame) for b in batches},
+        codes={d: bronze.codes(batches, d) for d in ("provinces", "districts")},
+    )
+    targets = [
+        Target(
+            suite=suites[b.dataset], params=check_parameters(suites[b.dataset], params.values[b.dataset]), frame=b.frame
+        )
+        for b in batches
+    ]
+    return _SourceBatch(source, view, raw, batches, targets, params.notes)
+
+
+def _rejection_metrics(record: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "quarantine": quarantine.quarantine_dir(record["source"], record["run_id"]),
+        "state_restored_to": record.get("state_restored_to"),
+        "failures": record.get("failures", []),
+    }
+
+
+# -- gold ------------------------------------------------------------------------------------------------------------
+
+
+def gold_gate(ctx: StageContext) -> None:
+    """Validate the gold tables and the sources' freshness; raise InputError (exit 2) when any check fails."""
+    config = load_config(ctx.settings.config)
+    settings = load_settings(ValidateSettings)
+    suites = {d: load_suite("gold", d) for d in GOLD_DATASETS}
+    schemas = gold.Schemas(silver=settings.silver_schema, gold=settings.gold_schema)
+    warehouse = _open_warehouse(ctx, settings)
+    try:
+        params = gold_parameters(config, gold.country_codes(warehouse, schemas))
+        fresh = gold.freshness_frame(gold.newest_ingests(warehouse, ctx.lake, schemas, config), datetime.now(UTC))
+        queries = {
+            "dim_macro_indicators": gold.macro_indicators_sql(
+                schemas, _indicator_columns(suites["dim_macro_indicators"])
+            ),
+            "dim_location": gold.location_sql(schemas),
+        }
+        targets = []
+        for name, query in queries.items():
+            values = check_parameters(suites[name], params.values.get(name, {}))
+            if warehouse.engine == "sql":
+                targets.append(Target(suite=suites[name], params=values, query=query))
+            else:
+                targets.append(Target(suite=suites[name], params=values, frame=warehouse.frame(query)))
+        targets.append(Target(suite=suites["freshness"], params={}, frame=fresh))
+        run = GateRun("gold")
+        rows = {t.suite.dataset: len(t.frame) for t in targets if t.frame is not None}
+        _run_gx(ctx, run, targets, rows=rows, sql=warehouse.sql)
+    finally:
+        warehouse.close()
+    ctx.metrics.update(run.metrics(ctx.lake.uri(), ctx.run_id), target=settings.target)
+    ctx.metrics["freshness"] = fresh.to_dict(orient="records")
+    publish.write_outcome(ctx.lake, ctx.run_id, "gold", ctx.metrics)
+    if run.failures:
+        raise InputError(
+            gate_line("gold", run.failures),
+            f"gold is not fit for use; see {run.docs_uri}, fix the dbt models or the silver data behind the failing "
+            "rows (or the suite under steps/validate/suites/gold/), rebuild gold, then re-run the gate",
+        )
+
+
+def _open_warehouse(ctx: StageContext, settings: ValidateSettings) -> gold.Warehouse:
+    if settings.target == "trino":
+        trino = load_settings(TrinoSettings)
+        return gold.SqlWarehouse(gold.trino_engine(trino), f"trino {trino.host}:{trino.port}")
+    return gold.DuckDBWarehouse(duckdb_path(ctx.lake, settings))
+
+
+def _indicator_columns(suite: Suite) -> dict[str, str]:
+    columns = suite.meta.get("tributary", {}).get("indicator_columns")
+    if not isinstance(columns, dict) or not columns:
+        raise InputError(
+            f"suite {suite.origin} has no meta.tributary.indicator_columns",
+            f"list the gold indicator columns and their World Bank ids in {suite_path('gold', suite.dataset)}",
+        )
+    return {str(k): str(v) for k, v in columns.items()}
+
+
+# -- shared ----------------------------------------------------------------------------------------------------------
+
+
+def _run_gx(ctx: StageContext, run: GateRun, targets: list[Target], rows: dict[str, int], sql: Any = None) -> None:
+    """Validate every target in one GX session, publish results and Data Docs, and fill ``run``."""
+    publish.clear(ctx.lake, ctx.run_id, run.gate)
+    with tempfile.TemporaryDirectory(prefix=f"tributary-gx-{run.gate}-") as tmp:
+        t0 = time.monotonic()
+        session = GxSession(Path(tmp) / "docs", ctx.run_id, sql=sql)
+        run.seconds["gx_start"] = round(time.monotonic() - t0, 3)
+        t0 = time.monotonic()
+        for target in targets:
+            result = session.validate(target)
+            outcome = condense(target.suite.dataset, result, target.suite.index_columns)
+            outcome.rows = rows.get(target.suite.dataset)
+            outcome.result = publish.write_result(ctx.lake, ctx.run_id, run.gate, target.suite.dataset, result)
+            run.outcomes.append(outcome)
+            log.info(
+                "validated",
+                extra={
+                    "dataset": outcome.dataset,
+                    "success": outcome.success,
+                    "failed": outcome.evaluated - outcome.passed,
+                },
+            )
+        run.seconds["validate"] = round(time.monotonic() - t0, 3)
+        t0 = time.monotonic()
+        site = session.build_docs().parent
+        run.docs = publish.upload_docs(ctx.lake, ctx.run_id, run.gate, site)
+        run.docs_uri = ctx.lake.uri(run.docs)
+        run.seconds["docs"] = round(time.monotonic() - t0, 3)

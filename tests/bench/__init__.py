@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``): numbers, not tests."""

@@ -1,0 +1,110 @@
+"""``make bench``: Tributary's World Bank ingest side by side with dlt, and the full local run split by stage.
+
+A benchmark, not a test: it prints numbers and asserts nothing. Both loaders read the same replay data (the
+scale mode of the World Bank replay: ``country/all`` × N generated indicators, 17,556 observations each) from a
+replay server in this process, one subprocess each. Peak RSS is ``ru_maxrss`` of the measured process and the
+descendants it waited for (the largest one), which is what a pod's memory limit must cover.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from steps.replay.server import ReplayServer
+
+REPO = Path(__file__).resolve().parents[2]
+PER_INDICATOR = 266 * 66  # countries × years 1960–2025
+SIZES = {"0.2M": 12, "2M": 114}
+
+
+def measure(argv: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
+    """Run ``argv``; returns (wall s, peak RSS MB, exit code, stdout)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=REPO, text=True)
+    out = proc.stdout.read() if proc.stdout else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    return time.perf_counter() - t0, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), out
+
+
+def _clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("TRIBUTARY_")}
+
+
+def bench_ingest(server: ReplayServer, tmp: Path, indicators: int, per_page: int, concurrency: int) -> dict[str, float]:
+    """Tributary's ingest stage vs dlt's rest_api on ``indicators`` generated indicators."""
+    config = tmp / f"scale-{indicators}.yaml"
+    config.write_text(yaml.safe_dump({"sources": {"worldbank": {
+        "base_url": server.worldbank_base_url, "countries": ["all"],
+        "indicators": [f"BENCH.IND.{n:04d}" for n in range(1, indicators + 1)],
+        "start_year": 1960, "end_year": 2025, "per_page": per_page, "concurrency": concurrency}}}))
+    env = {**_clean_env(), "TRIBUTARY_LAKE": str(tmp / f"lake-{indicators}"), "TRIBUTARY_CONFIG": str(config)}
+    wall, rss, code, _ = measure([sys.executable, "-m", "steps.ingest", "--source", "worldbank", "--run-id", "bench"],
+                                 env)
+    manifest = json.loads((tmp / f"lake-{indicators}/bronze/worldbank/_manifests/bench.json").read_text())
+    rows = manifest["datasets"]["indicator_values"]["rows"]
+    api_total = sum(s["api_total"] for s in manifest["streams"])
+    dlt_out = tmp / f"dlt-{indicators}"
+    dwall, drss, dcode, dout = measure(
+        [sys.executable, "-m", "tests.bench.dlt_worldbank", server.worldbank_base_url, str(dlt_out),
+         str(indicators), str(per_page)], _clean_env())
+    drows = int(dout.strip() or 0)
+    return {"rows": rows, "api_total": api_total, "wall": wall, "rss": rss, "code": code,
+            "dlt_rows": drows, "dlt_wall": dwall, "dlt_rss": drss, "dlt_code": dcode}
+
+
+def bench_full_run(tmp: Path) -> list[tuple[str, float, float, dict[str, float]]]:
+    """``tributary run --replay`` first run and no-op rerun, with each task's duration."""
+    lake = tmp / "run-lake"
+    out = []
+    for label, run_id in (("first run", "bench-1"), ("no-op rerun", "bench-2")):
+        argv = [sys.executable, "-m", "workflows.cli", "run", "--replay", "--lake", str(lake), "--run-id", run_id]
+        wall, rss, code, _ = measure(argv, _clean_env())
+        summary = json.loads((lake / f"reports/{run_id}/summary.json").read_text()) if code == 0 else {"tasks": []}
+        out.append((label, wall, rss, {t["task"]: t["duration_s"] for t in summary["tasks"]}))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the benchmark tables."""
+    parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__)
+    parser.add_argument("--sizes", default=",".join(SIZES), help=f"comma-separated subset of {list(SIZES)}")
+    parser.add_argument("--per-page", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--skip-run", action="store_true", help="skip the full local run")
+    args = parser.parse_args(argv)
+    w = sys.stdout.write
+    with tempfile.TemporaryDirectory() as tmpdir, ReplayServer() as server:
+        tmp = Path(tmpdir)
+        if not args.skip_run:
+            w("Full local run (tributary run --replay, default sources)\n")
+            for label, wall, rss, tasks in bench_full_run(tmp):
+                split = ", ".join(f"{t} {d:.1f}s" for t, d in tasks.items())
+                w(f"  {label:<12} wall {wall:6.2f} s  peak RSS {rss:6.1f} MB  | {split}\n")
+        w(f"\nWorld Bank ingest at scale (per_page {args.per_page}, concurrency {args.concurrency})\n")
+        w(f"  {'size':<5} {'loader':<10} {'rows':>9} {'wall s':>8} {'rows/s':>10} {'peak RSS MB':>12}\n")
+        results = {}
+        for size in [s for s in args.sizes.split(",") if s]:
+            r = bench_ingest(server, tmp, SIZES[size], args.per_page, args.concurrency)
+            results[size] = r
+            for loader, rows, wall, rss in (("tributary", r["rows"], r["wall"], r["rss"]),
+                                            ("dlt", r["dlt_rows"], r["dlt_wall"], r["dlt_rss"])):
+                w(f"  {size:<5} {loader:<10} {rows:>9,} {wall:8.2f} {rows / wall:>10,.0f} {rss:12.1f}\n")
+            w(f"  {size:<5} ratio      throughput ×{(r['rows'] / r['wall']) / (r['dlt_rows'] / r['dlt_wall']):.2f}, "
+              f"memory ×{r['rss'] / r['dlt_rss']:.2f}; bronze rows == API total: {r['rows'] == r['api_total']}\n")
+        if len(results) == 2:
+            small, large = (results[s] for s in SIZES)
+            w(f"\n  peak RSS growth from 0.2M to 2M rows: {100 * (large['rss'] / small['rss'] - 1):+.1f}%\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

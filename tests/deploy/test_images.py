@@ -1,0 +1,129 @@
+"""The Dockerfiles: pinned bases, one extra per stage, dependencies before code, non-root, read-only friendly.
+
+No Docker engine here, so the files are read and checked; the builds run where skaffold runs.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+import pytest
+
+from tests.deploy.manifests import IMAGES, REPO
+
+# Which optional-dependency group each stage image installs (None: the core dependencies only).
+STAGE_EXTRAS = {
+    "verify": "verify",
+    "freshness": None,
+    "ingest": "ingest",
+    "validate": "validate",
+    "dbt": "dbt",
+    "summary": None,
+}
+DIGEST = re.compile(r"@sha256:[0-9a-f]{64}\b")
+
+
+def _instructions(stage: str) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) of images/<stage>/Dockerfile, continuation lines joined, comments dropped."""
+    text = (IMAGES / stage / "Dockerfile").read_text()
+    lines, current = [], ""
+    for raw in text.splitlines():
+        if raw.lstrip().startswith("#") and not current:
+            continue
+        current += raw.rstrip("\\").strip() + " " if raw.rstrip().endswith("\\") else raw.strip()
+        if not raw.rstrip().endswith("\\"):
+            if current.strip():
+                lines.append(current.strip())
+            current = ""
+    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line else "") for line in lines]
+
+
+def test_base_image_is_pinned_by_digest_and_non_root() -> None:
+    steps = _instructions("base")
+    froms = [arg for ins, arg in steps if ins == "FROM"]
+    assert len(froms) == 1 and froms[0].startswith("python:3.11-slim") and DIGEST.search(froms[0])
+    users = [arg for ins, arg in steps if ins == "USER"]
+    assert users and re.fullmatch(r"(\d+)(:\d+)?", users[-1]) and int(users[-1].split(":")[0]) >= 10000
+    env = " ".join(arg for ins, arg in steps if ins == "ENV")
+    for variable in ("HOME=/tmp", "MPLCONFIGDIR=/tmp", "XDG_CACHE_HOME=/tmp", "PYTHONDONTWRITEBYTECODE=1"):
+        assert variable in env, f"base image: {variable} (read-only root filesystem)"
+
+
+@pytest.mark.parametrize("stage", STAGE_EXTRAS)
+def test_stage_image(stage: str) -> None:
+    steps = _instructions(stage)
+    text = (IMAGES / stage / "Dockerfile").read_text()
+    # Built FROM the shared base that skaffold passes in (requires + alias BASE).
+    arg_base = re.search(r"^ARG BASE\b", text, re.MULTILINE)
+    from_base = re.search(r"^FROM \$\{BASE\}$", text, re.MULTILINE)
+    assert arg_base and from_base and arg_base.start() < from_base.start(), "ARG BASE must come before FROM ${BASE}"
+    assert [arg for ins, arg in steps if ins == "FROM"][-1] == "${BASE}"
+    # Only this stage's extra, resolved against the lock.
+    install = next(arg for ins, arg in steps if ins == "RUN" and "uv pip install" in arg)
+    assert "-c /src/lock.txt" in install and "-r /src/pyproject.toml" in install
+    extras = re.findall(r"--extra (\S+)", install)
+    assert extras == ([STAGE_EXTRAS[stage]] if STAGE_EXTRAS[stage] else [])
+    assert "--compile-bytecode" in install, "bytecode is compiled at build time (read-only root filesystem)"
+    # Dependencies in their own layer, before the code.
+    order = [arg for ins, arg in steps if ins in ("RUN", "COPY")]
+    assert order.index(install) < next(i for i, a in enumerate(order) if a.startswith("steps/"))
+    # Non-root numeric user last, and the stage's entry point.
+    users = [arg for ins, arg in steps if ins == "USER"]
+    assert users[-1] == "10001:10001"
+    assert f'"-m", "steps.{stage}"' in dict(steps)["ENTRYPOINT"]
+    ignore = (IMAGES / stage / "Dockerfile.dockerignore").read_text().splitlines()
+    assert ignore[1:3] == ["*", "!pyproject.toml"] or "*" in ignore
+    assert "steps/replay/" in ignore, "the replay server is test-only"
+
+
+def test_every_extra_a_stage_installs_exists() -> None:
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    for stage, extra in STAGE_EXTRAS.items():
+        assert extra is None or extra in extras, f"{stage}: pyproject.toml has no extra {extra!r}"
+
+
+def test_dbt_image_bakes_and_parses_the_project() -> None:
+    steps = _instructions("dbt")
+    env = " ".join(arg for ins, arg in steps if ins == "ENV")
+    assert "TRIBUTARY_DBT_PROJECT_DIR=/app/dbt" in env
+    assert "TRIBUTARY_DBT_WORK_DIR=/tmp/tributary-dbt" in env
+    assert "DBT_TARGET_PATH=/tmp/" in env and "DBT_LOG_PATH=/tmp/" in env
+    assert ("COPY", "dbt/ /app/dbt/") in steps
+    parse = next(arg for ins, arg in steps if ins == "RUN" and "dbt parse" in arg)
+    assert "--target trino" in parse and "--target-path /tmp/" in parse
+    ignore = (IMAGES / "dbt" / "Dockerfile.dockerignore").read_text().splitlines()
+    assert {"!dbt/", "dbt/target/", "dbt/logs/"} <= set(ignore)
+
+
+def test_hive_metastore_image() -> None:
+    steps = _instructions("hive-metastore")
+    text = (IMAGES / "hive-metastore" / "Dockerfile").read_text()
+    base = [arg for ins, arg in steps if ins == "FROM"]
+    assert len(base) == 1 and re.fullmatch(
+        r"apache/hive:standalone-metastore-4\.[12]\.\d+(@sha256:[0-9a-f]{64})?", base[0]
+    )
+    args = dict(re.findall(r"^ARG (\w+)=?(\S*)$", text, re.MULTILINE))
+    assert args["HADOOP_VERSION"] == "3.4.1", "Hive 4.1/4.2 ship Hadoop 3.4.1"
+    assert args["AWS_SDK_VERSION"] == "2.24.6", "hadoop-aws 3.4.1 is built against AWS SDK v2 2.24.6"
+    assert re.fullmatch(r"[0-9a-f]{64}", args["POSTGRES_JDBC_SHA256"])
+    # Every download is verified: ADD --checksum from Maven Central, never curl/wget.
+    adds = [arg for ins, arg in steps if ins == "ADD"]
+    assert len(adds) == 2
+    for add in adds:
+        assert re.search(r"--checksum=sha256:\$\{\w+_SHA256\}", add) and "https://repo1.maven.org/maven2/" in add
+        assert "--chmod=0644" in add
+    assert not re.search(r"\b(curl|wget)\b", " ".join(arg for ins, arg in steps if ins == "RUN"))
+    # Pinned value or a required build arg: an unset checksum fails the build instead of trusting the download.
+    assert args["AWS_SDK_BUNDLE_SHA256"] == "" or re.fullmatch(r"[0-9a-f]{64}", args["AWS_SDK_BUNDLE_SHA256"])
+    assert "hadoop-aws-${HADOOP_VERSION}.jar" in text and "ln -s" in text
+    users = [arg for ins, arg in steps if ins == "USER"]
+    assert users[-1] == "10001:10001"
+
+
+def test_images_doc_reports_each_stage_size() -> None:
+    doc = (REPO / "docs/images.md").read_text()
+    for stage in STAGE_EXTRAS:
+        assert re.search(rf"^\|\s*`?tributary-{stage}`?\s*\|.*\d+\s*MB", doc, re.MULTILINE), (
+            f"docs/images.md: size of {stage}"
+        )

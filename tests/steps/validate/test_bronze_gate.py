@@ -1,0 +1,251 @@
+"""``python -m steps.validate --suite bronze`` on batches ingested through the replay server, clean and corrupted.
+
+Every corrupted batch must fail the gate (exit 2) with one line naming the expectation and the bad values, and be
+rejected: files and manifest quarantined, state not advanced, the other source's batch untouched.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import StageEnv
+from tests.steps.validate.conftest import RUN, Ingested, bronze_file, lake_json, last_line, rewrite, row
+
+Rows = list[dict[str, Any]]
+
+
+def test_clean_batch_passes_and_publishes_results_and_data_docs(ingested: Ingested, tmp_path: Path) -> None:
+    stage = ingested.copy(tmp_path / "run")
+    state_before = {s: lake_json(stage, f"state/{s}.json") for s in ("worldbank", "vn_provinces")}
+
+    proc = stage.run("validate", "--suite", "bronze", "--run-id", RUN)
+
+    assert proc.returncode == 0, proc.stderr
+    assert "Calculating Metrics" not in proc.stderr, "GX progress bars must be off"
+    result = lake_json(stage, f"reports/{RUN}/stages/validate-bronze.json")
+    metrics = result["metrics"]
+    assert result["status"] == "succeeded" and metrics["outcome"] == "passed"
+    assert metrics["expectations"]["failed"] == 0 and metrics["expectations"]["evaluated"] > 50
+    assert {d["dataset"]: d["rows"] for d in metrics["datasets"]} == {
+        "worldbank.indicator_values": 33,
+        "vn_provinces.provinces": 63,
+        "vn_provinces.districts": 696,
+        "vn_provinces.wards": 10_051,
+    }
+    lake = Path(stage.lake)
+    index = lake / metrics["docs"]
+    assert metrics["docs"] == f"reports/{RUN}/gx/bronze/docs/index.html" and index.is_file()
+    # The site opens: its validation pages exist where the index's relative links say.
+    pages = sorted((index.parent / "validations").rglob("*.html"))
+    assert len(pages) == 4 and all(p.stat().st_size > 1000 for p in pages)
+    for d in metrics["datasets"]:
+        gx_result = json.loads((lake / d["result"]).read_text())
+        assert gx_result["success"] is True and gx_result["meta"]["run_id"]["run_name"] == RUN
+    # Passing changes nothing about the batch.
+    assert {s: lake_json(stage, f"state/{s}.json") for s in state_before} == state_before
+    assert not (lake / "quarantine").exists()
+
+
+def test_nothing_ingested_in_the_run_passes_and_says_so(ingested: Ingested, tmp_path: Path) -> None:
+    stage = ingested.copy(tmp_path / "run")
+    proc = stage.run("validate", "--suite", "bronze", "--run-id", "r-without-ingest")
+    assert proc.returncode == 0, proc.stderr
+    result = lake_json(stage, "reports/r-without-ingest/stages/validate-bronze.json")
+    assert result["status"] == "skipped"
+    assert result["metrics"]["outcome"] == "nothing new"
+    assert "no source committed an ingest in run r-without-ingest" in result["metrics"]["reason"]
+
+
+def _duplicate_row(rows: Rows) -> None:
+    rows.append(dict(row(rows, indicator_id="FP.CPI.TOTL.ZG", year=2020)))
+
+
+def _null_key(rows: Rows) -> None:
+    row(rows, indicator_id="SL.UEM.TOTL.ZS", year=2019)["indicator_id"] = None
+
+
+def _missing_year(rows: Rows) -> None:
+    rows[:] = [r for r in rows if r["year"] != 2020]
+
+
+def _out_of_range(rows: Rows) -> None:
+    row(rows, indicator_id="NY.GDP.MKTP.CD", year=2019)["value"] = -1.5
+
+
+def _orphan_district(rows: Rows) -> None:
+    rows[5]["province_code"] = 999
+
+
+CORRUPTIONS: dict[str, tuple[str, str, Callable[[Rows], None], list[str]]] = {
+    "duplicated row": (
+        "worldbank",
+        "indicator_values",
+        _duplicate_row,
+        [
+            "worldbank.indicator_values: expect_compound_columns_to_be_unique(country_iso3, indicator_id, year)"
+            ' 2 unexpected [("VNM", "FP.CPI.TOTL.ZG", 2020), ("VNM", "FP.CPI.TOTL.ZG", 2020)]',
+            "expect_table_row_count_to_equal observed 34, expected 33",
+        ],
+    ),
+    "null key": (
+        "worldbank",
+        "indicator_values",
+        _null_key,
+        [
+            "worldbank.indicator_values: expect_column_values_to_not_be_null(indicator_id) 1 unexpected [null]"
+            " at country_iso3/indicator_id/year [VNM/null/2019]"
+        ],
+    ),
+    "missing year": (
+        "worldbank",
+        "indicator_values",
+        _missing_year,
+        [
+            "worldbank.indicator_values: expect_column_distinct_values_to_contain_set(year) missing [2020]",
+            "expect_table_row_count_to_equal observed 30, expected 33",
+        ],
+    ),
+    "out-of-range value": (
+        "worldbank",
+        "indicator_values",
+        _out_of_range,
+        [
+            "worldbank.indicator_values: expect_column_values_to_be_between(value) 1 unexpected [-1.5]"
+            " at country_iso3/indicator_id/year [VNM/NY.GDP.MKTP.CD/2019]"
+        ],
+    ),
+    "district whose province is missing": (
+        "vn_provinces",
+        "districts",
+        _orphan_district,
+        ["vn_provinces.districts: expect_column_values_to_be_in_set(province_code) 1 unexpected [999] at code ["],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CORRUPTIONS))
+def test_corrupted_batch_fails_the_gate_and_is_rejected(case: str, ingested: Ingested, tmp_path: Path) -> None:
+    source, dataset, corrupt, expected = CORRUPTIONS[case]
+    other = "vn_provinces" if source == "worldbank" else "worldbank"
+    stage = ingested.copy(tmp_path / "run")
+    rewrite(stage, source, dataset, corrupt)
+    files = {d: bronze_file(stage, source, d) for d in lake_json(stage, f"bronze/{source}/_manifests/{RUN}.json")["datasets"]}
+    other_state = lake_json(stage, f"state/{other}.json")
+    assert lake_json(stage, f"state/{source}.json")["last_success"]["run_id"] == RUN  # the ingest advanced it
+
+    proc = stage.run("validate", "--suite", "bronze", "--run-id", RUN)
+
+    assert proc.returncode == 2, proc.stderr
+    line = last_line(proc.stderr)
+    assert line.startswith("validate-bronze: bronze gate failed: "), line
+    for text in expected:
+        assert text in line, f"{text!r} not in {line!r}"
+    assert f"Fix: the rejected batches are in quarantine/{source}/{RUN}/" in line
+    # Not advanced: this was the source's first ingest, so it has no state at all again.
+    assert lake_json(stage, f"state/{source}.json") is None
+    assert lake_json(stage, f"state/{other}.json") == other_state
+    # The batch is out of bronze (dbt reads bronze by glob) and its manifest no longer commits it.
+    lake = Path(stage.lake)
+    assert not (lake / f"bronze/{source}/_manifests/{RUN}.json").exists()
+    assert not any(p.exists() for p in files.values())
+    quarantined = lake / f"quarantine/{source}/{RUN}"
+    assert (quarantined / "_manifest.json").is_file()
+    assert all((quarantined / p.relative_to(lake / f"bronze/{source}")).is_file() for p in files.values())
+    rejection = json.loads((quarantined / "rejection.json").read_text())
+    assert rejection["complete"] is True and rejection["state_restored_to"] is None
+    assert all(f.startswith(f"{source}.") for f in rejection["failures"])
+    # The other source's batch passed and stays committed.
+    assert (lake / f"bronze/{other}/_manifests/{RUN}.json").exists()
+    # The stage result carries what the summary shows.
+    result = lake_json(stage, f"reports/{RUN}/stages/validate-bronze.json")
+    metrics = result["metrics"]
+    assert result["status"] == "failed" and result["exit_code"] == 2 and metrics["outcome"] == "failed"
+    assert metrics["expectations"]["failed"] == len(metrics["failures"]) >= 1
+    assert all(f["dataset"] == f"{source}.{dataset}" for f in metrics["failures"])
+    assert metrics["rejected"][source]["quarantine"] == f"quarantine/{source}/{RUN}"
+    assert (lake / metrics["docs"]).is_file()
+
+
+def test_rerun_after_rejection_fails_again_without_revalidating(ingested: Ingested, tmp_path: Path) -> None:
+    stage = ingested.copy(tmp_path / "run")
+    rewrite(stage, "vn_provinces", "districts", _orphan_district)
+    first = stage.run("validate", "--suite", "bronze", "--run-id", RUN)
+    assert first.returncode == 2
+
+    again = stage.run("validate", "--suite", "bronze", "--run-id", RUN)
+
+    assert again.returncode == 2, again.stderr
+    line = last_line(again.stderr)
+    assert "vn_provinces rejected earlier: vn_provinces.districts: expect_column_values_to_be_in_set(province_code)" in line
+    assert lake_json(stage, "state/vn_provinces.json") is None
+    metrics = lake_json(stage, f"reports/{RUN}/stages/validate-bronze.json")["metrics"]
+    assert metrics["rejected"]["vn_provinces"]["rejected_earlier"] is True
+
+
+def test_interrupted_rejection_is_finished_by_the_next_attempt(ingested: Ingested, tmp_path: Path) -> None:
+    """The decision was recorded but the process died before moving anything: a re-run completes it."""
+    stage = ingested.copy(tmp_path / "run")
+    lake = Path(stage.lake)
+    manifest = lake_json(stage, f"bronze/worldbank/_manifests/{RUN}.json")
+    record = {"source": "worldbank", "run_id": RUN, "gate": "bronze", "failures": ["worldbank.x: recorded"],
+              "docs": None, "manifest": manifest, "complete": False}
+    (lake / f"quarantine/worldbank/{RUN}").mkdir(parents=True)
+    (lake / f"quarantine/worldbank/{RUN}/rejection.json").write_text(json.dumps(record))
+
+    proc = stage.run("validate", "--suite", "bronze", "--run-id", RUN)
+
+    assert proc.returncode == 2, proc.stderr
+    assert "worldbank rejected earlier: worldbank.x: recorded" in last_line(proc.stderr)
+    assert not (lake / f"bronze/worldbank/_manifests/{RUN}.json").exists()
+    assert lake_json(stage, "state/worldbank.json") is None
+    assert lake_json(stage, f"quarantine/worldbank/{RUN}/rejection.json")["complete"] is True
+    # vn_provinces was validated normally in the same attempt.
+    assert lake_json(stage, "state/vn_provinces.json")["last_success"]["run_id"] == RUN
+
+
+def test_bronze_gate_on_an_s3_lake(
+    module_replay: Any, tmp_path: Path, s3_server: str, s3_bucket: str
+) -> None:
+    import boto3
+
+    from tests.conftest import S3_KEYS, write_config
+
+    config = write_config(tmp_path / "pipeline.yaml", module_replay)
+    stage = StageEnv(
+        lake=f"s3://{s3_bucket}/lake", config=config, extra={"TRIBUTARY_S3_ENDPOINT": s3_server, **S3_KEYS}
+    )
+    proc = stage.run("ingest", "--source", "worldbank", "--run-id", RUN)
+    assert proc.returncode == 0, proc.stderr
+    s3 = boto3.client(
+        "s3", endpoint_url=s3_server, region_name="us-east-1",
+        aws_access_key_id=S3_KEYS["AWS_ACCESS_KEY_ID"], aws_secret_access_key=S3_KEYS["AWS_SECRET_ACCESS_KEY"],
+    )
+    # corrupt the committed file on S3: drop the year 2020
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    manifest = json.loads(s3.get_object(Bucket=s3_bucket, Key=f"lake/bronze/worldbank/_manifests/{RUN}.json")["Body"].read())
+    key = f"lake/{manifest['datasets']['indicator_values']['path']}"
+    table = pq.read_table(io.BytesIO(s3.get_object(Bucket=s3_bucket, Key=key)["Body"].read()))
+    rows = [r for r in table.to_pylist() if r["year"] != 2020]
+    out = io.BytesIO()
+    pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), out)
+    s3.put_object(Bucket=s3_bucket, Key=key, Body=out.getvalue())
+
+    proc = stage.run("validate", "--suite", "bronze", "--run-id", RUN)
+
+    assert proc.returncode == 2, proc.stderr
+    assert "expect_column_distinct_values_to_contain_set(year) missing [2020]" in last_line(proc.stderr)
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=s3_bucket, Prefix="lake/")["Contents"]}
+    assert f"lake/reports/{RUN}/gx/bronze/docs/index.html" in keys
+    assert f"lake/reports/{RUN}/gx/bronze/results/worldbank.indicator_values.json" in keys
+    assert key not in keys and f"lake/bronze/worldbank/_manifests/{RUN}.json" not in keys
+    assert f"lake/quarantine/worldbank/{RUN}/_manifest.json" in keys
+    assert "lake/state/worldbank.json" not in keys

@@ -1,0 +1,51 @@
+"""A stand-in for ``python -m steps.<stage>`` in local-runner tests: records each call, then behaves per a plan.
+
+Called as ``python -m standin_stage <stage> <the stage's own args>``. ``STANDIN_DIR`` is where calls are recorded
+(``calls.jsonl``); ``STANDIN_PLAN`` (JSON) says per node key (``verify``, ``ingest-worldbank``, ``dbt-silver`` …):
+``exit`` codes per attempt, ``sleep`` seconds, and ``fresh`` decisions per source for freshness.
+"""
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+
+def _arg(args: list[str], flag: str) -> str | None:
+    return args[args.index(flag) + 1] if flag in args else None
+
+
+def main() -> int:
+    stage, args = sys.argv[1], sys.argv[2:]
+    plan = json.loads(os.environ.get("STANDIN_PLAN", "{}"))
+    record_dir = Path(os.environ["STANDIN_DIR"])
+    qualifier = _arg(args, "--source") or _arg(args, "--layer") or _arg(args, "--suite")
+    key = f"{stage}-{qualifier}" if qualifier else stage
+    if stage == "summary" and "TRIBUTARY_WORKFLOW_STATUS" in os.environ:  # only the exit handler gets it
+        key = "on-exit"
+    calls = record_dir / "calls.jsonl"
+    attempt = (
+        sum(1 for line in calls.read_text().splitlines() if json.loads(line)["key"] == key) if calls.exists() else 0
+    )
+    start = time.time()
+    time.sleep(plan.get("sleep", {}).get(key, 0))
+    if stage == "freshness":
+        outputs = Path(_arg(args, "--outputs") or "")
+        outputs.mkdir(parents=True, exist_ok=True)
+        for source in (_arg(args, "--sources") or "").split(","):
+            decision = plan.get("fresh", {}).get(source)
+            if decision is not None:  # None: write nothing, so the output's default applies
+                (outputs / source).write_text(decision)
+    codes = plan.get("exit", {}).get(key, [0])
+    code = codes[min(attempt, len(codes) - 1)]
+    record = {"key": key, "argv": args, "start": start, "end": time.time(), "exit": code, "env": dict(os.environ)}
+    with calls.open("a") as sink:
+        sink.write(json.dumps(record) + "\n")
+    if code:
+        sys.stderr.write(f"{key}: stand-in failure with exit code {code}. Fix: nothing, it is a test\n")
+    return int(code)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
