@@ -29,6 +29,9 @@ test: setup ## run the test suite (fails when no test ran)
 	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "make test: no tests were collected" >&2; exit 1; fi; exit $$rc
 
+test-deploy: setup ## render, lint, validate and scan the charts, images and skaffold.yaml (tests/deploy)
+	$(PY) -m pytest tests/deploy
+
 lint: setup ## ruff (with docstring rules) and mypy
 	$(VENV)/bin/ruff check steps workflows tests
 	$(VENV)/bin/ruff format --check steps workflows tests
@@ -49,4 +52,4 @@ lock: ## re-resolve requirements/lock.txt from pyproject.toml (needs the package
 clean: ## remove the local lake and caches (keeps .venv)
 	rm -rf lake .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: help setup demo test lint fmt bench lock clean
+.PHONY: help setup demo test test-deploy lint fmt bench lock clean

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from steps.config import PipelineConfig, load_config
-from steps.errors import InputError
+from steps.errors import ConfigError, InputError
 from steps.settings import load_settings
 from steps.stage import StageContext
 from steps.validate import bronze, gold, publish, quarantine
 from steps.validate.params import bronze_parameters, gold_parameters
-from steps.validate.report import DatasetOutcome, Failure, condense, gate_line
-from steps.validate.runner import GxSession, Target
+from steps.validate.report import DatasetOutcome, Failure, condense, gate_line, plain
+from steps.validate.runner import GxSession, SqlEngine, Target
 from steps.validate.settings import TrinoSettings, ValidateSettings
 from steps.validate.suites import Gate, Suite, check_parameters, load_suite, suite_path
 from steps.warehouse import duckdb_path
@@ -75,7 +75,6 @@ class GateRun:
 @dataclass
 class _SourceBatch:
     source: str
-    manifest: bronze.ManifestView
     raw_manifest: dict[str, Any]
     batches: list[bronze.BronzeBatch]
     targets: list[Target]
@@ -167,7 +166,7 @@ def _prepare_source(
         )
         for b in batches
     ]
-    return _SourceBatch(source, view, raw, batches, targets, params.notes)
+    return _SourceBatch(source, raw, batches, targets, params.notes)
 
 
 def _rejection_metrics(record: dict[str, Any]) -> dict[str, Any]:
@@ -211,7 +210,7 @@ def gold_gate(ctx: StageContext) -> None:
     finally:
         warehouse.close()
     ctx.metrics.update(run.metrics(ctx.lake.uri(), ctx.run_id), target=settings.target)
-    ctx.metrics["freshness"] = fresh.to_dict(orient="records")
+    ctx.metrics["freshness"] = [plain(r) for r in fresh.to_dict(orient="records")]
     publish.write_outcome(ctx.lake, ctx.run_id, "gold", ctx.metrics)
     if run.failures:
         raise InputError(
@@ -231,7 +230,7 @@ def _open_warehouse(ctx: StageContext, settings: ValidateSettings) -> gold.Wareh
 def _indicator_columns(suite: Suite) -> dict[str, str]:
     columns = suite.meta.get("tributary", {}).get("indicator_columns")
     if not isinstance(columns, dict) or not columns:
-        raise InputError(
+        raise ConfigError(
             f"suite {suite.origin} has no meta.tributary.indicator_columns",
             f"list the gold indicator columns and their World Bank ids in {suite_path('gold', suite.dataset)}",
         )
@@ -241,7 +240,9 @@ def _indicator_columns(suite: Suite) -> dict[str, str]:
 # -- shared ----------------------------------------------------------------------------------------------------------
 
 
-def _run_gx(ctx: StageContext, run: GateRun, targets: list[Target], rows: dict[str, int], sql: Any = None) -> None:
+def _run_gx(
+    ctx: StageContext, run: GateRun, targets: list[Target], rows: dict[str, int], sql: SqlEngine | None = None
+) -> None:
     """Validate every target in one GX session, publish results and Data Docs, and fill ``run``."""
     publish.clear(ctx.lake, ctx.run_id, run.gate)
     with tempfile.TemporaryDirectory(prefix=f"tributary-gx-{run.gate}-") as tmp:

@@ -60,7 +60,12 @@ def bronze_parameters(
     """
     if isinstance(source_config, WorldBankConfig):
         return _worldbank(source_config, manifest)
-    return _vn_provinces(manifest, row_counts, codes)
+    if isinstance(source_config, VnProvincesConfig):
+        return _vn_provinces(manifest, row_counts, codes)
+    raise ConfigError(
+        f"no bronze parameter rules for source {manifest.source!r} ({type(source_config).__name__})",
+        "add its rules to steps/validate/params.py",
+    )
 
 
 def _worldbank(cfg: WorldBankConfig, manifest: ManifestView) -> Parameters:

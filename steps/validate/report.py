@@ -101,10 +101,7 @@ def _failure(dataset: str, r: dict[str, Any], index_columns: list[str]) -> Failu
     res = r.get("result") or {}
     kind = str(config.get("type", "?"))
     columns = _columns(kind, kwargs)
-    info = r.get("exception_info") or {}
-    error = None
-    if info.get("raised_exception"):
-        error = " ".join(str(info.get("exception_message") or "exception").split())[:200]
+    error = _exception(r.get("exception_info") or {})
     rows: list[str] = []
     # The rows' keys add nothing when the failing columns are the key itself (a duplicated code).
     if any(c not in columns for c in index_columns):
@@ -126,6 +123,15 @@ def _failure(dataset: str, r: dict[str, Any], index_columns: list[str]) -> Failu
     )
 
 
+def _exception(info: dict[str, Any]) -> str | None:
+    """The first exception message GX recorded: flat for the expectation, or keyed by metric when a metric failed."""
+    candidates = [info] if "raised_exception" in info else [v for v in info.values() if isinstance(v, dict)]
+    for item in candidates:
+        if item.get("raised_exception"):
+            return " ".join(str(item.get("exception_message") or "exception").split())[:200]
+    return None
+
+
 def _columns(kind: str, kwargs: dict[str, Any]) -> list[str]:
     if kind.startswith("expect_table_"):
         return []  # table-level: a column_list there is the expected value, not the columns checked
@@ -145,8 +151,11 @@ def _expected(kind: str, kwargs: dict[str, Any]) -> Any:
         return kwargs.get("value")
     if kind.startswith("expect_table_columns_to_match"):
         return kwargs.get("column_list") or kwargs.get("column_set")
-    if "min_value" in kwargs or "max_value" in kwargs:
-        return f"[{kwargs.get('min_value')}, {kwargs.get('max_value')}]"
+    low, high = kwargs.get("min_value"), kwargs.get("max_value")
+    if low is not None and high is not None:
+        return f"{low}..{high}"
+    if low is not None or high is not None:
+        return f">= {low}" if high is None else f"<= {high}"
     return None
 
 

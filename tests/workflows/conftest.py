@@ -21,10 +21,20 @@ from workflows.spec import parse_workflow
 HERE = Path(__file__).resolve().parent
 
 
+GOLDEN_SOURCES = ("worldbank", "vn_provinces")
+
+
 @pytest.fixture(scope="session")
 def rendered() -> dict[str, Rendered]:
-    """The manifests of every environment, rendered from the packaged pipeline configuration."""
-    return {env: render(env) for env in ("dev", "staging", "prod")}
+    """The manifests of every environment for two fixed sources, whatever the shell sets for images.
+
+    The sources are fixed so that enabling another source in the packaged configuration does not change the
+    goldens; ``test_render.py`` checks separately that rendering follows the configuration.
+    """
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("TRIBUTARY_IMAGE_REGISTRY", raising=False)
+        mp.delenv("TRIBUTARY_IMAGE_TAG", raising=False)
+        return {env: render(env, sources=GOLDEN_SOURCES) for env in ("dev", "staging", "prod")}
 
 
 def standin_spec(doc: dict[str, Any]) -> dict[str, Any]:

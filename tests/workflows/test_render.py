@@ -16,10 +16,12 @@ import pytest
 import yaml
 from hera.workflows import CronWorkflow, WorkflowTemplate
 
+from steps.config import load_config
 from workflows.cli import main
 from workflows.images import STAGES, package_version
-from workflows.render import CRON_WORKFLOW_FILE, WORKFLOW_TEMPLATE_FILE, Rendered, to_yaml
+from workflows.render import CRON_WORKFLOW_FILE, WORKFLOW_TEMPLATE_FILE, Rendered, render, to_yaml
 
+REPO = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).parent / "golden"
 SCHEMA = Path(__file__).parent / "schema" / "argo-workflows-v4.1-schema.json.gz"
 ENVS = ("dev", "staging", "prod")
@@ -194,6 +196,20 @@ def test_cron_workflow_is_monthly_utc_forbid(rendered: dict[str, Rendered], env:
     assert spec["startingDeadlineSeconds"] > 0
     assert spec["successfulJobsHistoryLimit"] >= 1 and spec["failedJobsHistoryLimit"] >= 1
     assert spec["workflowSpec"]["workflowTemplateRef"] == {"name": "tributary"}
+
+
+def test_fan_out_follows_the_pipeline_configuration(tmp_path: Path) -> None:
+    config = yaml.safe_load((REPO / "steps" / "defaults" / "pipeline.yaml").read_text())
+    config["sources"]["worldbank"]["enabled"] = False
+    path = tmp_path / "pipeline.yaml"
+    path.write_text(yaml.safe_dump(config))
+    doc = render("dev", config=path).workflow_template
+    assert [t for t in _dag(doc) if t.startswith("ingest-")] == ["ingest-vn-provinces"]
+    assert _dag(doc)["validate-bronze"]["depends"] == "ingest-vn-provinces"
+    default = render("dev", config=None).workflow_template
+    assert [t for t in _dag(default) if t.startswith("ingest-")] == [
+        f"ingest-{s.replace('_', '-')}" for s in load_config(None).enabled_sources()
+    ]
 
 
 def test_render_command_writes_the_two_files(tmp_path: Path) -> None:

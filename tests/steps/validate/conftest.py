@@ -84,8 +84,9 @@ def bronze_file(stage: StageEnv, source: str, dataset: str, run_id: str = RUN) -
     return Path(stage.lake) / manifest["datasets"][dataset]["path"]
 
 
-def rewrite(stage: StageEnv, source: str, dataset: str, change: Callable[[list[dict[str, Any]]], None],
-            run_id: str = RUN) -> None:
+def rewrite(
+    stage: StageEnv, source: str, dataset: str, change: Callable[[list[dict[str, Any]]], None], run_id: str = RUN
+) -> None:
     """Rewrite one committed bronze file in place, rows changed by ``change`` (same schema, same path)."""
     path = bronze_file(stage, source, dataset, run_id)
     table = pq.read_table(path)

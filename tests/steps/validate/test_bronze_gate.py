@@ -134,7 +134,9 @@ def test_corrupted_batch_fails_the_gate_and_is_rejected(case: str, ingested: Ing
     other = "vn_provinces" if source == "worldbank" else "worldbank"
     stage = ingested.copy(tmp_path / "run")
     rewrite(stage, source, dataset, corrupt)
-    files = {d: bronze_file(stage, source, d) for d in lake_json(stage, f"bronze/{source}/_manifests/{RUN}.json")["datasets"]}
+    files = {
+        d: bronze_file(stage, source, d) for d in lake_json(stage, f"bronze/{source}/_manifests/{RUN}.json")["datasets"]
+    }
     other_state = lake_json(stage, f"state/{other}.json")
     assert lake_json(stage, f"state/{source}.json")["last_success"]["run_id"] == RUN  # the ingest advanced it
 
@@ -181,7 +183,10 @@ def test_rerun_after_rejection_fails_again_without_revalidating(ingested: Ingest
 
     assert again.returncode == 2, again.stderr
     line = last_line(again.stderr)
-    assert "vn_provinces rejected earlier: vn_provinces.districts: expect_column_values_to_be_in_set(province_code)" in line
+    assert (
+        "vn_provinces rejected earlier: vn_provinces.districts: expect_column_values_to_be_in_set(province_code)"
+        in line
+    )
     assert lake_json(stage, "state/vn_provinces.json") is None
     metrics = lake_json(stage, f"reports/{RUN}/stages/validate-bronze.json")["metrics"]
     assert metrics["rejected"]["vn_provinces"]["rejected_earlier"] is True
@@ -192,8 +197,15 @@ def test_interrupted_rejection_is_finished_by_the_next_attempt(ingested: Ingeste
     stage = ingested.copy(tmp_path / "run")
     lake = Path(stage.lake)
     manifest = lake_json(stage, f"bronze/worldbank/_manifests/{RUN}.json")
-    record = {"source": "worldbank", "run_id": RUN, "gate": "bronze", "failures": ["worldbank.x: recorded"],
-              "docs": None, "manifest": manifest, "complete": False}
+    record = {
+        "source": "worldbank",
+        "run_id": RUN,
+        "gate": "bronze",
+        "failures": ["worldbank.x: recorded"],
+        "docs": None,
+        "manifest": manifest,
+        "complete": False,
+    }
     (lake / f"quarantine/worldbank/{RUN}").mkdir(parents=True)
     (lake / f"quarantine/worldbank/{RUN}/rejection.json").write_text(json.dumps(record))
 
@@ -208,9 +220,7 @@ def test_interrupted_rejection_is_finished_by_the_next_attempt(ingested: Ingeste
     assert lake_json(stage, "state/vn_provinces.json")["last_success"]["run_id"] == RUN
 
 
-def test_bronze_gate_on_an_s3_lake(
-    module_replay: Any, tmp_path: Path, s3_server: str, s3_bucket: str
-) -> None:
+def test_bronze_gate_on_an_s3_lake(module_replay: Any, tmp_path: Path, s3_server: str, s3_bucket: str) -> None:
     import boto3
 
     from tests.conftest import S3_KEYS, write_config
@@ -222,8 +232,11 @@ def test_bronze_gate_on_an_s3_lake(
     proc = stage.run("ingest", "--source", "worldbank", "--run-id", RUN)
     assert proc.returncode == 0, proc.stderr
     s3 = boto3.client(
-        "s3", endpoint_url=s3_server, region_name="us-east-1",
-        aws_access_key_id=S3_KEYS["AWS_ACCESS_KEY_ID"], aws_secret_access_key=S3_KEYS["AWS_SECRET_ACCESS_KEY"],
+        "s3",
+        endpoint_url=s3_server,
+        region_name="us-east-1",
+        aws_access_key_id=S3_KEYS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=S3_KEYS["AWS_SECRET_ACCESS_KEY"],
     )
     # corrupt the committed file on S3: drop the year 2020
     import io
@@ -231,7 +244,9 @@ def test_bronze_gate_on_an_s3_lake(
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    manifest = json.loads(s3.get_object(Bucket=s3_bucket, Key=f"lake/bronze/worldbank/_manifests/{RUN}.json")["Body"].read())
+    manifest = json.loads(
+        s3.get_object(Bucket=s3_bucket, Key=f"lake/bronze/worldbank/_manifests/{RUN}.json")["Body"].read()
+    )
     key = f"lake/{manifest['datasets']['indicator_values']['path']}"
     table = pq.read_table(io.BytesIO(s3.get_object(Bucket=s3_bucket, Key=key)["Body"].read()))
     rows = [r for r in table.to_pylist() if r["year"] != 2020]
@@ -249,3 +264,22 @@ def test_bronze_gate_on_an_s3_lake(
     assert key not in keys and f"lake/bronze/worldbank/_manifests/{RUN}.json" not in keys
     assert f"lake/quarantine/worldbank/{RUN}/_manifest.json" in keys
     assert "lake/state/worldbank.json" not in keys
+
+
+def test_post_reform_tree_passes_with_an_empty_districts_file(tmp_path: Path) -> None:
+    from steps.replay.server import POST_REFORM_SNAPSHOT, ReplayServer
+    from tests.conftest import write_config
+
+    with ReplayServer(host="127.0.0.1", port=0, snapshot=POST_REFORM_SNAPSHOT) as server:
+        stage = StageEnv(lake=str(tmp_path / "lake"), config=write_config(tmp_path / "pipeline.yaml", server), extra={})
+        assert stage.run("ingest", "--source", "vn_provinces", "--run-id", RUN).returncode == 0
+
+    proc = stage.run("validate", "--suite", "bronze", "--run-id", RUN)
+
+    assert proc.returncode == 0, proc.stderr
+    metrics = lake_json(stage, f"reports/{RUN}/stages/validate-bronze.json")["metrics"]
+    assert {d["dataset"]: (d["rows"], d["success"]) for d in metrics["datasets"]} == {
+        "vn_provinces.provinces": (34, True),
+        "vn_provinces.districts": (0, True),
+        "vn_provinces.wards": (3321, True),
+    }

@@ -19,7 +19,8 @@ def _stage(tmp_path: Path, **extra: str) -> StageEnv:
     config = tmp_path / "pipeline.yaml"
     config.write_text(
         "sources:\n"
-        "  worldbank: {base_url: 'http://127.0.0.1:9', indicators: [NY.GDP.MKTP.CD], start_year: 2020, end_year: 2021}\n"
+        "  worldbank: {base_url: 'http://127.0.0.1:9', indicators: [NY.GDP.MKTP.CD],\n"
+        "              start_year: 2020, end_year: 2021}\n"
         "  vn_provinces: {base_url: 'http://127.0.0.1:9'}\n"
     )
     return StageEnv(lake=str(tmp_path / "lake"), config=config, extra=extra)
@@ -41,18 +42,14 @@ def test_gold_gate_without_a_warehouse_is_bad_input(tmp_path: Path) -> None:
 def test_unreachable_trino_is_transient(tmp_path: Path) -> None:
     port = _free_port()  # nothing listens there
     stage = _stage(
-        tmp_path, TRIBUTARY_TARGET="trino", DBT_TRINO_HOST="127.0.0.1", DBT_TRINO_PORT=str(port),
-        DBT_TRINO_USER="tributary", DBT_TRINO_PASSWORD="s3cret-password",
+        tmp_path,
+        TRIBUTARY_TARGET="trino",
+        DBT_TRINO_HOST="127.0.0.1",
+        DBT_TRINO_PORT=str(port),
+        DBT_TRINO_USER="tributary",
+        DBT_TRINO_PASSWORD="s3cret-password",
     )
-    env = stage.env()
-    env["TRIBUTARY_TARGET"] = "trino"  # StageEnv defaults to local
-    import subprocess
-    import sys
-
-    proc = subprocess.run(
-        [sys.executable, "-m", "steps.validate", "--suite", "gold", "--run-id", "r1"],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
-    )
+    proc = stage.run("validate", "--suite", "gold", "--run-id", "r1")
     assert proc.returncode == 75, proc.stderr
     line = last_line(proc.stderr)
     assert f"cannot query trino 127.0.0.1:{port}" in line and "Fix: check the warehouse is up" in line
@@ -60,15 +57,8 @@ def test_unreachable_trino_is_transient(tmp_path: Path) -> None:
 
 
 def test_trino_target_without_a_host_is_a_config_error(tmp_path: Path) -> None:
-    stage = _stage(tmp_path)
-    env = {k: v for k, v in stage.env().items() if not k.startswith("DBT_TRINO_")}
-    env["TRIBUTARY_TARGET"] = "trino"
-    import subprocess
-    import sys
-
-    proc = subprocess.run(
-        [sys.executable, "-m", "steps.validate", "--suite", "gold", "--run-id", "r1"],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
+    proc = _stage(tmp_path, TRIBUTARY_TARGET="trino", DBT_TRINO_HOST="").run(
+        "validate", "--suite", "gold", "--run-id", "r1"
     )
     assert proc.returncode == 2, proc.stderr
     assert "DBT_TRINO_HOST is not set" in last_line(proc.stderr)

@@ -58,7 +58,10 @@ def _sql(stage: StageEnv, *statements: str) -> list[Any]:
 def test_clean_replay_passes_both_gates(built: Built) -> None:
     lake = Path(built.stage.lake)
     for gate, datasets in (
-        ("bronze", {"worldbank.indicator_values", "vn_provinces.provinces", "vn_provinces.districts", "vn_provinces.wards"}),
+        (
+            "bronze",
+            {"worldbank.indicator_values", "vn_provinces.provinces", "vn_provinces.districts", "vn_provinces.wards"},
+        ),
         ("gold", {"dim_macro_indicators", "dim_location", "freshness"}),
     ):
         result = lake_json(built.stage, f"reports/{RUN}/stages/validate-{gate}.json")
@@ -96,7 +99,9 @@ def test_second_current_version_fails_the_gold_gate(built: Built, tmp_path: Path
     assert proc.returncode == 2, proc.stderr
     line = last_line(proc.stderr)
     assert line.startswith("validate-gold: gold gate failed: "), line
-    assert 'dim_location: expect_column_values_to_be_unique(location_id) 2 unexpected ["province-1", "province-1"]' in line
+    assert (
+        'dim_location: expect_column_values_to_be_unique(location_id) 2 unexpected ["province-1", "province-1"]' in line
+    )
     assert "dim_location: expect_column_values_to_be_null(next_version_from) 1 unexpected [" in line
     assert "at location_id [province-1]" in line
     assert "Fix: gold is not fit for use; see " in line and "gx/gold/docs/index.html" in line
@@ -129,7 +134,13 @@ def test_gold_missing_year_and_wrong_yoy_fail_the_gold_gate(built: Built, tmp_pa
 def test_rejected_batch_leaves_silver_gold_and_state_untouched(built: Built, tmp_path: Path) -> None:
     stage = built.copy(tmp_path / "run")
     run_ok(stage, "ingest", "--source", "worldbank", "--run-id", "r2")  # a second ingest, then it goes bad
-    rewrite(stage, "worldbank", "indicator_values", lambda rows: rows.append(dict(row(rows, year=2015, indicator_id="NY.GDP.MKTP.CD"))), run_id="r2")
+    rewrite(
+        stage,
+        "worldbank",
+        "indicator_values",
+        lambda rows: rows.append(dict(row(rows, year=2015, indicator_id="NY.GDP.MKTP.CD"))),
+        run_id="r2",
+    )
     state = Path(stage.lake) / "state/worldbank.json"
     advanced = json.loads(state.read_text())
     assert advanced["last_success"]["run_id"] == "r2"
@@ -141,8 +152,12 @@ def test_rejected_batch_leaves_silver_gold_and_state_untouched(built: Built, tmp
     assert proc.returncode == 2, proc.stderr
     assert "expect_compound_columns_to_be_unique(country_iso3, indicator_id, year)" in last_line(proc.stderr)
     assert json.loads(state.read_text()) == before  # exactly what r1 left
-    assert lake_json(stage, "reports/r2/stages/validate-bronze.json")["metrics"]["rejected"]["worldbank"][
-        "state_restored_to"] == RUN
+    assert (
+        lake_json(stage, "reports/r2/stages/validate-bronze.json")["metrics"]["rejected"]["worldbank"][
+            "state_restored_to"
+        ]
+        == RUN
+    )
     assert hashlib.sha256(_warehouse(stage).read_bytes()).hexdigest() == warehouse
     # Even if something ran dbt silver now, it would find nothing new …
     run_ok(stage, "dbt", "--layer", "silver", "--run-id", "r2")
@@ -197,12 +212,17 @@ def test_same_gold_suites_run_on_the_sql_engine(built: Built, tmp_path: Path) ->
     assert clean["dim_macro_indicators"].evaluated == len(suites["dim_macro_indicators"].expectations)
 
     with engine.begin() as con:
-        con.execute(sqlalchemy.text(
-            "insert into dim_location select 'tampered', location_id, parent_location_id, location_level,"
-            " location_name, division_type, codename, location_code, province_code, district_code, is_current,"
-            " effective_from, effective_to from dim_location where location_id = 'province-1'"
-        ))
+        con.execute(
+            sqlalchemy.text(
+                "insert into dim_location select 'tampered', location_id, parent_location_id, location_level,"
+                " location_name, division_type, codename, location_code, province_code, district_code, is_current,"
+                " effective_from, effective_to from dim_location where location_id = 'province-1'"
+            )
+        )
     tampered = validate(tmp_path / "docs-tampered")
     shorts = [f.short() for f in tampered["dim_location"].failures]
-    assert 'dim_location: expect_column_values_to_be_unique(location_id) 2 unexpected ["province-1", "province-1"]' in shorts
+    assert (
+        'dim_location: expect_column_values_to_be_unique(location_id) 2 unexpected ["province-1", "province-1"]'
+        in shorts
+    )
     assert tampered["dim_macro_indicators"].success

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 from sqlalchemy.engine import make_url
 
@@ -61,9 +62,10 @@ def test_location_check_query_finds_each_versions_successor() -> None:
     con.execute("create schema gold")
     con.execute(
         """create table gold.dim_location as select * from (values
-            ('v1', 'province-1', 'province', false, timestamptz '2026-01-01 00:00+00', timestamptz '2026-02-01 00:00+00'),
-            ('v2', 'province-1', 'province', true, timestamptz '2026-02-01 00:00+00', null),
-            ('v3', 'province-2', 'province', true, timestamptz '2026-01-01 00:00+00', null)
+            ('v1', 'province-1', 'province', false,
+             timestamptz '2026-01-01 00:00:00+00', timestamptz '2026-02-01 00:00:00+00'),
+            ('v2', 'province-1', 'province', true, timestamptz '2026-02-01 00:00:00+00', null),
+            ('v3', 'province-2', 'province', true, timestamptz '2026-01-01 00:00:00+00', null)
         ) as t(location_version_id, location_id, location_level, is_current, effective_from, effective_to)"""
     )
     con.execute("set TimeZone = 'UTC'")
@@ -93,7 +95,7 @@ def test_freshness_rows_give_age_and_allowed_age_in_days() -> None:
     records = frame.to_dict(orient="records")
     assert records[0]["age_days"] == 45.0 and records[0]["max_age_days"] == 30.0
     assert records[0]["newest_ingest_at"] == "2026-02-14T00:00:00+00:00"
-    assert records[1]["newest_ingest_at"] is None
+    assert pd.isna(records[1]["newest_ingest_at"]) and pd.isna(records[1]["age_days"])
 
 
 def test_as_utc_reads_every_engines_timestamp() -> None:
@@ -112,7 +114,11 @@ def test_trino_engine_matches_the_dbt_profile(monkeypatch: pytest.MonkeyPatch) -
     engine = gold.trino_engine(TrinoSettings())
     url = make_url(engine.url)
     assert (url.drivername, url.host, url.port, url.username, url.database) == (
-        "trino", "trino.example", 8443, "pipeline", "iceberg",
+        "trino",
+        "trino.example",
+        8443,
+        "pipeline",
+        "iceberg",
     )
     assert url.password == "p@ss/w:rd+1"  # quoted in the URL, intact after parsing
     assert engine.engine_kwargs == {"connect_args": {"http_scheme": "https"}}  # LDAP needs TLS, as in dbt

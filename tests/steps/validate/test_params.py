@@ -13,8 +13,11 @@ from steps.validate.params import bronze_parameters, gold_parameters
 from steps.validate.suites import check_parameters, load_suite
 
 WB = WorldBankConfig(
-    base_url="http://wb", countries=["VN", "THA"], indicators=["NY.GDP.MKTP.CD", "FP.CPI.TOTL.ZG"],
-    start_year=2020, end_year=2022,
+    base_url="http://wb",
+    countries=["VN", "THA"],
+    indicators=["NY.GDP.MKTP.CD", "FP.CPI.TOTL.ZG"],
+    start_year=2020,
+    end_year=2022,
 )
 VNP = VnProvincesConfig(base_url="http://vnp")
 
@@ -72,16 +75,27 @@ def _config(**sources: Any) -> PipelineConfig:
 
 
 def test_gold_expected_ids_map_iso2_through_silver_and_keep_unknown_codes() -> None:
-    wb = {"kind": "worldbank", "base_url": "http://wb", "countries": ["VN", "tha", "XX"],
-          "indicators": ["NY.GDP.MKTP.CD"], "start_year": 2023, "end_year": 2024}
+    wb = {
+        "kind": "worldbank",
+        "base_url": "http://wb",
+        "countries": ["VN", "tha", "XX"],
+        "indicators": ["NY.GDP.MKTP.CD"],
+        "start_year": 2023,
+        "end_year": 2024,
+    }
     params = gold_parameters(_config(worldbank=wb), {"VN": "VNM", "TH": "THA"})
     assert params.values["dim_macro_indicators"]["expected_macro_indicator_ids"] == [
-        "VNM-2023", "VNM-2024", "THA-2023", "THA-2024", "XX-2023", "XX-2024",
+        "VNM-2023",
+        "VNM-2024",
+        "THA-2023",
+        "THA-2024",
+        "XX-2023",
+        "XX-2024",
     ]
 
 
 def test_gold_without_an_enabled_worldbank_source_expects_no_rows() -> None:
-    params = gold_parameters(_config(vn_provinces={"base_url": "http://vnp"}), {})
+    params = gold_parameters(_config(vn_provinces={"kind": "vn_provinces", "base_url": "http://vnp"}), {})
     assert params.values["dim_macro_indicators"]["expected_macro_indicator_ids"] == []
 
 

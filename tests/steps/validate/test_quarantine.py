@@ -13,7 +13,9 @@ from steps.validate.quarantine import finish_rejection, read_rejection, reject, 
 
 def _record(run_id: str, day: int) -> IngestRecord:
     return IngestRecord(
-        run_id=run_id, finished_at=datetime(2026, 3, day, tzinfo=UTC), manifest=layout.manifest("wb", run_id),
+        run_id=run_id,
+        finished_at=datetime(2026, 3, day, tzinfo=UTC),
+        manifest=layout.manifest("wb", run_id),
         rows={"values": day},
     )
 
@@ -74,7 +76,9 @@ def test_reject_moves_files_and_manifest_out_of_bronze_and_records_why(tmp_path:
     ]
     stored = read_rejection(lake, "wb", "r1")
     assert stored is not None and stored["failures"] == ["wb.values: expect_x(y) 1 unexpected [2]"]
-    assert stored["manifest"] == manifest and stored["files"] == ["quarantine/wb/r1/values/ingest_date=2026-03-01/r1.parquet"]
+    assert stored["manifest"] == manifest and stored["files"] == [
+        "quarantine/wb/r1/values/ingest_date=2026-03-01/r1.parquet"
+    ]
     # finishing again is harmless
     assert finish_rejection(lake, stored)["complete"]
     assert len(lake.list_files("quarantine/wb/r1")) == 3

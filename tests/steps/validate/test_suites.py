@@ -34,12 +34,20 @@ def test_shipped_suites_load(gate: str, dataset: str) -> None:
 
 def test_parameters_referenced_by_the_shipped_suites() -> None:
     assert load_suite("bronze", "worldbank.indicator_values").parameters == {
-        "run_ids", "expected_rows", "start_year", "end_year", "requested_years", "indicators",
+        "run_ids",
+        "expected_rows",
+        "start_year",
+        "end_year",
+        "requested_years",
+        "indicators",
     }
     assert load_suite("bronze", "vn_provinces.provinces").parameters == {"run_ids", "expected_rows"}
     assert load_suite("bronze", "vn_provinces.districts").parameters == {"run_ids", "expected_rows", "province_codes"}
     assert load_suite("bronze", "vn_provinces.wards").parameters == {
-        "run_ids", "expected_rows", "province_codes", "district_codes",
+        "run_ids",
+        "expected_rows",
+        "province_codes",
+        "district_codes",
     }
     assert load_suite("gold", "dim_macro_indicators").parameters == {"expected_macro_indicator_ids"}
     assert load_suite("gold", "dim_location").parameters == set()
@@ -48,8 +56,14 @@ def test_parameters_referenced_by_the_shipped_suites() -> None:
 def test_macro_suite_checks_every_yoy_column_of_every_indicator() -> None:
     suite = load_suite("gold", "dim_macro_indicators")
     columns = suite.meta["tributary"]["indicator_columns"]
-    assert columns == {"gdp_usd": "NY.GDP.MKTP.CD", "inflation_pct": "FP.CPI.TOTL.ZG", "unemployment_pct": "SL.UEM.TOTL.ZS"}
-    pairs = {(e["kwargs"]["column_A"], e["kwargs"]["column_B"]) for e in suite.expectations if "column_A" in e["kwargs"]}
+    assert columns == {
+        "gdp_usd": "NY.GDP.MKTP.CD",
+        "inflation_pct": "FP.CPI.TOTL.ZG",
+        "unemployment_pct": "SL.UEM.TOTL.ZS",
+    }
+    pairs = {
+        (e["kwargs"]["column_A"], e["kwargs"]["column_B"]) for e in suite.expectations if "column_A" in e["kwargs"]
+    }
     for col in columns:
         assert (col, f"{col}__in_silver") in pairs
         for suffix in ("prev_year", "yoy_change", "yoy_pct"):
@@ -95,7 +109,8 @@ def test_parameters_are_found_anywhere_and_must_all_be_filled() -> None:
     assert parameters_of({"a": [{"b": {"$PARAMETER": "deep"}}], "c": {"$PARAMETER": "top"}}) == {"deep", "top"}
     # only what the suite uses is passed on
     assert check_parameters(suite, {"start_year": 2014, "end_year": 2024, "unused": 1}) == {
-        "end_year": 2024, "start_year": 2014,
+        "end_year": 2024,
+        "start_year": 2014,
     }
     with pytest.raises(ConfigError) as err:
         check_parameters(suite, {"start_year": 2014})
