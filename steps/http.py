@@ -3,6 +3,11 @@
 Retried: connection errors, timeouts, truncated bodies, HTTP 429 and 5xx. Not retried: other 4xx (bad input or
 configuration). When attempts run out the request fails with :class:`TransientError` (exit 75, Argo retries the
 pod later); a refused request fails with :class:`InputError` or :class:`ConfigError` (exit 2).
+
+Around every attempt (retries included), when the source has them: the circuit breaker is checked
+(:mod:`steps.breaker`), a rate-limit token is taken (:mod:`steps.ratelimit`) and the request is counted against
+the daily quota. Credentials a source registers with :meth:`HttpClient.authorize` are added to every request
+(query parameter or header) and their values join the secrets masked in URLs, errors and raw bodies.
 """
 
 from __future__ import annotations
@@ -12,15 +17,23 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import requests
 
+from steps.breaker import CircuitBreaker
 from steps.config import HttpPolicy
 from steps.errors import ConfigError, InputError, TransientError
 from steps.redact import redact_text, redact_url
+
+if TYPE_CHECKING:
+    from steps.ratelimit import DailyQuota, RateLimiter
+
+Params = Mapping[str, str | Sequence[str]]
+"""Query parameters; a sequence value repeats the parameter (``datatypeid=TMAX&datatypeid=TMIN``)."""
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +82,22 @@ class HttpClient:
         secrets: tuple[str, ...] = (),
         sleep: Callable[[float], None] = time.sleep,
         pool_size: int = 8,
+        limiter: RateLimiter | None = None,
+        quota: DailyQuota | None = None,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
-        """Create a client for ``source``; ``secrets`` are values to mask wherever a URL or body is reported."""
+        """Create a client for ``source``; ``secrets`` are values to mask wherever a URL or body is reported.
+
+        ``limiter``, ``quota`` and ``breaker`` are shared by every thread using this client.
+        """
         self.source = source
         self.policy = policy
         self.secrets = secrets
         self.stats = ClientStats()
+        self.limiter = limiter
+        self.quota = quota
+        self.breaker = breaker
+        self._auth_params: dict[str, str] = {}
         self._sleep = sleep
         self._lock = threading.Lock()
         self._session = requests.Session()
@@ -84,29 +107,43 @@ class HttpClient:
         self._session.headers.update({"User-Agent": "tributary/0.1", "Accept": "application/json"})
         self._session.headers.update(headers or {})
 
+    def authorize(self, *, params: Mapping[str, str] | None = None, headers: Mapping[str, str] | None = None) -> None:
+        """Send credentials with every request (a query parameter and/or a header); their values become secrets."""
+        values = [*(params or {}).values(), *(headers or {}).values()]
+        self.secrets = tuple(dict.fromkeys([*self.secrets, *values]))
+        self._auth_params.update(params or {})
+        self._session.headers.update(headers or {})
+
     def close(self) -> None:
-        """Close pooled connections."""
+        """Close pooled connections and write the daily quota count back."""
+        if self.quota is not None:
+            self.quota.flush()
         self._session.close()
 
-    def get(
-        self, url: str, params: Mapping[str, str] | None = None, *, accept: frozenset[int] = frozenset()
-    ) -> Response:
+    def get(self, url: str, params: Params | None = None, *, accept: frozenset[int] = frozenset()) -> Response:
         """GET ``url`` with ``params``, retrying transient failures; returns 2xx responses and ``accept`` ones."""
-        shown = redact_url(url, list((params or {}).items()))
+        sent = [*_pairs(params), *self._auth_params.items()]
+        shown = redact_text(redact_url(url, sent), self.secrets)  # credentials show as ***
         policy = self.policy
         last_problem = ""
         for attempt in range(1, policy.max_attempts + 1):
+            self._before_attempt()
             started = time.monotonic()
             wait: float | None = None
             try:
                 resp = self._session.get(
-                    url, params=params, timeout=(policy.connect_timeout_s, policy.read_timeout_s), allow_redirects=True
+                    url, params=sent, timeout=(policy.connect_timeout_s, policy.read_timeout_s), allow_redirects=True
                 )
                 body = resp.content  # reads the whole body; a short read raises here
             except _TRANSIENT_ERRORS as exc:
                 last_problem = f"{type(exc).__name__}: {redact_text(str(exc), self.secrets)[:_BODY_SNIPPET]}"
+                self._failed(last_problem, shown)
             else:
                 self._count(len(body))
+                if resp.status_code >= 500:
+                    self._failed(f"HTTP {resp.status_code}", shown)
+                elif resp.status_code != 429 and self.breaker is not None:
+                    self.breaker.success()
                 if 200 <= resp.status_code < 300 or resp.status_code in accept:
                     return Response(
                         url=shown,
@@ -143,11 +180,35 @@ class HttpClient:
             )
             with self._lock:
                 self.stats.retries += 1
-            self._sleep(delay)
+            self._pause(delay)
         raise TransientError(
             f"{self.source}: GET {shown} failed after {policy.max_attempts} attempts (last: {last_problem})",
             "the source is unavailable; retry the run later",
         )
+
+    def _before_attempt(self) -> None:
+        """Breaker closed, a rate-limit token, and one request of the daily quota; in that order."""
+        breaker = self.breaker
+        if breaker is not None:
+            breaker.check()
+        if self.limiter is not None:
+            self.limiter.acquire(breaker.opened if breaker is not None else None)
+            if breaker is not None:
+                breaker.check()  # it may have opened while this request waited for its token
+        if self.quota is not None:
+            self.quota.take()
+
+    def _failed(self, problem: str, url: str) -> None:
+        """Report a failed attempt to the breaker (which raises once it is open)."""
+        if self.breaker is not None:
+            self.breaker.failure(f"{problem} on GET {url}")
+
+    def _pause(self, seconds: float) -> None:
+        """Wait before a retry; a breaker opening meanwhile ends the wait (and the next check raises)."""
+        if self.breaker is not None and self._sleep is time.sleep:
+            self.breaker.opened.wait(seconds)
+        else:
+            self._sleep(seconds)
 
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with equal jitter: half the step fixed, half random."""
@@ -158,6 +219,17 @@ class HttpClient:
         with self._lock:
             self.stats.requests += 1
             self.stats.bytes += nbytes
+
+
+def _pairs(params: Params | None) -> list[tuple[str, str]]:
+    """Query parameters as pairs, a sequence value giving one pair per item."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in (params or {}).items():
+        if isinstance(value, str):
+            pairs.append((key, value))
+        else:
+            pairs.extend((key, v) for v in value)
+    return pairs
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -39,4 +39,7 @@ def image(stage: str, images: Images) -> str:
     tag = images.tag or package_version()
     if tag == "latest":
         raise ValueError("image tag 'latest' is not allowed; pin a version or a digest")
-    return f"{images.registry.rstrip('/')}/{PACKAGE}-{stage}:{tag}"
+    repository = f"{PACKAGE}-{stage}"
+    # An empty registry gives the bare skaffold artifact name, which skaffold rewrites to the image it just built.
+    prefix = f"{images.registry.rstrip('/')}/" if images.registry else ""
+    return f"{prefix}{repository}:{tag}"

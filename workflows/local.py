@@ -7,8 +7,11 @@ Secrets (from the process environment) and the runtime environment.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import sys
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -122,10 +125,29 @@ def local_resources(run: LocalRun, base_urls: Mapping[str, str]) -> LocalResourc
 
 
 def rendered_spec(run: LocalRun, env_name: str) -> dict[str, Any]:
-    """The WorkflowTemplate ``tributary render --env env_name`` writes, for the run's sources (imports Hera)."""
+    """The WorkflowTemplate ``tributary render --env env_name`` writes, for the run's sources.
+
+    Rendering imports Hera (over a second); the result depends only on the workflows package, the environment
+    values and the sources, so it is cached under the temp dir keyed by exactly those.
+    """
+    package = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted([*package.glob("*.py"), *package.glob("*.yaml")]):
+        digest.update(path.name.encode() + path.read_bytes())
+    overrides = [os.environ.get(k, "") for k in ("TRIBUTARY_IMAGE_REGISTRY", "TRIBUTARY_IMAGE_TAG")]
+    digest.update(json.dumps([env_name, list(run.sources), overrides, sys.version]).encode())
+    cache = Path(tempfile.gettempdir()) / "tributary-render" / f"{digest.hexdigest()[:24]}.json"
+    if cache.exists():
+        cached: dict[str, Any] = json.loads(cache.read_text())
+        return cached
     from workflows.render import render
 
-    return render(env_name, config=run.config, sources=run.sources).workflow_template
+    doc = render(env_name, config=run.config, sources=run.sources).workflow_template
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(doc))
+    os.replace(tmp, cache)
+    return doc
 
 
 def execute(
@@ -156,6 +178,8 @@ def execute(
         parameters={"force": "true" if run.force else "false"},
         parallelism=run.parallelism,
         progress=progress,
+        # TRIBUTARY_WARM=0 starts a fresh interpreter per task (slower; for debugging the start-up path itself)
+        warm=os.environ.get("TRIBUTARY_WARM", "1") != "0",
     )
     missing = workflow.missing_secrets()
     if missing:

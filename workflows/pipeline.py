@@ -100,7 +100,7 @@ def build_workflow_template(env: Environment, sources: Sequence[str]) -> Workflo
             seconds_after_failure=wf.ttl_seconds_after_failure,
         ),
         workflow_metadata=m.WorkflowMetadata(labels={**labels, "app.kubernetes.io/component": "workflow"}),
-        pod_metadata=m.Metadata(labels={**labels, "app.kubernetes.io/component": "pipeline-step"}),
+        pod_metadata=m.Metadata(labels={**labels, "app.kubernetes.io/component": "pipeline"}),
         metrics=_workflow_metrics(),
     ) as wt:
         verify = templates.verify(env)

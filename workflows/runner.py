@@ -20,7 +20,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from workflows.warm import WarmLauncher
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +130,7 @@ class DagRunner:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         deadline_s: float | None = None,
+        launcher: WarmLauncher | None = None,
     ) -> None:
         """Prepare a run of ``tasks``; child output goes to ``log_dir/<task>.log`` when given.
 
@@ -148,6 +152,7 @@ class DagRunner:
         self.sleep = sleep
         self.clock = clock
         self.deadline_s = deadline_s
+        self.launcher = launcher
         self.runs = {t.name: TaskRun(t.name) for t in tasks}
         self.status: str | None = None
         self._deadline: float | None = None
@@ -361,6 +366,10 @@ class DagRunner:
         log_path = self.log_dir / f"{task.name}.log" if self.log_dir else None
         if log_path is not None:
             log_path.parent.mkdir(parents=True, exist_ok=True)
+        if self.launcher is not None and log_path is not None and self.launcher.handles(task.argv):
+            warm = self._spawn_warm(task, attempt, timeout, env, log_path)
+            if warm is not None:
+                return warm
         with open(log_path or os.devnull, "ab") as sink:
             if attempt > 1:
                 sink.write(f"--- attempt {attempt} ---\n".encode())
@@ -380,6 +389,30 @@ class DagRunner:
         lines = [ln for ln in proc.stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
         # The stage's one-line error is printed last; keep it as the task's message.
         return proc.returncode, lines[-1] if lines and proc.returncode != 0 else ""
+
+    def _spawn_warm(
+        self, task: Task, attempt: int, timeout: float | None, env: Mapping[str, str], log_path: Path
+    ) -> tuple[int, str] | None:
+        """Run the task forked from a warm interpreter; None when it must run as a plain subprocess."""
+        assert self.launcher is not None
+        err_path = log_path.with_suffix(f".stderr.{attempt}")
+        if attempt > 1:
+            with open(log_path, "ab") as sink:
+                sink.write(f"--- attempt {attempt} ---\n".encode())
+        try:
+            code = self.launcher.run(
+                task.argv, env, None if task.show_output else str(log_path), str(err_path), timeout
+            )
+        except subprocess.TimeoutExpired:
+            return EXIT_TIMEOUT, f"timed out after {timeout:.0f}s"
+        if code is None:
+            return None
+        stderr = err_path.read_bytes() if err_path.exists() else b""
+        err_path.unlink(missing_ok=True)
+        with open(log_path, "ab") as sink:
+            sink.write(stderr)
+        lines = [ln for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
+        return code, lines[-1] if lines and code != 0 else ""
 
     def _report(self, run: TaskRun) -> None:
         marks = {RUNNING: "▶", SUCCEEDED: "✓", FAILED: "✗", ERROR: "✗", SKIPPED: "⤼", OMITTED: "·"}

@@ -35,7 +35,7 @@ class _Strict(BaseModel):
 class Images(_Strict):
     """Where the stage images come from: ``<registry>/tributary-<stage>:<tag>``."""
 
-    registry: str = Field(min_length=1)
+    registry: str = Field(description="Registry prefix; empty for bare skaffold artifact names (dev).")
     tag: str | None = None
 
     @field_validator("tag")

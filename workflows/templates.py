@@ -41,9 +41,6 @@ NOTIFY_SECRET = "tributary-notify"  # noqa: S105
 WEBHOOK_KEY = "TRIBUTARY_WEBHOOK_URL"
 # Argo 3.5+: with an expression and retryPolicy Always, a retry happens only when the expression holds.
 RETRY_EXPRESSION = "asInt(lastRetry.exitCode) == 75"
-# steps.ingest does not write a row count yet (`--outputs DIR` → DIR/rows is requested); until it does, the
-# rows gauge is left out rather than rendered as a constant default.
-INGEST_WRITES_ROWS = False
 
 
 def lake_credentials() -> list[Env | SecretEnv]:
@@ -184,22 +181,18 @@ def freshness(env: Environment, sources: Sequence[str]) -> Container:
 
 def ingest(env: Environment) -> Container:
     """Ingests one source (raw → bronze → manifest → state)."""
-    outputs: list[Parameter] = []
-    metrics: list[Gauge] = []
-    args = ["--source", "{{inputs.parameters.source}}", "--run-id", RUN_ID]
-    if INGEST_WRITES_ROWS:
-        args += ["--outputs", OUTPUTS_DIR]
-        outputs.append(Parameter(name="rows", value_from=m.ValueFrom(path=f"{OUTPUTS_DIR}/rows", default="0")))
-        metrics.append(
-            Gauge(
-                name="tributary_rows_ingested",
-                help="Rows the last successful ingest of a source committed to bronze",
-                labels=[Label(key="source", value="{{inputs.parameters.source}}")],
-                when="{{status}} == Succeeded",
-                realtime=False,
-                value="{{outputs.parameters.rows}}",
-            )
+    args = ["--source", "{{inputs.parameters.source}}", "--run-id", RUN_ID, "--outputs", OUTPUTS_DIR]
+    outputs = [Parameter(name="rows", value_from=m.ValueFrom(path=f"{OUTPUTS_DIR}/rows", default="0"))]
+    metrics = [
+        Gauge(
+            name="tributary_rows_ingested",
+            help="Rows the last successful ingest of a source committed to bronze",
+            labels=[Label(key="source", value="{{inputs.parameters.source}}")],
+            when="{{status}} == Succeeded",
+            realtime=False,
+            value="{{outputs.parameters.rows}}",
         )
+    ]
     return stage_template(
         env,
         stage="ingest",

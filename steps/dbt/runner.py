@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import shutil
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,8 +52,11 @@ def dbt_build(project_dir: Path, work_dir: Path, target: str, layer: str) -> Lay
         "--quiet",
     ]
     work_dir.mkdir(parents=True, exist_ok=True)
+    cache = _parse_cache(project_dir, target)
+    _seed_partial_parse(cache, work_dir / "target")
     log.info("dbt build", extra={"layer": layer, "target": target})
     res = dbtRunner().invoke(args)
+    _keep_partial_parse(work_dir / "target", cache)
     if res.exception is not None:
         _raise_for_exception(res.exception, layer)
     build = _condense(res.result)
@@ -62,6 +69,34 @@ def dbt_build(project_dir: Path, work_dir: Path, target: str, layer: str) -> Lay
             f"inspect the failing models/tests (dbt log under {work_dir / 'logs'}); bad data stops here by design",
         )
     return build
+
+
+PARTIAL_PARSE = "partial_parse.msgpack"
+
+
+def _parse_cache(project_dir: Path, target: str) -> Path:
+    """A per-project copy of dbt's parse result, shared by the work folders of every lake on this machine.
+
+    A full parse takes seconds; dbt checks a saved parse against the project files and the environment variables
+    they use, so seeding a new work folder from this copy is safe: anything stale is simply parsed again.
+    """
+    key = hashlib.sha256(f"{project_dir.resolve()}|{target}".encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / "tributary-dbt-parse" / key / PARTIAL_PARSE
+
+
+def _seed_partial_parse(cache: Path, target_dir: Path) -> None:
+    if cache.exists() and not (target_dir / PARTIAL_PARSE).exists():
+        target_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(cache, target_dir / PARTIAL_PARSE)
+
+
+def _keep_partial_parse(target_dir: Path, cache: Path) -> None:
+    saved = target_dir / PARTIAL_PARSE
+    if saved.exists():
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        shutil.copyfile(saved, tmp)
+        os.replace(tmp, cache)  # atomic: concurrent runs never see half a file
 
 
 def _condense(result: Any) -> LayerBuild:

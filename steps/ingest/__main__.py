@@ -1,4 +1,9 @@
-"""``python -m steps.ingest --source NAME --run-id ID``: ingest one source."""
+"""``python -m steps.ingest --source NAME --run-id ID [--backfill START:END] [--outputs DIR]``: ingest one source.
+
+``--backfill START:END`` re-ingests that range (dates; values of the watermark column for Postgres) whatever the
+source's watermark says. It writes only this source's bronze and state, never moves its watermark backwards and
+does not count as the regular ingest freshness measures. ``--outputs DIR`` writes ``DIR/rows`` (rows committed).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 from importlib.machinery import ModuleSpec
+from pathlib import Path
 from types import ModuleType
 
 
@@ -31,11 +37,16 @@ sys.meta_path.insert(0, _NoPandas())
 # loads, so it is set before anything imports it.
 os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
+from steps import layout
 from steps.config import load_config
-from steps.http import HttpClient
+from steps.ingest.client import build_client
 from steps.ingest.core import ingest_source
 from steps.sources import build_source
+from steps.sources.base import Backfill
 from steps.stage import StageContext, run_stage
+from steps.state import read_state
+
+_WATERMARKS_IN_METRICS = 50
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,29 +54,49 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m steps.ingest", description=__doc__)
     parser.add_argument("--source", required=True, help="source name from the pipeline configuration")
     parser.add_argument("--run-id", required=True, help="run id (the Argo workflow name)")
+    parser.add_argument("--backfill", help="START:END range to re-ingest, e.g. 2020-01-01:2020-12-31")
+    parser.add_argument("--outputs", type=Path, help="folder for the 'rows' output (Argo output parameter)")
     args = parser.parse_args(argv)
 
     def body(ctx: StageContext) -> None:
+        ctx.metrics["source"] = args.source
+        backfill = Backfill.parse(args.backfill) if args.backfill else None
         config = load_config(ctx.settings.config)
         source = build_source(args.source, config)
-        client = HttpClient(source.name, config.http, pool_size=max(8, source.concurrency * 2))
+        client = build_client(source, config, ctx.lake)
+        ctx.metrics.update(source=source.name)
+        if backfill is not None:
+            ctx.metrics["backfill"] = str(backfill)
         try:
-            manifest = ingest_source(source, ctx.lake, client, ctx.run_id)
+            manifest = ingest_source(source, ctx.lake, client, ctx.run_id, backfill=backfill)
         finally:
+            client.close()
             ctx.metrics.update(
                 requests=client.stats.requests, retries=client.stats.retries, response_bytes=client.stats.bytes
             )
-            client.close()
+            if client.breaker is not None:
+                ctx.metrics["breaker"] = client.breaker.snapshot()
+            if client.limiter is not None and client.limiter.buckets:
+                ctx.metrics["rate_limit"] = client.limiter.metrics()
+            if client.quota is not None:
+                ctx.metrics["quota"] = client.quota.metrics()
+        rows = {name: f.rows for name, f in manifest.datasets.items()}
         ctx.metrics.update(
-            source=source.name,
-            rows={name: f.rows for name, f in manifest.datasets.items()},
+            rows=rows,
             pages=sum(s.pages for s in manifest.streams),
             bronze_bytes=sum(f.bytes for f in manifest.datasets.values()),
             raw_bytes=manifest.raw_bytes,
             manifest=f"bronze/{source.name}/_manifests/{ctx.run_id}.json",
         )
+        marks = read_state(ctx.lake, source.name).checkpoint.watermarks
+        if marks:
+            shown = sorted(marks.items())[:_WATERMARKS_IN_METRICS]
+            ctx.metrics["watermarks"] = {key: mark.value for key, mark in shown}
+        if args.outputs:
+            args.outputs.mkdir(parents=True, exist_ok=True)
+            (args.outputs / "rows").write_text(str(sum(rows.values())))
 
-    return run_stage("ingest", f"ingest-{args.source}", args.run_id, body)
+    return run_stage("ingest", layout.ingest_task(args.source), args.run_id, body)
 
 
 if __name__ == "__main__":

@@ -10,13 +10,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from steps import layout
+from steps.errors import ConfigError
 from steps.http import HttpClient
 from steps.ingest.bronze import BronzeWriter, Manifest, StreamStats, remove_uncommitted
-from steps.ingest.pages import PagePool
+from steps.ingest.pages import Cancelled, PagePool
 from steps.ingest.raw import RawArchive
 from steps.lake import Lake
-from steps.sources.base import PageRequest, ParsedPage, Source, Stream, decode_json
-from steps.state import IngestRecord, advance_state
+from steps.sources.base import (
+    Backfill,
+    Incremental,
+    PageRequest,
+    ParsedPage,
+    ReaderStream,
+    Source,
+    Stream,
+    decode_json,
+)
+from steps.state import Checkpoint, IngestRecord, advance_state, merge_watermarks, read_state
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +47,7 @@ def ingest_source(
     client: HttpClient,
     run_id: str,
     *,
+    backfill: Backfill | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Manifest:
     """Fetch every stream of ``source`` into raw and bronze, write the manifest, then advance the state.
@@ -44,28 +55,44 @@ def ingest_source(
     On any failure the temporary bronze files are removed and neither manifest nor state is written.
     """
     started_at = now()
+    incremental = source if isinstance(source, Incremental) else None
+    if backfill is not None and incremental is None:
+        raise ConfigError(
+            f"source {source.name!r} does not support --backfill (it fetches its whole configured range every run)",
+            "run it without --backfill",
+        )
     stale = remove_uncommitted(lake, source.name)
     if stale:
         log.info("removed uncommitted bronze leftovers", extra={"source": source.name, "files": len(stale)})
     source.prepare(client)
+    state = read_state(lake, source.name)
+    if incremental is not None:
+        incremental.resume(state, backfill)
     raw = RawArchive(lake, source.name, run_id, secrets=client.secrets)
     writers = {ds.name: BronzeWriter(lake, source.name, ds, run_id, started_at) for ds in source.datasets}
     streams = list(source.streams())
     progress = {s.stream_id: _Progress(started=time.monotonic()) for s in streams}
+    warnings: list[str] = []
     lock = threading.Lock()
     pool = PagePool(source.concurrency, source.name)
 
-    def fetch(stream: Stream, request: PageRequest) -> ParsedPage:
-        resp = client.get(request.url, request.params)
-        raw.keep(stream.raw_name, stream.stream_id, request.page, resp)
-        parsed = stream.parse(decode_json(resp.body, source.name, resp.url), request)
+    def write(stream_id: str, parsed: ParsedPage) -> None:
         rows = 0
         for name, batch in parsed.batches(source.datasets).items():
             writers[name].add_batch(batch)
             rows += batch.num_rows
+        for warning in parsed.warnings:
+            log.warning("the API warned", extra={"source": source.name, "stream": stream_id, "warning": warning})
         with lock:
-            p = progress[stream.stream_id]
+            p = progress[stream_id]
             p.pages, p.rows = p.pages + 1, p.rows + rows
+            warnings.extend(parsed.warnings)
+
+    def fetch(stream: Stream, request: PageRequest) -> ParsedPage:
+        resp = client.get(request.url, request.params, accept=request.accept)
+        raw.keep(stream.raw_name, stream.stream_id, request.page, resp)
+        parsed = stream.parse(decode_json(resp.body, source.name, resp.url), request)
+        write(stream.stream_id, parsed)
         return parsed
 
     def first_page(stream: Stream, request: PageRequest) -> None:
@@ -77,9 +104,22 @@ def ingest_source(
     def next_page(stream: Stream, request: PageRequest) -> None:
         fetch(stream, request)
 
+    def read_all(stream: ReaderStream) -> None:
+        totals: list[int] = []
+        for parsed in stream.read(raw, pool.cancelled):
+            if pool.cancelled.is_set():
+                raise Cancelled
+            write(stream.stream_id, parsed)
+            if parsed.total is not None:
+                totals.append(parsed.total)
+        progress[stream.stream_id].api_total = sum(totals) if totals else None
+
     try:
         for stream in streams:
-            pool.submit(first_page, stream, stream.first_request())
+            if isinstance(stream, ReaderStream):
+                pool.submit(read_all, stream)
+            else:
+                pool.submit(first_page, stream, stream.first_request())
         pool.join()
         files = {name: w.commit() for name, w in writers.items()}
     except BaseException:
@@ -95,6 +135,11 @@ def ingest_source(
     for s in stats:
         log.info("stream fetched", extra={"source": source.name, "stream": s.stream_id, "pages": s.pages,
                                           "rows": s.rows, "api_total": s.api_total})
+    details = _details(source)
+    if backfill is not None:
+        details["backfill"] = str(backfill)
+    if warnings:
+        details["api_warnings"] = str(len(warnings))
     manifest = Manifest(
         source=source.name,
         run_id=run_id,
@@ -107,9 +152,15 @@ def ingest_source(
         retries=client.stats.retries,
         response_bytes=client.stats.bytes,
         raw_bytes=raw.bytes_stored,
-        details=_details(source),
+        details=details,
     )
     lake.write_json(layout.manifest(source.name, run_id), manifest.model_dump(mode="json"))
+    checkpoint: Checkpoint | None = None
+    if incremental is not None:
+        new = incremental.checkpoint()
+        checkpoint = Checkpoint(
+            watermarks=merge_watermarks(state.checkpoint.watermarks, new.watermarks), memory=new.memory
+        )
     advance_state(
         lake,
         source.name,
@@ -118,6 +169,8 @@ def ingest_source(
             finished_at=manifest.finished_at,
             manifest=layout.manifest(source.name, run_id),
             rows={name: f.rows for name, f in files.items()},
+            backfill=str(backfill) if backfill is not None else None,
+            checkpoint=checkpoint,
         ),
     )
     return manifest
@@ -125,4 +178,8 @@ def ingest_source(
 
 def _details(source: Source) -> dict[str, str]:
     api = getattr(source, "api", None)
-    return {"api": str(api)} if api else {}
+    details = {"api": str(api)} if api else {}
+    extra = getattr(source, "details", None)  # e.g. the queries of a database source
+    if isinstance(extra, dict):
+        details.update({str(k): str(v) for k, v in extra.items()})
+    return details

@@ -3,7 +3,8 @@
 A stream's first page is fetched first (it says how many pages follow); its following pages are then queued as
 tasks of their own, so pages of one stream and of different streams download side by side. At most
 ``concurrency`` pages are held in memory at once: a queued task is only a request, its body exists while a worker
-handles it. The first failure cancels everything still queued.
+handles it. A reader stream (database cursor, files) is one task that yields its pages one at a time. The first
+failure cancels everything still queued, and reader streams stop at their next page.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-
-from steps.sources.base import PageRequest, Stream
+from typing import Any
 
 
 class Cancelled(Exception):
@@ -30,17 +30,17 @@ class PagePool:
         self._error: BaseException | None = None
         self.cancelled = threading.Event()
 
-    def submit(self, fn: Callable[[Stream, PageRequest], None], stream: Stream, request: PageRequest) -> None:
-        """Queue one page task (callable from inside another task)."""
+    def submit(self, fn: Callable[..., None], *args: Any) -> None:
+        """Queue one task ``fn(*args)`` (callable from inside another task)."""
         with self._lock:
             self._pending += 1
-        future: Future[None] = self._executor.submit(self._guard, fn, stream, request)
+        future: Future[None] = self._executor.submit(self._guard, fn, *args)
         future.add_done_callback(self._done)
 
-    def _guard(self, fn: Callable[[Stream, PageRequest], None], stream: Stream, request: PageRequest) -> None:
+    def _guard(self, fn: Callable[..., None], *args: Any) -> None:
         if self.cancelled.is_set():
             raise Cancelled
-        fn(stream, request)
+        fn(*args)
 
     def _done(self, future: Future[None]) -> None:
         exc = future.exception()

@@ -43,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     """
     parser = _OneLineParser(
         prog="python -m steps.replay",
-        description="Serve the World Bank and Vietnam provinces APIs offline, from the data shipped with Tributary.",
+        description="Serve the World Bank, Vietnam provinces, FRED, EIA and NOAA CDO APIs offline "
+        "(FRED, EIA and NOAA with generated data).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)")
     parser.add_argument("--port", type=_port, default=8765, help="port, 0 for any free one (default: %(default)s)")

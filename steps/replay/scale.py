@@ -64,7 +64,8 @@ def handle(codes: str, indicator_code: str, years: tuple[int, int], page: int, p
     first, last = max(years[0], FIRST_YEAR), min(years[1], LAST_YEAR)
     records = _records(int(match["n"]), first, last) if first <= last else ()
     if not records:
-        return Response(200, _HEADERS, b'[{"page":0,"pages":0,"per_page":0,"total":0,"sourceid":null,"lastupdated":null},null]')
+        empty = b'[{"page":0,"pages":0,"per_page":0,"total":0,"sourceid":null,"lastupdated":null},null]'
+        return Response(200, _HEADERS, empty)
     total = len(records)
     meta = (
         f'[{{"page":{page},"pages":{math.ceil(total / per_page)},"per_page":{per_page},"total":{total},'

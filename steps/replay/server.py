@@ -2,9 +2,12 @@
 
 It is stdlib only (``http.server.ThreadingHTTPServer``, keep-alive, one thread per connection). Requests are
 routed by provider prefix to pure handlers (:mod:`steps.replay.worldbank` below ``/worldbank``,
-:mod:`steps.replay.provinces` below ``/provinces``); :class:`~steps.replay.faults.Fault` rules can turn any of
-them into errors, slow answers, truncated or malformed bodies. Admin endpoints below ``/_replay`` (never
-faulted, never logged in :attr:`ReplayServer.requests`)::
+:mod:`steps.replay.provinces` below ``/provinces``) and to the keyed providers, which count requests per API key
+and answer HTTP 429 beyond their quotas (:mod:`steps.replay.fred` below ``/fred``, :mod:`steps.replay.eia`
+below ``/eia``, :mod:`steps.replay.noaa` below ``/noaa``; one set per server, quotas in
+:mod:`steps.replay.limits`). :class:`~steps.replay.faults.Fault` rules can turn any of them into errors, slow
+answers, truncated or malformed bodies. Admin endpoints below ``/_replay`` (never faulted, never logged in
+:attr:`ReplayServer.requests`)::
 
     GET    /_replay/health     {"ok": true, "snapshot": "2025-01-04"}
     GET    /_replay/faults     the rules (with what is left of ``times``)
@@ -12,6 +15,8 @@ faulted, never logged in :attr:`ReplayServer.requests`)::
     DELETE /_replay/faults     remove every rule
     GET    /_replay/requests   the request log; DELETE clears it
     GET    /_replay/snapshot   {"snapshot": "..."}; POST {"date": "YYYY-MM-DD"} switches it
+    GET    /_replay/limits     the keyed providers' quotas; POST {"provider": "fred", "windows": [[10, 2.0]],
+                               "per_day": null} replaces one (and clears its counts); DELETE restores the defaults
 
 Example:
     >>> with ReplayServer(snapshot=POST_REFORM_SNAPSHOT) as server:  # doctest: +SKIP
@@ -27,7 +32,7 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,18 +40,22 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlsplit
 
-from steps.replay import provinces, worldbank
+from steps.replay import eia, fred, noaa, provinces, worldbank
 from steps.replay.faults import Fault, FaultSet
+from steps.replay.limits import Quota, Window
 from steps.replay.provinces import REFORM_DATE
 from steps.replay.responses import Handler, Response, json_response
+from steps.replay.synthetic import Provider, Request
 
 __all__ = [
     "POST_REFORM_SNAPSHOT",
     "PRE_REFORM_SNAPSHOT",
     "REFORM_DATE",
     "Fault",
+    "Quota",
     "ReplayServer",
     "RequestRecord",
+    "Window",
     "parse_snapshot",
 ]
 
@@ -65,6 +74,16 @@ ROUTES: tuple[tuple[str, Handler], ...] = (
     (provinces.PREFIX, provinces.handle),
 )
 """Provider prefix -> handler of the paths below it."""
+
+KEYED_PROVIDERS: tuple[str, ...] = ("fred", "eia", "noaa")
+"""Names of the stateful providers each server creates (their prefix is ``/<name>``)."""
+
+
+def _new_providers() -> dict[str, Provider]:
+    return {"fred": fred.FredProvider(), "eia": eia.EiaProvider(), "noaa": noaa.NoaaProvider()}
+
+
+_DEFAULT_QUOTAS = {"fred": fred.DEFAULT_QUOTA, "eia": eia.DEFAULT_QUOTA, "noaa": noaa.DEFAULT_QUOTA}
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -119,7 +138,7 @@ def _under(path: str, prefix: str) -> str | None:
 
 
 class ReplayServer:
-    """A local HTTP server replaying the World Bank and Vietnam provinces APIs.
+    """A local HTTP server replaying the World Bank, Vietnam provinces, FRED, EIA and NOAA CDO APIs.
 
     Args:
         host: Interface to listen on.
@@ -135,6 +154,7 @@ class ReplayServer:
         self._snapshot = snapshot
         self._faults = FaultSet()
         self._requests: deque[RequestRecord] = deque(maxlen=MAX_LOGGED_REQUESTS)
+        self._providers = _new_providers()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._bound: tuple[str, int] | None = None
@@ -221,6 +241,41 @@ class ReplayServer:
         """Base URL replacing ``https://provinces.open-api.vn`` (append ``/api/v1/...`` or ``/api/v2/``)."""
         return f"{self.url}{provinces.PREFIX}"
 
+    @property
+    def fred_base_url(self) -> str:
+        """Base URL replacing ``https://api.stlouisfed.org/fred``."""
+        return f"{self.url}{fred.PREFIX}"
+
+    @property
+    def eia_base_url(self) -> str:
+        """Base URL replacing ``https://api.eia.gov/v2``."""
+        return f"{self.url}{eia.PREFIX}/v2"
+
+    @property
+    def noaa_base_url(self) -> str:
+        """Base URL replacing ``https://www.ncei.noaa.gov/cdo-web/api/v2``."""
+        return f"{self.url}{noaa.PREFIX}/cdo-web/api/v2"
+
+    # --- quotas of the keyed providers ----------------------------------------------------------------------
+
+    def quota(self, provider: str) -> Quota:
+        """The quota ``provider`` (``fred``, ``eia``, ``noaa``) enforces now."""
+        return self._provider(provider).limiter.quota
+
+    def set_quota(self, provider: str, quota: Quota) -> None:
+        """Enforce ``quota`` for ``provider`` from now on, forgetting the requests counted so far."""
+        self._provider(provider).limiter.reset(quota)
+
+    def reset_quotas(self) -> None:
+        """Restore every provider's published quota and forget every count."""
+        for name, prov in self._providers.items():
+            prov.limiter.reset(_DEFAULT_QUOTAS[name])
+
+    def _provider(self, name: str) -> Provider:
+        if name not in self._providers:
+            raise ValueError(f"unknown provider {name!r}; expected one of {sorted(self._providers)}")
+        return self._providers[name]
+
     # --- state ----------------------------------------------------------------------------------------------
 
     @property
@@ -274,7 +329,9 @@ class ReplayServer:
 
     # --- request processing (called by the connection threads) ----------------------------------------------
 
-    def dispatch(self, method: str, target: str, body: bytes, at: float) -> tuple[Response, Fault | None]:
+    def dispatch(
+        self, method: str, target: str, body: bytes, at: float, headers: Mapping[str, str] | None = None
+    ) -> tuple[Response, Fault | None]:
         """Answer one request: admin, or provider route with faults applied; record it in the log.
 
         Args:
@@ -282,6 +339,7 @@ class ReplayServer:
             target: Request target as sent (path and optional ``?query``).
             body: Request body (only admin routes read it).
             at: ``time.monotonic()`` when the request arrived.
+            headers: Request headers (the keyed providers read their token there).
 
         Returns:
             The response and the fault rule that applied, if any (the caller carries out its ``delay`` and
@@ -294,26 +352,37 @@ class ReplayServer:
         if _under(path, ADMIN_PREFIX) is not None:
             return self._admin(method, path, body), None
         fault = self._faults.take(target)
-        response = self._route(method, path, query)
+        response = self._route(method, path, query, headers or {}, at)
         if fault is not None:
             response = fault.apply(response)
         with self._lock:
             self._requests.append(RequestRecord(method, path, query, at, response.status))
         return response, fault
 
-    def _route(self, method: str, path: str, query: str) -> Response:
+    def _route(self, method: str, path: str, query: str, headers: Mapping[str, str], at: float) -> Response:
         """Find the provider handler for ``path`` and call it."""
         for prefix, handler in ROUTES:
             rest = _under(path, prefix)
             if rest is None:
                 continue
             if method not in ("GET", "HEAD"):
-                response = json_response(405, {"error": f"method {method} not allowed", "path": path})
-                return response.with_headers((("Allow", "GET, HEAD"),))
+                return _not_allowed(method, path)
             try:
                 return handler(rest, query, self.snapshot)
             except Exception:  # a bug in a handler must not kill the connection thread
                 logger.exception("replay handler failed for %s %s?%s", method, path, query)
+                return json_response(500, {"error": "replay handler failed", "path": path})
+        for provider in self._providers.values():
+            rest = _under(path, provider.prefix)
+            if rest is None:
+                continue
+            if method not in ("GET", "HEAD"):
+                return _not_allowed(method, path)
+            lowered = {k.lower(): v for k, v in headers.items()}
+            try:
+                return provider.handle(Request(rest, query, lowered, self.snapshot, at))
+            except Exception:  # a bug in a handler must not kill the connection thread
+                logger.exception("replay provider failed for %s %s?%s", method, path, query)
                 return json_response(500, {"error": "replay handler failed", "path": path})
         return json_response(404, {"error": "not found", "path": path})
 
@@ -325,6 +394,7 @@ class ReplayServer:
             "/faults": ("GET", "POST", "DELETE"),
             "/requests": ("GET", "DELETE"),
             "/snapshot": ("GET", "POST"),
+            "/limits": ("GET", "POST", "DELETE"),
         }.get(route)
         if allowed is None:
             return json_response(404, {"error": "not found", "path": path})
@@ -350,6 +420,14 @@ class ReplayServer:
                     raise ValueError('expected {"date": "YYYY-MM-DD"}')
                 self.snapshot = parse_snapshot(payload["date"])
             return json_response(200, {"snapshot": self.snapshot.isoformat()})
+        if route == "/limits":
+            if method == "POST":
+                if not isinstance(payload, dict) or not isinstance(payload.get("provider"), str):
+                    raise ValueError('expected {"provider": "fred", "windows": [[requests, seconds]], "per_day": n}')
+                self.set_quota(payload["provider"], Quota.from_dict(payload))
+            elif method == "DELETE":
+                self.reset_quotas()
+            return json_response(200, {name: self.quota(name).to_dict() for name in self._providers})
         if route == "/faults":
             if method == "POST":
                 if not isinstance(payload, list):
@@ -361,6 +439,11 @@ class ReplayServer:
         if method == "DELETE":  # /requests
             self.clear_requests()
         return json_response(200, [asdict(record) for record in self.requests])
+
+
+def _not_allowed(method: str, path: str) -> Response:
+    response = json_response(405, {"error": f"method {method} not allowed", "path": path})
+    return response.with_headers((("Allow", "GET, HEAD"),))
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -466,7 +549,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         body = self._read_body()
         if body is None:
             return
-        response, fault = self.server.replay.dispatch(self.command, self.path, body, started)
+        headers = dict(self.headers.items())
+        response, fault = self.server.replay.dispatch(self.command, self.path, body, started, headers)
         if fault is not None and fault.delay:
             time.sleep(fault.delay)
         truncate = None if fault is None else fault.truncate

@@ -1,4 +1,9 @@
-"""``python -m steps.summary --run-id ID``: write and print the run report."""
+"""``python -m steps.summary --run-id ID``: write and print the run report.
+
+As the workflow's exit handler (``--workflow-status`` given, or ``TRIBUTARY_WORKFLOW_STATUS`` set) it also records
+Argo's verdict and failed nodes, stores its result as task ``on-exit``, and notifies ``TRIBUTARY_WEBHOOK_URL``
+when that is set.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,13 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from steps import layout
+from steps.errors import ConfigError
 from steps.stage import StageContext, run_stage
 from steps.summary.core import build_summary
+from steps.summary.notify import notify
 from steps.summary.render import render_markdown, render_text
 
 
@@ -24,18 +32,47 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("TRIBUTARY_WORKFLOW_NODES") or None,
         help="JSON list of task phases and durations from the runner (default: $TRIBUTARY_WORKFLOW_NODES)",
     )
+    parser.add_argument(
+        "--workflow-status",
+        default=os.environ.get("TRIBUTARY_WORKFLOW_STATUS") or None,
+        choices=["Succeeded", "Failed", "Error"],
+        help="Argo's {{workflow.status}}: run as the exit handler (default: $TRIBUTARY_WORKFLOW_STATUS)",
+    )
+    parser.add_argument(
+        "--workflow-failures",
+        default=os.environ.get("TRIBUTARY_WORKFLOW_FAILURES") or None,
+        help="Argo's {{workflow.failures}} JSON list (default: $TRIBUTARY_WORKFLOW_FAILURES)",
+    )
     args = parser.parse_args(argv)
 
     def body(ctx: StageContext) -> None:
         nodes = json.loads(args.nodes.read_text()) if args.nodes and args.nodes.exists() else None
-        summary = build_summary(ctx.lake, ctx.run_id, nodes)
+        summary = build_summary(
+            ctx.lake, ctx.run_id, nodes, workflow_status=args.workflow_status,
+            failures=_failures(args.workflow_failures),
+        )
         folder = layout.report_dir(ctx.run_id)
         ctx.lake.write_json(f"{folder}/summary.json", summary)
         ctx.lake.write_bytes(f"{folder}/summary.md", render_markdown(summary).encode())
         sys.stdout.write(render_text(summary))
         ctx.metrics.update(status=summary["status"])
+        webhook = os.environ.get("TRIBUTARY_WEBHOOK_URL")
+        if args.workflow_status and webhook:
+            ctx.metrics["notified"] = notify(webhook, summary)
 
-    return run_stage("summary", "summary", args.run_id, body)
+    task = "on-exit" if args.workflow_status else "summary"
+    return run_stage("summary", task, args.run_id, body)
+
+
+def _failures(text: str | None) -> list[dict[str, Any]]:
+    """Parse ``{{workflow.failures}}``; Argo leaves the literal expression when there is nothing to report."""
+    if not text or text.startswith("{{"):
+        return []
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        raise ConfigError(f"--workflow-failures is not JSON: {text[:80]!r}", "pass Argo's {{workflow.failures}}") from None
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 if __name__ == "__main__":

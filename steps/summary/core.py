@@ -12,26 +12,39 @@ from steps.state import read_state
 PHASES = {"succeeded": "Succeeded", "failed": "Failed", "skipped": "Skipped"}
 
 
-def build_summary(lake: Lake, run_id: str, nodes: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def build_summary(
+    lake: Lake,
+    run_id: str,
+    nodes: list[dict[str, Any]] | None = None,
+    *,
+    workflow_status: str | None = None,
+    failures: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """Everything the run did, per source, per layer and per task.
 
-    ``nodes`` are the orchestrator's task phases and durations (Argo node status); without them the tasks are
-    reconstructed from the stage results and the freshness decisions.
+    ``nodes`` are the orchestrator's task phases and durations (the local runner's node status); without them the
+    tasks are reconstructed from the stage results and the freshness decisions. In the cluster the exit handler
+    passes Argo's ``{{workflow.status}}`` and ``{{workflow.failures}}``, which mark tasks that failed without
+    recording a result (a pod killed for memory, a deadline).
     """
     results = read_results(lake, run_id)
     freshness = lake.read_json(layout.freshness_decisions(run_id)) or {}
     decisions = {d["source"]: d for d in freshness.get("decisions", [])}
     by_task = {r.task: r for r in results}
     sources = [
-        _source_entry(lake, run_id, name, decisions.get(name), by_task.get(f"ingest-{name}"))
+        _source_entry(lake, run_id, name, decisions.get(name), by_task.get(layout.ingest_task(name)))
         for name in _source_names(decisions, results)
     ]
     layers = [_layer_entry(by_task[t]) for t in ("dbt-silver", "dbt-gold") if t in by_task]
     tasks = nodes if nodes is not None else _tasks_from_results(results, decisions)
+    tasks = _merge_failures(tasks, failures or [])
     failed = [t["task"] for t in tasks if t["phase"] in ("Failed", "Error")]
+    status = "failed" if failed else "succeeded"
+    if workflow_status is not None and workflow_status != "Succeeded":
+        status = "failed"  # Argo's verdict wins: a pod can die before it records anything
     return {
         "run_id": run_id,
-        "status": "failed" if failed else "succeeded",
+        "status": status,
         "failed_tasks": failed,
         "sources": sources,
         "layers": layers,
@@ -54,19 +67,38 @@ def _tasks_from_results(results: list[StageResult], decisions: dict[str, Any]) -
     ]
     done = {t["task"] for t in tasks}
     tasks += [
-        {"task": f"ingest-{s}", "phase": "Skipped", "duration_s": 0.0, "exit_code": None, "message": d["reason"]}
+        {"task": layout.ingest_task(s), "phase": "Skipped", "duration_s": 0.0, "exit_code": None,
+         "message": d["reason"]}
         for s, d in decisions.items()
-        if not d["ingest"] and f"ingest-{s}" not in done
+        if not d["ingest"] and layout.ingest_task(s) not in done
     ]
     return tasks
+
+
+def _merge_failures(tasks: list[dict[str, Any]], failures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Mark the tasks Argo reports as failed (``displayName``, ``phase``, ``message``), adding unknown ones."""
+    by_name = {t["task"]: t for t in tasks}
+    merged = [dict(t) for t in tasks]
+    index = {t["task"]: i for i, t in enumerate(merged)}
+    for f in failures:
+        name = str(f.get("displayName") or f.get("templateName") or "?")
+        phase = str(f.get("phase") or "Failed")
+        message = str(f.get("message") or "")
+        if name in by_name:
+            entry = merged[index[name]]
+            if entry["phase"] not in ("Failed", "Error"):
+                entry.update(phase=phase, message=message or entry.get("message", ""))
+        else:
+            merged.append({"task": name, "phase": phase, "duration_s": 0.0, "exit_code": None, "message": message})
+    return merged
 
 
 def _source_names(decisions: dict[str, Any], results: list[StageResult]) -> list[str]:
     names = list(decisions)
     names += [
-        r.task.removeprefix("ingest-")
+        str(r.metrics["source"])
         for r in results
-        if r.stage == "ingest" and r.task.removeprefix("ingest-") not in names
+        if r.stage == "ingest" and "source" in r.metrics and r.metrics["source"] not in names
     ]
     return names
 

@@ -11,14 +11,16 @@ import logging
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from steps import layout
 from steps.config import PipelineConfig, load_config
 from steps.errors import ConfigError, InputError
 from steps.settings import load_settings
 from steps.stage import StageContext
+from steps.state import read_state
 from steps.validate import bronze, gold, publish, quarantine
 from steps.validate.params import bronze_parameters, gold_parameters
 from steps.validate.report import DatasetOutcome, Failure, condense, gate_line, plain
@@ -81,28 +83,41 @@ class _SourceBatch:
     notes: list[str]
 
 
+BRONZE_GATE_STATE = "state/_gate_bronze.json"
+
+
 def bronze_gate(ctx: StageContext) -> None:
-    """Validate this run's bronze batches; reject failing ones and raise InputError (exit 2)."""
+    """Validate every source's current bronze batch not validated yet; reject failing ones, raise InputError (2).
+
+    The current batch is the one ``state/<source>.json`` names: usually this run's ingest, but also a batch of an
+    earlier run whose gate never ran (its run failed in another source's ingest), which silver would otherwise
+    read unvalidated.
+    """
     config = load_config(ctx.settings.config)
     run = GateRun("bronze")
+    validated: dict[str, str] = ctx.lake.read_json(BRONZE_GATE_STATE) or {}
     pending: list[tuple[str, dict[str, Any], bronze.ManifestView]] = []
+    batch_run: dict[str, str] = {}
     rejected_before: dict[str, dict[str, Any]] = {}
     for source in config.enabled_sources():
-        found = bronze.run_manifest(ctx.lake, source, ctx.run_id)
-        record = quarantine.read_rejection(ctx.lake, source, ctx.run_id)
+        last = read_state(ctx.lake, source).last_success
+        rid = last.run_id if last is not None and validated.get(source) != last.run_id else None
+        found = bronze.run_manifest(ctx.lake, source, rid) if rid else None
+        record = quarantine.read_rejection(ctx.lake, source, rid or ctx.run_id)
         if found is not None and record is not None and record.get("manifest") == found[1]:
             # An earlier attempt decided to reject exactly this batch and was interrupted: finish the job.
             rejected_before[source] = quarantine.finish_rejection(ctx.lake, record)
-        elif found is not None:
+        elif found is not None and rid is not None:
             pending.append((source, found[1], found[0]))
-        elif record is not None:
+            batch_run[source] = rid
+        elif (record := quarantine.read_rejection(ctx.lake, source, ctx.run_id)) is not None:
             rejected_before[source] = record
     if not pending and not rejected_before:
         ctx.status = "skipped"
         ctx.metrics.update(
             suite="bronze",
             outcome="nothing new",
-            reason=f"nothing new: no source committed an ingest in run {ctx.run_id}",
+            reason="nothing new: every source's current bronze batch was validated before",
         )
         return
 
@@ -117,8 +132,12 @@ def bronze_gate(ctx: StageContext) -> None:
     for s in sources:
         lines = [f.short() for f in run.failures if source_of[f.dataset] == s.source]
         if lines:
-            record = quarantine.reject(ctx.lake, s.source, ctx.run_id, s.raw_manifest, lines, run.docs)
+            record = quarantine.reject(ctx.lake, s.source, batch_run[s.source], s.raw_manifest, lines, run.docs)
             rejections[s.source] = _rejection_metrics(record)
+        else:
+            validated[s.source] = batch_run[s.source]
+    if sources:
+        ctx.lake.write_json(BRONZE_GATE_STATE, validated)
     for source, record in rejected_before.items():
         rejections[source] = {**_rejection_metrics(record), "rejected_earlier": True}
 
@@ -180,9 +199,51 @@ def _rejection_metrics(record: dict[str, Any]) -> dict[str, Any]:
 # -- gold ------------------------------------------------------------------------------------------------------------
 
 
+GOLD_GATE_STATE = "state/_gate_gold.json"
+
+
+def gold_unchanged(ctx: StageContext, config: PipelineConfig, now: datetime) -> str | None:
+    """Why the gold gate has nothing new to check, or None when it must run.
+
+    Nothing new means: gold was not rebuilt since the gate last passed, the warehouse file is byte for byte what the
+    gate saw (so nothing was changed behind dbt's back; Trino warehouses are always checked), and every enabled
+    source's last ingest is still within its ``max_age_days`` (the freshness expectation could not fail either).
+    Great Expectations is then not even imported.
+    """
+    built = ctx.lake.read_json(layout.layer_state("gold")) or {}
+    passed = ctx.lake.read_json(GOLD_GATE_STATE) or {}
+    if not built or passed.get("gold_built_at") != built.get("built_at"):
+        return None
+    fingerprint = _warehouse_fingerprint(ctx)
+    if fingerprint is None or passed.get("warehouse") != fingerprint:
+        return None
+    for name in config.enabled_sources():
+        last = read_state(ctx.lake, name).last_success
+        if last is None or now - last.finished_at >= timedelta(days=config.source(name).max_age_days):
+            return None
+    return f"nothing new: gold unchanged since the gate passed in run {passed.get('run_id')}, every source fresh"
+
+
+def _warehouse_fingerprint(ctx: StageContext) -> str | None:
+    """Size and modification time of the local DuckDB warehouse; None for Trino or when it is missing."""
+    settings = load_settings(ValidateSettings)
+    if settings.target != "local":
+        return None
+    path = duckdb_path(ctx.lake, settings)
+    if not path.exists():
+        return None
+    stat = path.stat()
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
+
+
 def gold_gate(ctx: StageContext) -> None:
     """Validate the gold tables and the sources' freshness; raise InputError (exit 2) when any check fails."""
     config = load_config(ctx.settings.config)
+    skip = gold_unchanged(ctx, config, datetime.now(UTC))
+    if skip is not None:
+        ctx.status = "skipped"
+        ctx.metrics.update(outcome="nothing new", reason=skip)
+        return
     settings = load_settings(ValidateSettings)
     suites = {d: load_suite("gold", d) for d in GOLD_DATASETS}
     schemas = gold.Schemas(silver=settings.silver_schema, gold=settings.gold_schema)
@@ -212,6 +273,17 @@ def gold_gate(ctx: StageContext) -> None:
     ctx.metrics.update(run.metrics(ctx.lake.uri(), ctx.run_id), target=settings.target)
     ctx.metrics["freshness"] = [plain(r) for r in fresh.to_dict(orient="records")]
     publish.write_outcome(ctx.lake, ctx.run_id, "gold", ctx.metrics)
+    if not run.failures:
+        built = ctx.lake.read_json(layout.layer_state("gold")) or {}
+        ctx.lake.write_json(
+            GOLD_GATE_STATE,
+            {
+                "run_id": ctx.run_id,
+                "gold_built_at": built.get("built_at"),
+                "warehouse": _warehouse_fingerprint(ctx),
+                "validated_at": datetime.now(UTC).isoformat(),
+            },
+        )
     if run.failures:
         raise InputError(
             gate_line("gold", run.failures),

@@ -17,6 +17,8 @@ Bronze, per dataset (from the pipeline configuration, the run's manifest and the
 ``district_codes``              codes in the same run's districts file (wards).
 ==============================  ===========================================================================
 
+Any other source gets ``run_ids`` and ``expected_rows`` = the rows its manifest says were written (with a note).
+
 Gold:
 
 ==================================  =======================================================================
@@ -31,7 +33,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from steps.config import PipelineConfig, VnProvincesConfig, WorldBankConfig
+from steps.config import PipelineConfig, SourceConfig, VnProvincesConfig, WorldBankConfig
 from steps.errors import ConfigError
 from steps.validate.bronze import ManifestView
 
@@ -45,7 +47,7 @@ class Parameters:
 
 
 def bronze_parameters(
-    source_config: WorldBankConfig | VnProvincesConfig,
+    source_config: SourceConfig,
     manifest: ManifestView,
     row_counts: Mapping[str, int],
     codes: Mapping[str, list[int]],
@@ -53,7 +55,7 @@ def bronze_parameters(
     """Parameters of every dataset of one source's batch.
 
     Args:
-        source_config: the source's configuration.
+        source_config: the source's configuration (World Bank and Vietnam provinces have their own rules).
         manifest: the run's manifest of the source.
         row_counts: rows in each dataset file of the batch, as read.
         codes: ``code`` values of the batch's ``provinces`` and ``districts`` files (Vietnam provinces only).
@@ -62,10 +64,22 @@ def bronze_parameters(
         return _worldbank(source_config, manifest)
     if isinstance(source_config, VnProvincesConfig):
         return _vn_provinces(manifest, row_counts, codes)
-    raise ConfigError(
-        f"no bronze parameter rules for source {manifest.source!r} ({type(source_config).__name__})",
-        "add its rules to steps/validate/params.py",
-    )
+    return _generic(manifest)
+
+
+def _generic(manifest: ManifestView) -> Parameters:
+    """Any other source: its run id and, per dataset, the rows its manifest says were written.
+
+    A new source then needs only its suites; one whose checks need more (an API total per dataset, parent codes)
+    adds its rule above, and :func:`steps.validate.suites.check_parameters` refuses a suite that asks for more.
+    """
+    params = Parameters()
+    for dataset, file in manifest.datasets.items():
+        params.values[dataset] = {"run_ids": [manifest.run_id], "expected_rows": file.rows}
+        params.notes.append(
+            f"{manifest.source}.{dataset}: no API-total rule for this source; expected_rows = rows written"
+        )
+    return params
 
 
 def _worldbank(cfg: WorldBankConfig, manifest: ManifestView) -> Parameters:

@@ -37,11 +37,12 @@ _QUIET_ENV = {
 
 
 def quiet_gx() -> None:
-    """Set the environment GX reads at import time; call before the first import of great_expectations."""
-    for name, value in _QUIET_ENV.items():
-        os.environ.setdefault(name, value)
-    for name in ("great_expectations", "great_expectations.core", "tzlocal"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+    """Set the environment GX reads at import time; call before the first import of great_expectations.
+
+    Forced, not defaulted: no environment may switch usage events or progress bars back on in a pipeline pod.
+    """
+    os.environ.update(_QUIET_ENV)
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 
 @dataclass
@@ -58,7 +59,7 @@ class Target:
 class SqlEngine:
     """A SQLAlchemy URL (secrets included; never logged) and ``create_engine`` keyword arguments."""
 
-    url: str
+    url: str = field(repr=False)  # may hold the password: keep it out of reprs and tracebacks
     engine_kwargs: dict[str, Any] = field(default_factory=dict)
 
 

@@ -48,8 +48,8 @@ def test_bad_config_is_one_clear_line(tmp_path: Path, text: str, expected: str) 
 
 
 def test_unknown_source_name_lists_the_known_ones() -> None:
-    with pytest.raises(ConfigError, match="use one of: worldbank, vn_provinces"):
-        load_config().source("fred")
+    with pytest.raises(ConfigError, match="use one of: worldbank, vn_provinces, fred, eia, noaa, app_db, fx_files"):
+        load_config().source("weather")
 
 
 def test_missing_config_file(tmp_path: Path) -> None:

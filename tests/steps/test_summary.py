@@ -49,3 +49,43 @@ def test_runner_nodes_are_reported_as_argo_phases(local_stage: StageEnv, tmp_pat
     assert proc.returncode == 0
     assert "verify               Succeeded  1.2s" in proc.stdout or "verify      Succeeded  1.2s" in proc.stdout
     assert "Omitted" in proc.stdout
+
+
+def test_exit_handler_records_argo_verdict_failures_and_notifies(local_stage: StageEnv) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received: list[dict[str, object]] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    assert local_stage.run("freshness", "--run-id", "r1").returncode == 0
+    failures = [{"displayName": "dbt-gold", "message": "OOMKilled (exit code 137)", "templateName": "dbt",
+                 "phase": "Failed", "podName": "p", "finishedAt": "2026-11-23T00:00:00Z"}]
+    local_stage.extra.update(TRIBUTARY_WORKFLOW_STATUS="Failed", TRIBUTARY_WORKFLOW_FAILURES=json.dumps(failures),
+                             TRIBUTARY_WEBHOOK_URL=f"http://127.0.0.1:{server.server_port}/hook?token=s3cr3t-token")
+    proc = local_stage.run("summary", "--run-id", "r1")
+    server.shutdown()
+    assert proc.returncode == 0, proc.stderr
+    assert received == [{"run_id": "r1", "status": "failed", "failed_tasks": ["dbt-gold"],
+                         "report": "reports/r1/summary.md"}]
+    lake = Path(local_stage.lake)
+    result = json.loads((lake / "reports/r1/stages/on-exit.json").read_text())
+    assert result["metrics"] == {"status": "failed", "notified": True}
+    assert "OOMKilled" in (lake / "reports/r1/summary.md").read_text()
+    assert "s3cr3t-token" not in proc.stderr
+
+
+def test_a_broken_webhook_does_not_fail_the_run(local_stage: StageEnv) -> None:
+    local_stage.extra.update(TRIBUTARY_WORKFLOW_STATUS="Succeeded", TRIBUTARY_WEBHOOK_URL="http://127.0.0.1:9/nowhere")
+    proc = local_stage.run("summary", "--run-id", "r1")
+    assert proc.returncode == 0 and "webhook notification failed" in proc.stderr

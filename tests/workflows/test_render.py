@@ -125,7 +125,9 @@ def test_every_template_is_a_hardened_stage_container(rendered: dict[str, Render
         c, stage = t["container"], t["container"]["command"][2].removeprefix("steps.")
         assert c["command"] == ["python", "-m", f"steps.{stage}"]
         assert stage == ("summary" if t["name"] == "on-exit" else t["name"])
-        assert c["image"].endswith(f"/tributary-{stage}:{package_version()}") and not c["image"].endswith(":latest")
+        # dev: the bare skaffold artifact name (skaffold rewrites it); staging/prod: <registry>/tributary-<stage>
+        assert c["image"].rsplit("/", 1)[-1] == f"tributary-{stage}:{package_version()}"
+        assert ("/" in c["image"]) is (env != "dev")
         assert set(c["resources"]["requests"]) == set(c["resources"]["limits"]) == {"cpu", "memory"}
         retry = t["retryStrategy"]
         assert retry["retryPolicy"] == "Always" and retry["expression"] == "asInt(lastRetry.exitCode) == 75"

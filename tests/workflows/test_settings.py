@@ -47,3 +47,7 @@ def test_unknown_environment_and_stage() -> None:
         load_environment("qa")
     with pytest.raises(ValueError, match="no image for stage 'spark'"):
         image("spark", Images(registry="r"))
+
+
+def test_an_empty_registry_gives_the_bare_artifact_name() -> None:
+    assert image("verify", Images(registry="")) == f"tributary-verify:{package_version()}"

@@ -124,3 +124,11 @@ def test_rerun_same_run_id_is_idempotent_and_leftovers_are_removed(local_stage: 
     assert local_stage.run("ingest", "--source", "worldbank", "--run-id", "r1").returncode == 0
     after = [f for f in _lake_files(local_stage.lake) if "/stages/" not in f]
     assert after == [f for f in before if "/stages/" not in f]
+
+
+def test_outputs_rows_for_the_argo_gauge(local_stage: StageEnv, tmp_path: Path) -> None:
+    out = tmp_path / "outputs"
+    proc = local_stage.run("ingest", "--source", "vn_provinces", "--run-id", "r1", "--outputs", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "rows").read_text() == str(63 + 696 + 10051)
+    assert (Path(local_stage.lake) / "reports/r1/stages/ingest-vn-provinces.json").exists()

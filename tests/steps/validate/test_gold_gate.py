@@ -226,3 +226,16 @@ def test_same_gold_suites_run_on_the_sql_engine(built: Built, tmp_path: Path) ->
         in shorts
     )
     assert tampered["dim_macro_indicators"].success
+
+
+def test_unchanged_gold_skips_the_gate_without_great_expectations(built: Built, tmp_path: Path) -> None:
+    stage = built.copy(tmp_path / "run")
+    # the module's build already passed the gate once; nothing changed since (copy keeps the file's mtime)
+    proc = stage.run("validate", "--suite", "gold", "--run-id", "r-again")
+    assert proc.returncode == 0, proc.stderr
+    result = lake_json(stage, "reports/r-again/stages/validate-gold.json")
+    if result["status"] != "skipped":  # copy2 could not keep the mtime: the gate ran and passed, then must skip
+        proc = stage.run("validate", "--suite", "gold", "--run-id", "r-again2")
+        result = lake_json(stage, "reports/r-again2/stages/validate-gold.json")
+    assert result["status"] == "skipped" and result["metrics"]["reason"].startswith("nothing new: gold unchanged")
+    assert result["duration_s"] < 2  # Great Expectations (seconds to import) was not loaded

@@ -70,6 +70,17 @@ def test_vn_provinces_share_of_the_tree_total_and_parent_codes() -> None:
         check_parameters(load_suite("bronze", f"vn_provinces.{dataset}"), values)
 
 
+def test_other_sources_get_the_run_id_and_the_rows_written() -> None:
+    from steps.config import SourceConfig
+
+    params = bronze_parameters(SourceConfig(), _manifest("fred", {"observations": 7, "series": 2}, [7]), {}, {})
+    assert params.values == {
+        "observations": {"run_ids": ["r9"], "expected_rows": 7},
+        "series": {"run_ids": ["r9"], "expected_rows": 2},
+    }
+    assert len(params.notes) == 2 and "no API-total rule" in params.notes[0]
+
+
 def _config(**sources: Any) -> PipelineConfig:
     return PipelineConfig.model_validate({"sources": sources})
 

@@ -1,0 +1,73 @@
+{{ config(unique_key='observation_id') }}
+
+with
+
+source as (
+
+    select * from {{ bronze_source('noaa', 'observations') }}
+    {{ incremental_ingest_filter() }}
+
+),
+
+latest_delivery as (
+
+    select
+        *,
+        row_number() over (
+            partition by station, "date", datatype
+            order by _ingested_at desc, _run_id desc
+        ) as delivery_rank
+    from source
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        station || '|' || cast("date" as varchar) || '|' || datatype as observation_id,
+        cast(station as varchar) as station_id,
+        cast(datatype as varchar) as datatype,
+        cast(_run_id as varchar) as run_id,
+
+        ---------- strings
+        cast(units as varchar) as unit_system,
+        case
+            when datatype in ('TMAX', 'TMIN', 'TAVG', 'TOBS') then
+                case units
+                    when 'metric' then 'degC'
+                    when 'standard' then 'degF'
+                    else 'tenths of degC'
+                end
+            when datatype = 'PRCP' then
+                case units
+                    when 'metric' then 'mm'
+                    when 'standard' then 'in'
+                    else 'tenths of mm'
+                end
+            else
+                case units when 'standard' then 'in' else 'mm' end
+        end as unit,
+        cast(mflag as varchar) as measurement_flag,
+        cast(qflag as varchar) as quality_flag,
+        cast(sflag as varchar) as source_flag,
+        cast(obs_time as varchar) as observation_time,
+
+        ---------- numerics
+        cast("value" as double) as observation_value,
+
+        ---------- booleans
+        qflag is null as is_quality_ok,
+
+        ---------- dates
+        cast("date" as date) as observation_date,
+
+        ---------- timestamps
+        cast(_ingested_at as {{ type_timestamp_tz() }}) as ingested_at
+
+    from latest_delivery
+    where delivery_rank = 1
+
+)
+
+select * from renamed

@@ -1,0 +1,159 @@
+"""Start tasks from warm interpreters (see :mod:`workflows.zygote`) instead of a fresh ``python`` each time.
+
+Two zygotes per local run: a light one with what every stage imports (pyarrow, pydantic, requests, duckdb), and a
+heavy one that also imports dbt and Great Expectations. The heavy one starts when the first ingest starts — new
+bronze means the gates and dbt will have work — so its imports run on the other core while the ingests run; on a
+run with nothing new it never starts, and the gates and dbt stages fork from the light one and skip without
+importing either library. A command that is not ``<this python> -m <module>``, or a zygote that could not start
+safely, falls back to a plain subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+log = logging.getLogger(__name__)
+
+LIGHT = (
+    "pydantic",
+    "pydantic_settings",
+    "yaml",
+    "pyarrow",
+    "pyarrow.fs",
+    "pyarrow.parquet",
+    "requests",
+    "orjson",
+    "duckdb",
+    "steps.stage",
+    "steps.config",
+    "steps.lake",
+)
+HEAVY_EXTRA = ("dbt.cli.main", "great_expectations")
+# Modules whose tasks need the heavy interpreter; everything else forks from the light one (ingest must not see
+# pandas, which Great Expectations imports).
+HEAVY_MODULES = ("steps.dbt", "steps.validate")
+HEAVY_TRIGGERS = ("steps.ingest",)
+ZYGOTE_ENV = {"GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "true", "ARROW_DEFAULT_MEMORY_POOL": "system"}
+
+
+@dataclass
+class _Zygote:
+    name: str
+    proc: subprocess.Popen[bytes]
+    requests: int
+    replies: int
+    ready: threading.Event = field(default_factory=threading.Event)
+    usable: bool = False
+    waiting: dict[int, dict[str, int]] = field(default_factory=dict)
+    done: threading.Condition = field(default_factory=threading.Condition)
+
+
+class WarmLauncher:
+    """Runs ``python -m`` commands by forking them from warm zygotes."""
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        """Start the zygotes (their imports run in the background)."""
+        self._next = 0
+        self._lock = threading.Lock()
+        self._base = {**os.environ, **(env or {}), **ZYGOTE_ENV}
+        self._zygotes = {"light": self._start("light", LIGHT, self._base)}
+
+    def _start(self, name: str, preload: Sequence[str], env: Mapping[str, str]) -> _Zygote:
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "workflows.zygote", str(req_r), str(rep_w), *preload],
+            pass_fds=(req_r, rep_w),
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+        )
+        os.close(req_r)
+        os.close(rep_w)
+        zygote = _Zygote(name, proc, req_w, rep_r)
+        threading.Thread(target=self._read, args=(zygote,), daemon=True, name=f"zygote-{name}").start()
+        return zygote
+
+    def _read(self, z: _Zygote) -> None:
+        with os.fdopen(z.replies, "r") as replies:
+            for line in replies:
+                msg = json.loads(line)
+                if "ready" in msg:
+                    z.usable = bool(msg["ready"])
+                    if not z.usable:
+                        log.warning("warm interpreter unusable", extra={"zygote": z.name, "why": msg.get("why")})
+                    z.ready.set()
+                    continue
+                with z.done:
+                    z.waiting.setdefault(msg["id"], {}).update({k: v for k, v in msg.items() if k != "id"})
+                    z.done.notify_all()
+        z.ready.set()  # the zygote died: callers fall back to subprocesses
+        with z.done:
+            z.usable = False
+            z.done.notify_all()
+
+    def handles(self, argv: Sequence[str]) -> bool:
+        """Whether ``argv`` is ``<this python> -m <module> …``."""
+        return len(argv) >= 3 and argv[0] == sys.executable and argv[1] == "-m"
+
+    def run(
+        self, argv: Sequence[str], env: Mapping[str, str], stdout: str | None, stderr: str, timeout: float | None
+    ) -> int | None:
+        """Run ``argv`` forked from a zygote; None when no zygote can take it (run it as a subprocess then)."""
+        module = argv[2]
+        with self._lock:
+            if module.startswith(HEAVY_TRIGGERS) and "heavy" not in self._zygotes:
+                self._zygotes["heavy"] = self._start("heavy", LIGHT + HEAVY_EXTRA, self._base)
+            heavy = module.startswith(HEAVY_MODULES) and "heavy" in self._zygotes
+            z = self._zygotes["heavy" if heavy else "light"]
+        z.ready.wait()
+        if not z.usable:
+            return None
+        with self._lock:
+            self._next += 1
+            rid = self._next
+        request = {
+            "id": rid,
+            "module": module,
+            "args": list(argv[3:]),
+            "env": dict(env),
+            "stdout": stdout,
+            "stderr": stderr,
+        }
+        try:
+            with self._lock:
+                os.write(z.requests, (json.dumps(request) + "\n").encode())
+        except OSError:
+            return None
+        with z.done:
+            if not z.done.wait_for(lambda: "exit" in z.waiting.get(rid, {}) or not z.usable, timeout=timeout):
+                pid = z.waiting.get(rid, {}).get("pid")
+                if pid:
+                    os.kill(pid, signal.SIGKILL)
+                z.done.wait_for(lambda: "exit" in z.waiting.get(rid, {}) or not z.usable, timeout=10)
+                z.waiting.pop(rid, None)
+                raise subprocess.TimeoutExpired(list(argv), timeout or 0)
+            result = z.waiting.pop(rid, {})
+        return int(result["exit"]) if "exit" in result else None
+
+    def close(self) -> None:
+        """Let the zygotes finish (closing their request pipes ends them once their children exited)."""
+        for z in self._zygotes.values():
+            try:
+                os.close(z.requests)
+            except OSError:
+                pass
+        for z in self._zygotes.values():
+            if not z.ready.is_set():  # still importing and never used: no need to wait for it
+                z.proc.kill()
+            try:
+                z.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                z.proc.kill()
