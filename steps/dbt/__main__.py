@@ -8,13 +8,36 @@ import sys
 from datetime import UTC, datetime
 
 from steps import layout
-from steps.config import load_config
+from steps.config import PipelineConfig, load_config
 from steps.dbt.environment import prepare_dbt_environment
 from steps.dbt.freshness import is_current, layer_inputs, project_fingerprint
 from steps.dbt.runner import dbt_build
 from steps.dbt.settings import DbtSettings
+from steps.errors import ConfigError
+from steps.lake import Lake
 from steps.settings import load_settings
 from steps.stage import StageContext, run_stage
+
+
+def expose_bronze(lake: Lake, config: PipelineConfig) -> int:
+    """Declare the bronze external tables and sync their partitions in Trino's hive catalog."""
+    import trino
+
+    from steps.dbt import bronze_tables
+
+    host = os.environ.get("DBT_TRINO_HOST")
+    if not host:
+        raise ConfigError("DBT_TRINO_HOST is not set for target trino", "set DBT_TRINO_HOST and DBT_TRINO_PORT")
+    password = os.environ.get("DBT_TRINO_PASSWORD")
+    kwargs = {
+        "host": host,
+        "port": int(os.environ.get("DBT_TRINO_PORT", "8080")),
+        "user": os.environ.get("DBT_TRINO_USER", "tributary"),
+        "catalog": bronze_tables.CATALOG,
+    }
+    if password:  # the same rule as dbt/profiles.yml: a password means LDAP over https
+        kwargs.update(http_scheme="https", auth=trino.auth.BasicAuthentication(kwargs["user"], password))
+    return bronze_tables.apply(bronze_tables.statements(lake, config), lambda: trino.dbapi.connect(**kwargs))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
             ctx.metrics["reason"] = "nothing new since the last build"
             return
         os.environ.update(env)
+        if settings.target == "trino" and args.layer == "silver":
+            ctx.metrics["bronze_statements"] = expose_bronze(ctx.lake, config)
         build = dbt_build(settings.dbt_project_dir, settings.work_dir(ctx.lake.uri()), settings.target, args.layer)
         ctx.metrics.update(layer=args.layer, counts=build.counts, rows=build.rows)
         ctx.lake.write_json(

@@ -36,6 +36,11 @@ def build_summary(
         for name in _source_names(decisions, results)
     ]
     layers = [_layer_entry(by_task[t]) for t in ("dbt-silver", "dbt-gold") if t in by_task]
+    validation = [_gate_entry(by_task[t]) for t in ("validate-bronze", "validate-gold") if t in by_task]
+    rejected = by_task["validate-bronze"].metrics.get("rejected", {}) if "validate-bronze" in by_task else {}
+    for entry in sources:
+        if entry["source"] in rejected:
+            entry.update(status="rejected", error=_short_failures(rejected[entry["source"]].get("failures", [])))
     tasks = nodes if nodes is not None else _tasks_from_results(results, decisions)
     tasks = _merge_failures(tasks, failures or [])
     failed = [t["task"] for t in tasks if t["phase"] in ("Failed", "Error")]
@@ -48,6 +53,7 @@ def build_summary(
         "failed_tasks": failed,
         "sources": sources,
         "layers": layers,
+        "validation": validation,
         "tasks": tasks,
         "reports": layout.report_dir(run_id),
     }
@@ -161,6 +167,29 @@ def _layer_entry(result: StageResult) -> dict[str, Any]:
         "tests": _passed(counts.get("test", {})) + _passed(counts.get("unit_test", {})),
         "tests_failed": _failed(counts.get("test", {})) + _failed(counts.get("unit_test", {})),
     }
+
+
+def _gate_entry(result: StageResult) -> dict[str, Any]:
+    """One Great Expectations gate: outcome, expectation counts, the first failures, where the Data Docs are."""
+    m = result.metrics
+    return {
+        "gate": result.task.removeprefix("validate-"),
+        "status": result.status,
+        "outcome": m.get("outcome"),
+        "reason": m.get("reason"),
+        "error": result.error,
+        "duration_s": result.duration_s,
+        "expectations": m.get("expectations", {}),
+        "failures": [f.get("short", str(f)) if isinstance(f, dict) else str(f) for f in m.get("failures", [])][:10],
+        "failures_total": m.get("failures_total", len(m.get("failures", []))),
+        "docs": m.get("docs_uri") or m.get("docs"),
+        "rejected": sorted(m.get("rejected", {})),
+    }
+
+
+def _short_failures(failures: list[Any]) -> str:
+    shown = [str(f) for f in failures[:3]]
+    return "rejected by the bronze gate: " + "; ".join(shown) if shown else "rejected by the bronze gate"
 
 
 def _passed(statuses: dict[str, int]) -> int:

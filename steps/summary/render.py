@@ -21,9 +21,9 @@ def _bytes(n: int | None) -> str:
 
 def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
-    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()
     out = [line, "  ".join("-" * w for w in widths)]
-    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     return out
 
 
@@ -59,6 +59,18 @@ def layer_rows(summary: dict[str, Any]) -> list[list[str]]:
     ]
 
 
+def gate_rows(summary: dict[str, Any]) -> list[list[str]]:
+    """One row per validation gate."""
+    rows = []
+    for g in summary.get("validation", []):
+        e = g.get("expectations") or {}
+        counts = f"{e.get('passed', 0)} ok / {e.get('failed', 0)} failed" if e else "-"
+        detail = "; ".join(g["failures"][:3]) or g.get("reason") or g.get("error") or ""
+        rows.append([g["gate"], g.get("outcome") or g["status"], counts, f"{g['duration_s']:.1f}s", detail,
+                     g.get("docs") or ""])
+    return rows
+
+
 def task_rows(summary: dict[str, Any]) -> list[list[str]]:
     """One row per task, as the Argo UI lists nodes."""
     return [[t["task"], t["phase"], f"{t['duration_s']:.1f}s", t.get("message") or ""] for t in summary["tasks"]]
@@ -67,6 +79,7 @@ def task_rows(summary: dict[str, Any]) -> list[list[str]]:
 SOURCE_HEADERS = ["source", "status", "rows", "pages", "requests", "bytes", "time", "reason / error"]
 LAYER_HEADERS = ["layer", "status", "models", "tests", "time", "reason / error"]
 TASK_HEADERS = ["task", "phase", "time", "message"]
+GATE_HEADERS = ["gate", "outcome", "expectations", "time", "failures / reason", "data docs"]
 
 
 def render_text(summary: dict[str, Any]) -> str:
@@ -75,6 +88,8 @@ def render_text(summary: dict[str, Any]) -> str:
     lines += _table(SOURCE_HEADERS, source_rows(summary)) + [""]
     if summary["layers"]:
         lines += _table(LAYER_HEADERS, layer_rows(summary)) + [""]
+    if summary.get("validation"):
+        lines += _table(GATE_HEADERS, gate_rows(summary)) + [""]
     lines += _table(TASK_HEADERS, task_rows(summary))
     lines += ["", f"Report: {summary['reports']}/summary.md"]
     return "\n".join(lines) + "\n"
@@ -92,5 +107,6 @@ def render_markdown(summary: dict[str, Any]) -> str:
     drift = [f"{s['source']}: {', '.join(s['drift'])}" for s in summary["sources"] if s.get("drift")]
     lines += ["", "Schema drift since the previous ingest: " + ("; ".join(drift) if drift else "none")]
     lines += ["", "## Warehouse layers", ""] + md(LAYER_HEADERS, layer_rows(summary))
+    lines += ["", "## Validation (Great Expectations)", ""] + md(GATE_HEADERS, gate_rows(summary))
     lines += ["", "## Tasks", ""] + md(TASK_HEADERS, task_rows(summary))
     return "\n".join(lines) + "\n"
