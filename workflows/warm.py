@@ -69,7 +69,7 @@ class WarmLauncher:
     def _start(self, name: str, preload: Sequence[str], env: Mapping[str, str]) -> _Zygote:
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
-        proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        proc = subprocess.Popen(
             [sys.executable, "-m", "workflows.zygote", str(req_r), str(rep_w), *preload],
             pass_fds=(req_r, rep_w),
             env=dict(env),

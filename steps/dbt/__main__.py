@@ -29,15 +29,19 @@ def expose_bronze(lake: Lake, config: PipelineConfig) -> int:
     if not host:
         raise ConfigError("DBT_TRINO_HOST is not set for target trino", "set DBT_TRINO_HOST and DBT_TRINO_PORT")
     password = os.environ.get("DBT_TRINO_PASSWORD")
-    kwargs = {
+    user = os.environ.get("DBT_TRINO_USER", "tributary")
+    kwargs: dict[str, object] = {
         "host": host,
         "port": int(os.environ.get("DBT_TRINO_PORT", "8080")),
-        "user": os.environ.get("DBT_TRINO_USER", "tributary"),
+        "user": user,
         "catalog": bronze_tables.CATALOG,
     }
     if password:  # the same rule as dbt/profiles.yml: a password means LDAP over https
-        kwargs.update(http_scheme="https", auth=trino.auth.BasicAuthentication(kwargs["user"], password))
-    return bronze_tables.apply(bronze_tables.statements(lake, config), lambda: trino.dbapi.connect(**kwargs))
+        kwargs.update(http_scheme="https", auth=trino.auth.BasicAuthentication(user, password))
+    return bronze_tables.apply(
+        bronze_tables.statements(lake, config),
+        lambda: trino.dbapi.connect(**kwargs),  # type: ignore[no-untyped-call]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

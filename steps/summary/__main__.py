@@ -71,7 +71,9 @@ def _failures(text: str | None) -> list[dict[str, Any]]:
     try:
         value = json.loads(text)
     except json.JSONDecodeError:
-        raise ConfigError(f"--workflow-failures is not JSON: {text[:80]!r}", "pass Argo's {{workflow.failures}}") from None
+        raise ConfigError(
+            f"--workflow-failures is not JSON: {text[:80]!r}", "pass Argo's {{workflow.failures}}"
+        ) from None
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
