@@ -310,9 +310,7 @@ AnySourceConfig = Annotated[
     WorldBankConfig | VnProvincesConfig | FredConfig | EiaConfig | NoaaConfig | PostgresConfig | FilesConfig,
     Field(discriminator="kind"),
 ]
-SourceConfigs = (
-    WorldBankConfig | VnProvincesConfig | FredConfig | EiaConfig | NoaaConfig | PostgresConfig | FilesConfig
-)
+SourceConfigs = WorldBankConfig | VnProvincesConfig | FredConfig | EiaConfig | NoaaConfig | PostgresConfig | FilesConfig
 SOURCE_KINDS: dict[str, type[SourceConfig]] = {
     "worldbank": WorldBankConfig,
     "vn_provinces": VnProvincesConfig,
@@ -333,6 +331,20 @@ class PipelineConfig(_Strict):
     def enabled_sources(self) -> list[str]:
         """Names of enabled sources, in configuration order."""
         return [name for name, cfg in self.sources.items() if cfg.enabled]
+
+    def secret_variables(self, name: str | None = None) -> list[str]:
+        """Environment variables holding the secrets of the enabled sources (or of source ``name``), sorted.
+
+        For deployments: the ingest and verify pods need exactly these from the sources' Secret.
+        """
+        names = [name] if name is not None else self.enabled_sources()
+        found = {
+            value
+            for n in names
+            for key, value in self.source(n).model_dump().items()
+            if key.endswith("_env") and isinstance(value, str)
+        }
+        return sorted(found)
 
     def source(self, name: str) -> SourceConfigs:
         """The configuration of one source, or a ConfigError naming the known ones."""

@@ -178,8 +178,13 @@ class DailyQuota:
         total = max(current, self._stored) + self._unflushed
         self.lake.write_json(
             quota_path(self.account),
-            {"account": self.account, "day": self.day.isoformat(), "used": total, "per_day": self.per_day,
-             "resets_at": _reset(self.day)},
+            {
+                "account": self.account,
+                "day": self.day.isoformat(),
+                "used": total,
+                "per_day": self.per_day,
+                "resets_at": _reset(self.day),
+            },
         )
         self._stored, self._unflushed = total, 0
 

@@ -43,12 +43,16 @@ def ingest_task_name(source: str) -> str:
     return name
 
 
-def build_workflow_template(env: Environment, sources: Sequence[str]) -> WorkflowTemplate:
+def build_workflow_template(
+    env: Environment, sources: Sequence[str], source_secrets: Sequence[str] = ()
+) -> WorkflowTemplate:
     """The WorkflowTemplate of ``env`` with one ingest task per source.
 
     Args:
         env: Environment settings.
         sources: Enabled sources of the pipeline configuration, in order.
+        source_secrets: Environment variables the sources read their credentials from (``*_env`` config keys);
+            verify and ingest get them from the Secret ``tributary-source-credentials``.
 
     Raises:
         ValueError: no sources, duplicates, or a source name Argo cannot use.
@@ -103,9 +107,9 @@ def build_workflow_template(env: Environment, sources: Sequence[str]) -> Workflo
         pod_metadata=m.Metadata(labels={**labels, "app.kubernetes.io/component": "pipeline"}),
         metrics=_workflow_metrics(),
     ) as wt:
-        verify = templates.verify(env)
+        verify = templates.verify(env, source_secrets)
         freshness = templates.freshness(env, sources)
-        ingest = templates.ingest(env)
+        ingest = templates.ingest(env, source_secrets)
         validate = templates.validate(env)
         dbt = templates.dbt(env)
         summary = templates.summary(env)

@@ -64,11 +64,15 @@ def render(
     from workflows.pipeline import build_workflow_template
     from workflows.schedule import build_cron_workflow
 
+    from steps.config import load_config
+
     env = load_environment(env_name, registry=registry, tag=tag)
     names = list(sources) if sources is not None else enabled_sources(config)
+    pipeline = load_config(config)
+    secrets = sorted({v for n in names if n in pipeline.sources for v in pipeline.secret_variables(n)})
     return Rendered(
         env=env_name,
-        workflow_template=build_workflow_template(env, names).to_dict(),
+        workflow_template=build_workflow_template(env, names, secrets).to_dict(),
         cron_workflow=build_cron_workflow(env).to_dict(),
     )
 

@@ -142,7 +142,15 @@ def stage_template(
     )
 
 
-def verify(env: Environment) -> Container:
+SOURCE_SECRET = "tributary-source-credentials"  # noqa: S105 - a Secret's name, not a secret
+
+
+def source_credentials(variables: Sequence[str]) -> list[Env | SecretEnv]:
+    """The sources' API keys, tokens and passwords (named by the pipeline config's ``*_env`` keys), one Secret."""
+    return [SecretEnv(name=v, secret_name=SOURCE_SECRET, secret_key=v, optional=True) for v in variables]
+
+
+def verify(env: Environment, source_secrets: Sequence[str] = ()) -> Container:
     """Checks the sources answer, the lake is writable and the warehouse accepts a connection."""
     return stage_template(
         env,
@@ -151,7 +159,7 @@ def verify(env: Environment) -> Container:
         metric_task="verify",
         inputs=["sources"],
         args=["--run-id", RUN_ID, "--sources", "{{inputs.parameters.sources}}"],
-        secrets=[*lake_credentials(), *trino_password()],
+        secrets=[*lake_credentials(), *trino_password(), *source_credentials(source_secrets)],
     )
 
 
@@ -179,7 +187,7 @@ def freshness(env: Environment, sources: Sequence[str]) -> Container:
     )
 
 
-def ingest(env: Environment) -> Container:
+def ingest(env: Environment, source_secrets: Sequence[str] = ()) -> Container:
     """Ingests one source (raw → bronze → manifest → state)."""
     args = ["--source", "{{inputs.parameters.source}}", "--run-id", RUN_ID, "--outputs", OUTPUTS_DIR]
     outputs = [Parameter(name="rows", value_from=m.ValueFrom(path=f"{OUTPUTS_DIR}/rows", default="0"))]
@@ -202,7 +210,7 @@ def ingest(env: Environment) -> Container:
         args=args,
         outputs=outputs,
         metrics=metrics,
-        secrets=lake_credentials(),
+        secrets=[*lake_credentials(), *source_credentials(source_secrets)],
     )
 
 

@@ -67,7 +67,10 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.update(env)
         if settings.target == "trino" and args.layer == "silver":
             ctx.metrics["bronze_statements"] = expose_bronze(ctx.lake, config)
-        build = dbt_build(settings.dbt_project_dir, settings.work_dir(ctx.lake.uri()), settings.target, args.layer)
+        build = dbt_build(
+            settings.dbt_project_dir, settings.work_dir(ctx.lake.uri()), settings.target, args.layer,
+            sources=config.enabled_sources(),
+        )
         ctx.metrics.update(layer=args.layer, counts=build.counts, rows=build.rows)
         ctx.lake.write_json(
             layout.layer_state(args.layer),

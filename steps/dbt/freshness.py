@@ -42,5 +42,6 @@ def is_current(lake: Lake, layer: str, inputs: dict[str, Any]) -> bool:
 
 
 def _last_run(lake: Lake, source: str) -> str | None:
-    last = read_state(lake, source).last_success
-    return last.run_id if last else None
+    """The newest committed ingest, backfills included (they change bronze too)."""
+    history = read_state(lake, source).history
+    return history[0].run_id if history else None

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import shutil
 import tempfile
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,8 +32,13 @@ class LayerBuild:
     rows: dict[str, int] = field(default_factory=dict)  # model -> rows affected, when the adapter says
 
 
-def dbt_build(project_dir: Path, work_dir: Path, target: str, layer: str) -> LayerBuild:
-    """``dbt build --select tag:<layer>`` against ``target``; raises on failure with the failing nodes."""
+def dbt_build(
+    project_dir: Path, work_dir: Path, target: str, layer: str, sources: Sequence[str] | None = None
+) -> LayerBuild:
+    """``dbt build --select tag:<layer>`` against ``target``; raises on failure with the failing nodes.
+
+    ``sources`` are the enabled sources: only their models are built (dbt var ``tributary_sources``).
+    """
     from dbt.cli.main import dbtRunner  # dbt takes seconds to import: only this stage pays for it
 
     args = [
@@ -51,6 +58,8 @@ def dbt_build(project_dir: Path, work_dir: Path, target: str, layer: str) -> Lay
         "--no-use-colors",
         "--quiet",
     ]
+    if sources is not None:
+        args += ["--vars", json.dumps({"tributary_sources": list(sources)})]
     work_dir.mkdir(parents=True, exist_ok=True)
     cache = _parse_cache(project_dir, target)
     _seed_partial_parse(cache, work_dir / "target")

@@ -133,8 +133,16 @@ def ingest_source(
         for s, p in ((s, progress[s.stream_id]) for s in streams)
     ]
     for s in stats:
-        log.info("stream fetched", extra={"source": source.name, "stream": s.stream_id, "pages": s.pages,
-                                          "rows": s.rows, "api_total": s.api_total})
+        log.info(
+            "stream fetched",
+            extra={
+                "source": source.name,
+                "stream": s.stream_id,
+                "pages": s.pages,
+                "rows": s.rows,
+                "api_total": s.api_total,
+            },
+        )
     details = _details(source)
     if backfill is not None:
         details["backfill"] = str(backfill)

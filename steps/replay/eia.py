@@ -115,19 +115,40 @@ class EiaProvider:
         params = parse_qs(request.query, keep_blank_values=True)
         key = first_value(params, "api_key")
         if not key:
-            return _json(403, {"error": {"code": "API_KEY_MISSING",
-                                         "message": "No api_key was supplied. Get one at https://www.eia.gov/opendata/register.php"}})
+            return _json(
+                403,
+                {
+                    "error": {
+                        "code": "API_KEY_MISSING",
+                        "message": "No api_key was supplied. Get one at https://www.eia.gov/opendata/register.php",
+                    }
+                },
+            )
         if not _KEY.fullmatch(key):
-            return _json(403, {"error": {"code": "API_KEY_INVALID",
-                                         "message": "An invalid api_key was supplied. Get one at https://www.eia.gov/opendata/register.php"}})
+            return _json(
+                403,
+                {
+                    "error": {
+                        "code": "API_KEY_INVALID",
+                        "message": "An invalid api_key was supplied. Get one at https://www.eia.gov/opendata/register.php",
+                    }
+                },
+            )
         verdict, _ = self.limiter.admit(key, request.at)
         if verdict != "ok":
-            message = ("You have exceeded your rate limit. Try again later or contact us at "
-                       "https://www.eia.gov/opendata/ for assistance")
-            return _json(429, {"error": {"code": "OVER_RATE_LIMIT", "message": message}},
-                         (("X-RateLimit-Limit", "9000"), ("X-RateLimit-Remaining", "0")))
-        remaining = (("X-RateLimit-Limit", "9000"),
-                     ("X-RateLimit-Remaining", str(max(0, 9000 - self.limiter.used_today(key)))))
+            message = (
+                "You have exceeded your rate limit. Try again later or contact us at "
+                "https://www.eia.gov/opendata/ for assistance"
+            )
+            return _json(
+                429,
+                {"error": {"code": "OVER_RATE_LIMIT", "message": message}},
+                (("X-RateLimit-Limit", "9000"), ("X-RateLimit-Remaining", "0")),
+            )
+        remaining = (
+            ("X-RateLimit-Limit", "9000"),
+            ("X-RateLimit-Remaining", str(max(0, 9000 - self.limiter.used_today(key)))),
+        )
         route = request.path.strip("/")
         if route == f"v2/{_ROUTE}":
             return _json(200, _metadata(), remaining)
@@ -138,16 +159,20 @@ class EiaProvider:
     def _data(self, params: dict[str, list[str]], key: str, headers: Headers, snapshot: date) -> Response:
         frequency = first_value(params, "frequency") or "daily"
         if frequency not in _FREQUENCIES:
-            return _bad(f"Invalid frequency '{frequency}' provided. The only valid frequencies are 'daily', 'weekly', "
-                        "'monthly', and 'annual'.")
+            return _bad(
+                f"Invalid frequency '{frequency}' provided. The only valid frequencies are 'daily', 'weekly', "
+                "'monthly', and 'annual'."
+            )
         data = params.get("data[0]") or params.get("data[]") or []
         if data and data != ["value"]:
             return _bad(f"Invalid data '{data[0]}' provided. The only valid data are 'value'.")
         facets = {k[len("facets[") : -len("][]")]: v for k, v in params.items() if k.startswith("facets[")}
         unknown = [f for f in facets if f not in ("series", "duoarea", "product", "process")]
         if unknown:
-            return _bad(f"Invalid facet '{unknown[0]}' provided. The only valid facets are 'series', 'duoarea', "
-                        "'product', and 'process'.")
+            return _bad(
+                f"Invalid facet '{unknown[0]}' provided. The only valid facets are 'series', 'duoarea', "
+                "'product', and 'process'."
+            )
         wanted = [s for s in facets.get("series", list(_SERIES)) if s in _SERIES]
         start, end = first_value(params, "start"), first_value(params, "end")
         try:
@@ -169,20 +194,37 @@ class EiaProvider:
         if length > MAX_LENGTH:
             response["warnings"] = [_WARNING]
             length = MAX_LENGTH
-        response.update(total=str(len(rows)), dateFormat="YYYY-MM-DD", frequency=frequency,
-                        data=rows[offset : offset + length], description="Spot prices for crude oil (generated).")
+        response.update(
+            total=str(len(rows)),
+            dateFormat="YYYY-MM-DD",
+            frequency=frequency,
+            data=rows[offset : offset + length],
+            description="Spot prices for crude oil (generated).",
+        )
         echo = _echo(params, frequency, key)
-        body = {"response": response, "request": {"command": f"/v2/{_ROUTE}/data/", "params": echo},
-                "apiVersion": API_VERSION, "ExcelAddInVersion": "2.1.0"}
+        body = {
+            "response": response,
+            "request": {"command": f"/v2/{_ROUTE}/data/", "params": echo},
+            "apiVersion": API_VERSION,
+            "ExcelAddInVersion": "2.1.0",
+        }
         return _json(200, body, headers)
 
 
 def _row(series: str, period: str, value: str | None) -> dict[str, Any]:
     duoarea, area, product, product_name, description, _ = _SERIES[series]
     return {
-        "period": period, "duoarea": duoarea, "area-name": area, "product": product, "product-name": product_name,
-        "process": "PF4", "process-name": "Spot Price FOB", "series": series, "series-description": description,
-        "value": value, "units": "$/BBL",
+        "period": period,
+        "duoarea": duoarea,
+        "area-name": area,
+        "product": product,
+        "product-name": product_name,
+        "process": "PF4",
+        "process-name": "Spot Price FOB",
+        "series": series,
+        "series-description": description,
+        "value": value,
+        "units": "$/BBL",
     }
 
 
@@ -198,8 +240,12 @@ def _echo(params: Mapping[str, list[str]], frequency: str, key: str) -> dict[str
         "facets": facets,
         "start": first_value(params, "start"),
         "end": first_value(params, "end"),
-        "sort": [{"column": first_value(params, "sort[0][column]") or "period",
-                  "direction": first_value(params, "sort[0][direction]") or "asc"}],
+        "sort": [
+            {
+                "column": first_value(params, "sort[0][column]") or "period",
+                "direction": first_value(params, "sort[0][direction]") or "asc",
+            }
+        ],
         "offset": int(first_value(params, "offset") or 0),
         "length": int(first_value(params, "length") or MAX_LENGTH),
         "api_key": key,
@@ -209,12 +255,17 @@ def _echo(params: Mapping[str, list[str]], frequency: str, key: str) -> dict[str
 def _metadata() -> dict[str, Any]:
     return {
         "response": {
-            "id": "spt", "name": "Spot Prices", "description": "Crude oil spot prices (generated).",
-            "frequency": [{"id": f, "description": f, "query": f[0].upper(), "format": "YYYY-MM-DD"}
-                          for f in _FREQUENCIES],
+            "id": "spt",
+            "name": "Spot Prices",
+            "description": "Crude oil spot prices (generated).",
+            "frequency": [
+                {"id": f, "description": f, "query": f[0].upper(), "format": "YYYY-MM-DD"} for f in _FREQUENCIES
+            ],
             "facets": [{"id": "series", "description": "Series Id"}, {"id": "duoarea", "description": "Area"}],
             "data": {"value": {"aggregation-method": "AVG", "alias": "Value", "units": "$/BBL"}},
-            "startPeriod": _FIRST_DAY.isoformat(), "endPeriod": None, "defaultDateFormat": "YYYY-MM-DD",
+            "startPeriod": _FIRST_DAY.isoformat(),
+            "endPeriod": None,
+            "defaultDateFormat": "YYYY-MM-DD",
             "defaultFrequency": "daily",
         },
         "apiVersion": API_VERSION,

@@ -115,9 +115,19 @@ class NoaaProvider:
         if route == "/cdo-web/api/v2/data":
             return self._data(parse_qs(request.query, keep_blank_values=True), request.snapshot)
         if route == "/cdo-web/api/v2/datasets/GHCND":
-            return Response(200, _HEADERS, compact_json(
-                {"mindate": FIRST_DAY.isoformat(), "maxdate": "9999-12-31", "name": "Daily Summaries",
-                 "datacoverage": 1, "id": "GHCND"}))
+            return Response(
+                200,
+                _HEADERS,
+                compact_json(
+                    {
+                        "mindate": FIRST_DAY.isoformat(),
+                        "maxdate": "9999-12-31",
+                        "name": "Daily Summaries",
+                        "datacoverage": 1,
+                        "id": "GHCND",
+                    }
+                ),
+            )
         return Response(404, _HEADERS, compact_json({"status": "404", "message": "Not Found"}))
 
     def _data(self, params: dict[str, list[str]], snapshot: date) -> Response:
@@ -154,8 +164,15 @@ class NoaaProvider:
             for station in stations:
                 for day, datatype, tenths, attrs in station_year(station, year):
                     if start <= day <= last and datatype in datatypes:
-                        rows.append({"date": f"{day.isoformat()}T00:00:00", "datatype": datatype, "station": station,
-                                     "attributes": attrs, "value": _convert(datatype, tenths, units)})
+                        rows.append(
+                            {
+                                "date": f"{day.isoformat()}T00:00:00",
+                                "datatype": datatype,
+                                "station": station,
+                                "attributes": attrs,
+                                "value": _convert(datatype, tenths, units),
+                            }
+                        )
         if not rows:
             return Response(200, _HEADERS, b"{}")
         rows.sort(key=lambda r: (r["date"], r["datatype"], r["station"]))

@@ -49,7 +49,10 @@ def _records(indicator: int, first: int, last: int) -> tuple[bytes, ...]:
         iso2, iso3, name = _country(i)
         prefix = head + f'"country":{{"id":"{iso2}","value":"{name}"}},"countryiso3code":"{iso3}","date":"'.encode()
         records.extend(
-            prefix + str(year).encode() + b'","value":' + _value(i, year, indicator)
+            prefix
+            + str(year).encode()
+            + b'","value":'
+            + _value(i, year, indicator)
             + b',"unit":"","obs_status":"","decimal":2}'
             for year in range(last, first - 1, -1)
         )

@@ -137,9 +137,13 @@ def handle(path: str, query: str, snapshot: date) -> Response:
     if scale.is_scale_indicator(unquote(match["indicator"])):
         years = _parse_date(params.get("date")) or (0, -1)
         page, per_page = _positive_int(params.get("page"), 1), _positive_int(params.get("per_page"), DEFAULT_PER_PAGE)
-        answer = scale.handle(unquote(match["codes"]), unquote(match["indicator"]),
-                              years if params.get("date") else (scale.FIRST_YEAR, scale.LAST_YEAR),
-                              page or 1, per_page or DEFAULT_PER_PAGE)
+        answer = scale.handle(
+            unquote(match["codes"]),
+            unquote(match["indicator"]),
+            years if params.get("date") else (scale.FIRST_YEAR, scale.LAST_YEAR),
+            page or 1,
+            per_page or DEFAULT_PER_PAGE,
+        )
         if answer is not None:
             return answer
     parsed = _parse(unquote(match["codes"]), unquote(match["indicator"]), params)

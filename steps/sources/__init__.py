@@ -46,7 +46,7 @@ _NO_HTTP_PROBE = frozenset({"postgres", "files"})
 
 
 def build_source(name: str, config: PipelineConfig) -> Source:
-    """The configured source called ``name`` (reads its secrets from the environment: exit 2 when missing)."""
+    """The configured source called ``name`` (its secrets are read from the environment when first needed)."""
     cfg = config.source(name)
     factory = REGISTRY.get(cfg.kind)
     if factory is None:

@@ -92,9 +92,7 @@ def _cast(ds: Dataset, batch: pa.RecordBatch) -> pa.RecordBatch:
     if batch.schema.equals(ds.schema):
         return batch
     try:
-        return pa.RecordBatch.from_arrays(
-            [batch.column(f.name).cast(f.type) for f in ds.schema], schema=ds.schema
-        )
+        return pa.RecordBatch.from_arrays([batch.column(f.name).cast(f.type) for f in ds.schema], schema=ds.schema)
     except (KeyError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         raise InputError(
             f"a batch of dataset {ds.name!r} does not fit its declared schema: {exc}",

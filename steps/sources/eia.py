@@ -172,7 +172,7 @@ class EiaSource:
     datasets: tuple[Dataset, ...] = (OBSERVATIONS,)
 
     def __init__(self, config: EiaConfig, name: str = NAME) -> None:
-        """Build from configuration; the API key is read from ``api_key_env`` now."""
+        """Build from configuration; the API key is read from ``api_key_env`` when first needed."""
         self.name = name
         self.config = config
         self.concurrency = config.concurrency
@@ -217,8 +217,17 @@ class EiaSource:
         cfg = self.config
         return [
             SeriesStream(
-                self.name, self.base_url, cfg.route, cfg.frequency, cfg.facet, series, start, end,
-                cfg.page_size, cfg.max_pages, self.tracker,
+                self.name,
+                self.base_url,
+                cfg.route,
+                cfg.frequency,
+                cfg.facet,
+                series,
+                start,
+                end,
+                cfg.page_size,
+                cfg.max_pages,
+                self.tracker,
             )
             for series, (start, end) in self._ranges.items()
         ]

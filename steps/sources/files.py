@@ -102,8 +102,9 @@ def _check_columns(found: list[str], schema: pa.Schema, spec: FileDataset, where
 def _read_csv(body: bytes, spec: FileDataset, schema: pa.Schema | None, where: str) -> pa.Table:
     parse = pacsv.ParseOptions(delimiter=spec.delimiter)
     if schema is None:
-        return pacsv.read_csv(pa.BufferReader(body), parse_options=parse,
-                              convert_options=pacsv.ConvertOptions(strings_can_be_null=True))
+        return pacsv.read_csv(
+            pa.BufferReader(body), parse_options=parse, convert_options=pacsv.ConvertOptions(strings_can_be_null=True)
+        )
     names = _csv_header(body, spec.delimiter)
     _check_columns(names, schema, spec, where, strict=True)
     convert = pacsv.ConvertOptions(column_types=schema, strings_can_be_null=True)
@@ -112,7 +113,8 @@ def _read_csv(body: bytes, spec: FileDataset, schema: pa.Schema | None, where: s
 
 def _csv_header(body: bytes, delimiter: str) -> list[str]:
     reader = pacsv.open_csv(
-        pa.BufferReader(body), parse_options=pacsv.ParseOptions(delimiter=delimiter),
+        pa.BufferReader(body),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter),
         read_options=pacsv.ReadOptions(block_size=1 << 16),
     )
     return list(reader.schema.names)
@@ -283,8 +285,18 @@ class FilesSource:
             dataset = Dataset(spec.name, pa.schema([*schema, *FILE_COLUMNS]), key)
             datasets.append(dataset)
             self._streams += [
-                FileStream(self.name, self.store, self.location, spec, info, sha, schema, dataset,
-                           self._results[spec.name], self._lock)
+                FileStream(
+                    self.name,
+                    self.store,
+                    self.location,
+                    spec,
+                    info,
+                    sha,
+                    schema,
+                    dataset,
+                    self._results[spec.name],
+                    self._lock,
+                )
                 for info, sha in todo
             ]
         self.datasets = tuple(datasets)

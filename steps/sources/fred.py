@@ -236,7 +236,7 @@ class FredSource:
     datasets: tuple[Dataset, ...] = (OBSERVATIONS, SERIES)
 
     def __init__(self, config: FredConfig, name: str = NAME) -> None:
-        """Build from configuration; the API key is read from ``api_key_env`` now."""
+        """Build from configuration; the API key is read from ``api_key_env`` when first needed."""
         self.name = name
         self.config = config
         self.concurrency = config.concurrency

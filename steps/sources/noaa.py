@@ -93,7 +93,11 @@ class WindowStream:
     def following_requests(self, first: ParsedPage) -> Sequence[PageRequest]:
         """Offsets 1 + limit, 1 + 2 * limit, … up to ``count``."""
         return offset_requests(
-            self.first_request(), first.total, self.page_size, source=self.source, first_offset=1,
+            self.first_request(),
+            first.total,
+            self.page_size,
+            source=self.source,
+            first_offset=1,
             max_pages=self.max_pages,
         )
 
@@ -151,7 +155,7 @@ class NoaaSource:
     datasets: tuple[Dataset, ...] = (OBSERVATIONS,)
 
     def __init__(self, config: NoaaConfig, name: str = NAME) -> None:
-        """Build from configuration; the token is read from ``token_env`` now."""
+        """Build from configuration; the token is read from ``token_env`` when first needed."""
         self.name = name
         self.config = config
         self.concurrency = config.concurrency
@@ -191,8 +195,17 @@ class NoaaSource:
         cfg = self.config
         return [
             WindowStream(
-                self.name, self.base_url, cfg.dataset, station, tuple(cfg.datatypes), cfg.units, first, last,
-                cfg.page_size, cfg.max_pages, self.tracker,
+                self.name,
+                self.base_url,
+                cfg.dataset,
+                station,
+                tuple(cfg.datatypes),
+                cfg.units,
+                first,
+                last,
+                cfg.page_size,
+                cfg.max_pages,
+                self.tracker,
             )
             for station, (start, end) in self._ranges.items()
             for first, last in year_windows(start, end)
@@ -206,7 +219,16 @@ class NoaaSource:
         """One record of the first station's last week."""
         end = self.config.end_date or today()
         stream = WindowStream(
-            self.name, self.base_url, self.config.dataset, self.config.stations[0], tuple(self.config.datatypes),
-            self.config.units, end.replace(day=1), end, 1, 1, WatermarkTracker("date"),
+            self.name,
+            self.base_url,
+            self.config.dataset,
+            self.config.stations[0],
+            tuple(self.config.datatypes),
+            self.config.units,
+            end.replace(day=1),
+            end,
+            1,
+            1,
+            WatermarkTracker("date"),
         )
         return stream.first_request()

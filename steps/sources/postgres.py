@@ -92,32 +92,40 @@ def arrow_type(typname: str, formatted: str) -> tuple[pa.DataType, bool]:
 
 
 class Connector:
-    """Opens connections with the configured parameters (the password from the environment)."""
+    """Opens connections with the configured parameters (the password from the environment, on first use)."""
 
     def __init__(self, config: PostgresConfig, name: str) -> None:
-        """Read the password now, so a missing variable fails before any work."""
+        """Remember the parameters; the password is read when the first connection is opened."""
         self.config = config
         self.name = name
-        self.password = secret_from_env(config.password_env, name, "database password") if config.password_env else None
+        self._password: str | None = None
+
+    @property
+    def password(self) -> str | None:
+        """The password from ``password_env`` (None when the source names no variable)."""
+        if self._password is None and self.config.password_env:
+            self._password = secret_from_env(self.config.password_env, self.name, "database password")
+        return self._password
 
     def connect(self) -> Any:
         """A new connection (transaction mode, not autocommit)."""
         import psycopg
 
         cfg = self.config
+        password = self.password
         try:
             return psycopg.connect(
                 host=cfg.host,
                 port=cfg.port,
                 dbname=cfg.dbname,
                 user=cfg.user,
-                password=self.password,
+                password=password,
                 sslmode=cfg.sslmode,
                 connect_timeout=cfg.connect_timeout_s,
                 application_name=f"tributary-{self.name}",
             )
         except psycopg.OperationalError as exc:
-            text = redact_text(" ".join(str(exc).split()), [self.password] if self.password else [])
+            text = redact_text(" ".join(str(exc).split()), [password] if password else [])
             if "password" in text.lower() or "authentication" in text.lower() or "role" in text.lower():
                 raise ConfigError(
                     f"{self.name}: Postgres at {cfg.host}:{cfg.port} refused user {cfg.user!r}: {text[:200]}",
@@ -269,7 +277,7 @@ class PostgresSource:
     """The configured Postgres source."""
 
     def __init__(self, config: PostgresConfig, name: str = NAME) -> None:
-        """Build from configuration; the password is read from ``password_env`` now."""
+        """Build from configuration; the password is read from ``password_env`` at the first connection."""
         self.name = name
         self.config = config
         self.concurrency = config.concurrency
@@ -375,8 +383,16 @@ class PostgresSource:
             low, high, exclusive = self._bounds.get(dataset.name, (None, None, False))
             self._streams.append(
                 TableStream(
-                    self.name, self.connector, table, self.columns[dataset.name], dataset, self._kind(table),
-                    low, high, exclusive, self.config.chunk_rows,
+                    self.name,
+                    self.connector,
+                    table,
+                    self.columns[dataset.name],
+                    dataset,
+                    self._kind(table),
+                    low,
+                    high,
+                    exclusive,
+                    self.config.chunk_rows,
                 )
             )
         return self._streams

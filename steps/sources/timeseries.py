@@ -51,12 +51,32 @@ def year_windows(first: date, last: date) -> list[tuple[date, date]]:
 
 
 class ApiKey:
-    """A source's credential, read from the environment variable its configuration names."""
+    """A source's credential, read from the environment variable its configuration names when first needed.
+
+    Building a source reads no secret (stages that only need its datasets, like dbt, have none); the ingest reads
+    it before fetching anything (the quota account) and verify when it prepares the source. A missing variable
+    fails there with exit 2, naming it.
+    """
 
     def __init__(self, provider: str, source: str, variable: str, what: str) -> None:
-        """Read ``variable`` now: a missing key fails the stage (exit 2) before anything is fetched."""
-        self.value = secret_from_env(variable, source, what)
-        self.account = f"{provider}-{fingerprint(self.value)}"
+        """Remember where the key is."""
+        self.provider = provider
+        self.source = source
+        self.variable = variable
+        self.what = what
+        self._value: str | None = None
+
+    @property
+    def value(self) -> str:
+        """The key (read from the environment once)."""
+        if self._value is None:
+            self._value = secret_from_env(self.variable, self.source, self.what)
+        return self._value
+
+    @property
+    def account(self) -> str:
+        """``<provider>-<fingerprint>``: names the key's quota without revealing it."""
+        return f"{self.provider}-{fingerprint(self.value)}"
 
     def as_param(self, client: HttpClient, name: str) -> None:
         """Send the key as query parameter ``name`` with every request of ``client``."""
@@ -109,9 +129,13 @@ def check_period(period: str, frequency: str, where: str) -> date:
     try:
         return period_start(period, frequency)
     except ValueError:
-        examples = {"daily": "2024-01-31", "weekly": "2024-01-29", "monthly": "2024-01", "quarterly": "2024-Q1",
-                    "annual": "2024"}
+        examples = {
+            "daily": "2024-01-31",
+            "weekly": "2024-01-29",
+            "monthly": "2024-01",
+            "quarterly": "2024-Q1",
+            "annual": "2024",
+        }
         raise ConfigError(
             f"{where} {period!r} is not a {frequency} period", f"write it like {examples[frequency]}"
         ) from None
-

@@ -48,7 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     def body(ctx: StageContext) -> None:
         nodes = json.loads(args.nodes.read_text()) if args.nodes and args.nodes.exists() else None
         summary = build_summary(
-            ctx.lake, ctx.run_id, nodes, workflow_status=args.workflow_status,
+            ctx.lake,
+            ctx.run_id,
+            nodes,
+            workflow_status=args.workflow_status,
             failures=_failures(args.workflow_failures),
         )
         folder = layout.report_dir(ctx.run_id)

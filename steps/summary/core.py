@@ -73,8 +73,13 @@ def _tasks_from_results(results: list[StageResult], decisions: dict[str, Any]) -
     ]
     done = {t["task"] for t in tasks}
     tasks += [
-        {"task": layout.ingest_task(s), "phase": "Skipped", "duration_s": 0.0, "exit_code": None,
-         "message": d["reason"]}
+        {
+            "task": layout.ingest_task(s),
+            "phase": "Skipped",
+            "duration_s": 0.0,
+            "exit_code": None,
+            "message": d["reason"],
+        }
         for s, d in decisions.items()
         if not d["ingest"] and layout.ingest_task(s) not in done
     ]
@@ -131,6 +136,9 @@ def _source_entry(
         retries=m.get("retries"),
         response_bytes=m.get("response_bytes"),
         bronze_bytes=m.get("bronze_bytes"),
+        breaker=m.get("breaker"),
+        quota=m.get("quota"),
+        watermarks=m.get("watermarks"),
     )
     if result.status == "succeeded":
         entry["drift"] = _schema_drift(lake, name, run_id)

@@ -66,8 +66,9 @@ def gate_rows(summary: dict[str, Any]) -> list[list[str]]:
         e = g.get("expectations") or {}
         counts = f"{e.get('passed', 0)} ok / {e.get('failed', 0)} failed" if e else "-"
         detail = "; ".join(g["failures"][:3]) or g.get("reason") or g.get("error") or ""
-        rows.append([g["gate"], g.get("outcome") or g["status"], counts, f"{g['duration_s']:.1f}s", detail,
-                     g.get("docs") or ""])
+        rows.append(
+            [g["gate"], g.get("outcome") or g["status"], counts, f"{g['duration_s']:.1f}s", detail, g.get("docs") or ""]
+        )
     return rows
 
 

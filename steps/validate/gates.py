@@ -100,7 +100,8 @@ def bronze_gate(ctx: StageContext) -> None:
     batch_run: dict[str, str] = {}
     rejected_before: dict[str, dict[str, Any]] = {}
     for source in config.enabled_sources():
-        last = read_state(ctx.lake, source).last_success
+        history = read_state(ctx.lake, source).history  # newest first; a backfill's batch counts too
+        last = history[0] if history else None
         rid = last.run_id if last is not None and validated.get(source) != last.run_id else None
         found = bronze.run_manifest(ctx.lake, source, rid) if rid else None
         record = quarantine.read_rejection(ctx.lake, source, rid or ctx.run_id)

@@ -8,7 +8,7 @@ from steps.config import HttpPolicy, PipelineConfig
 from steps.errors import ConfigError, TransientError
 from steps.http import HttpClient
 from steps.lake import Lake
-from steps.sources import build_source
+from steps.sources import build_source, check_reachable
 from steps.warehouse import WarehouseSettings, duckdb_path
 
 # Verify should fail fast: two quick attempts, not the ingest policy's patience.
@@ -16,13 +16,11 @@ PROBE_POLICY = HttpPolicy(connect_timeout_s=5, read_timeout_s=15, max_attempts=2
 
 
 def check_source(config: PipelineConfig, name: str) -> None:
-    """The source answers its probe request."""
+    """The source answers: credentials present, then its probe request (or its database/folder) reachable."""
     source = build_source(name, config)
     client = HttpClient(name, PROBE_POLICY)
     try:
-        source.prepare(client)
-        probe = source.probe()
-        client.get(probe.url, probe.params)
+        check_reachable(source, client, config.source(name).kind)
     finally:
         client.close()
 
@@ -50,7 +48,8 @@ def check_warehouse(lake: Lake, settings: WarehouseSettings) -> None:
                 f"warehouse {path}: {exc.strerror}", "point TRIBUTARY_DUCKDB_PATH at a writable folder"
             ) from None
         try:
-            with duckdb.connect(str(path)) as con:
+            # read-only when it exists: verifying must not touch the warehouse (the gold gate's skip relies on it)
+            with duckdb.connect(str(path), read_only=path.exists()) as con:
                 con.execute("select 1").fetchone()
         except duckdb.IOException as exc:
             raise TransientError(

@@ -42,23 +42,55 @@ def _clean_env() -> dict[str, str]:
 def bench_ingest(server: ReplayServer, tmp: Path, indicators: int, per_page: int, concurrency: int) -> dict[str, float]:
     """Tributary's ingest stage vs dlt's rest_api on ``indicators`` generated indicators."""
     config = tmp / f"scale-{indicators}.yaml"
-    config.write_text(yaml.safe_dump({"sources": {"worldbank": {
-        "base_url": server.worldbank_base_url, "countries": ["all"],
-        "indicators": [f"BENCH.IND.{n:04d}" for n in range(1, indicators + 1)],
-        "start_year": 1960, "end_year": 2025, "per_page": per_page, "concurrency": concurrency}}}))
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "sources": {
+                    "worldbank": {
+                        "base_url": server.worldbank_base_url,
+                        "countries": ["all"],
+                        "indicators": [f"BENCH.IND.{n:04d}" for n in range(1, indicators + 1)],
+                        "start_year": 1960,
+                        "end_year": 2025,
+                        "per_page": per_page,
+                        "concurrency": concurrency,
+                    }
+                }
+            }
+        )
+    )
     env = {**_clean_env(), "TRIBUTARY_LAKE": str(tmp / f"lake-{indicators}"), "TRIBUTARY_CONFIG": str(config)}
-    wall, rss, code, _ = measure([sys.executable, "-m", "steps.ingest", "--source", "worldbank", "--run-id", "bench"],
-                                 env)
+    wall, rss, code, _ = measure(
+        [sys.executable, "-m", "steps.ingest", "--source", "worldbank", "--run-id", "bench"], env
+    )
     manifest = json.loads((tmp / f"lake-{indicators}/bronze/worldbank/_manifests/bench.json").read_text())
     rows = manifest["datasets"]["indicator_values"]["rows"]
     api_total = sum(s["api_total"] for s in manifest["streams"])
     dlt_out = tmp / f"dlt-{indicators}"
     dwall, drss, dcode, dout = measure(
-        [sys.executable, "-m", "tests.bench.dlt_worldbank", server.worldbank_base_url, str(dlt_out),
-         str(indicators), str(per_page)], _clean_env())
+        [
+            sys.executable,
+            "-m",
+            "tests.bench.dlt_worldbank",
+            server.worldbank_base_url,
+            str(dlt_out),
+            str(indicators),
+            str(per_page),
+        ],
+        _clean_env(),
+    )
     drows = int(dout.strip() or 0)
-    return {"rows": rows, "api_total": api_total, "wall": wall, "rss": rss, "code": code,
-            "dlt_rows": drows, "dlt_wall": dwall, "dlt_rss": drss, "dlt_code": dcode}
+    return {
+        "rows": rows,
+        "api_total": api_total,
+        "wall": wall,
+        "rss": rss,
+        "code": code,
+        "dlt_rows": drows,
+        "dlt_wall": dwall,
+        "dlt_rss": drss,
+        "dlt_code": dcode,
+    }
 
 
 def bench_full_run(tmp: Path) -> list[tuple[str, float, float, dict[str, float]]]:
@@ -95,11 +127,15 @@ def main(argv: list[str] | None = None) -> int:
         for size in [s for s in args.sizes.split(",") if s]:
             r = bench_ingest(server, tmp, SIZES[size], args.per_page, args.concurrency)
             results[size] = r
-            for loader, rows, wall, rss in (("tributary", r["rows"], r["wall"], r["rss"]),
-                                            ("dlt", r["dlt_rows"], r["dlt_wall"], r["dlt_rss"])):
+            for loader, rows, wall, rss in (
+                ("tributary", r["rows"], r["wall"], r["rss"]),
+                ("dlt", r["dlt_rows"], r["dlt_wall"], r["dlt_rss"]),
+            ):
                 w(f"  {size:<5} {loader:<10} {rows:>9,} {wall:8.2f} {rows / wall:>10,.0f} {rss:12.1f}\n")
-            w(f"  {size:<5} ratio      throughput ×{(r['rows'] / r['wall']) / (r['dlt_rows'] / r['dlt_wall']):.2f}, "
-              f"memory ×{r['rss'] / r['dlt_rss']:.2f}; bronze rows == API total: {r['rows'] == r['api_total']}\n")
+            w(
+                f"  {size:<5} ratio      throughput ×{(r['rows'] / r['wall']) / (r['dlt_rows'] / r['dlt_wall']):.2f}, "
+                f"memory ×{r['rss'] / r['dlt_rss']:.2f}; bronze rows == API total: {r['rows'] == r['api_total']}\n"
+            )
         if len(results) == 2:
             small, large = (results[s] for s in SIZES)
             w(f"\n  peak RSS growth from 0.2M to 2M rows: {100 * (large['rss'] / small['rss'] - 1):+.1f}%\n")

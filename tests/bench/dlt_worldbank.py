@@ -41,8 +41,7 @@ def main(base_url: str, out: str, indicators: int, per_page: int) -> int:
     )
     info = pipeline.run(source, loader_file_format="parquet")
     rows = sum(
-        count for table, count in pipeline.last_trace.last_normalize_info.row_counts.items()
-        if table.startswith("ind_")
+        count for table, count in pipeline.last_trace.last_normalize_info.row_counts.items() if table.startswith("ind_")
     )
     del info
     sys.stdout.write(f"{rows}\n")

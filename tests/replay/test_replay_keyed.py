@@ -21,8 +21,9 @@ def keyed(server: ReplayServer) -> ReplayServer:
 def fred(
     http: requests.Session, server: ReplayServer, route: str = "/series/observations", **params: str
 ) -> requests.Response:
-    return http.get(f"{server.fred_base_url}{route}", params={"api_key": FRED_KEY, "file_type": "json", **params},
-                    timeout=10)
+    return http.get(
+        f"{server.fred_base_url}{route}", params={"api_key": FRED_KEY, "file_type": "json", **params}, timeout=10
+    )
 
 
 def test_fred_pages_count_and_missing_values(http: requests.Session, keyed: ReplayServer) -> None:
@@ -54,14 +55,22 @@ def test_fred_answers_429_beyond_its_quota_per_key(http: requests.Session, keyed
     keyed.set_quota("fred", Quota((Window(3, 60.0),)))
     statuses = [fred(http, keyed, "/series", series_id="GDP").status_code for _ in range(5)]
     assert statuses == [200, 200, 200, 429, 429]
-    other = http.get(f"{keyed.fred_base_url}/series",
-                     params={"series_id": "GDP", "api_key": "z" * 32, "file_type": "json"}, timeout=10)
+    other = http.get(
+        f"{keyed.fred_base_url}/series",
+        params={"series_id": "GDP", "api_key": "z" * 32, "file_type": "json"},
+        timeout=10,
+    )
     assert other.status_code == 200  # the quota is per key
 
 
 def eia(http: requests.Session, server: ReplayServer, **params: str) -> requests.Response:
-    base = {"api_key": EIA_KEY, "frequency": "daily", "data[0]": "value", "facets[series][]": "RWTC",
-            "start": "2024-01-01"}
+    base = {
+        "api_key": EIA_KEY,
+        "frequency": "daily",
+        "data[0]": "value",
+        "facets[series][]": "RWTC",
+        "start": "2024-01-01",
+    }
     return http.get(f"{server.eia_base_url}/petroleum/pri/spt/data/", params={**base, **params}, timeout=10)
 
 
@@ -91,10 +100,15 @@ def test_eia_bursts_above_five_per_second_are_refused(http: requests.Session, ke
     assert statuses[:5] == [200] * 5 and 429 in statuses[5:]
 
 
-def noaa(http: requests.Session, server: ReplayServer, headers: dict[str, str] | None = None,
-         **params: str | list[str]) -> requests.Response:
-    base: dict[str, str | list[str]] = {"datasetid": "GHCND", "stationid": "GHCND:USW00094728",
-                                        "startdate": "2024-01-01", "enddate": "2024-01-10"}
+def noaa(
+    http: requests.Session, server: ReplayServer, headers: dict[str, str] | None = None, **params: str | list[str]
+) -> requests.Response:
+    base: dict[str, str | list[str]] = {
+        "datasetid": "GHCND",
+        "stationid": "GHCND:USW00094728",
+        "startdate": "2024-01-01",
+        "enddate": "2024-01-10",
+    }
     sent = NOAA if headers is None else headers
     return http.get(f"{server.noaa_base_url}/data", params={**base, **params}, headers=sent, timeout=10)
 

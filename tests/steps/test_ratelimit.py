@@ -41,8 +41,11 @@ def _send_times(limit: RateLimit, n: int) -> list[float]:
 
 @pytest.mark.parametrize(
     "limit",
-    [RateLimit(requests=5, per_seconds=1), RateLimit(requests=120, per_seconds=60, burst=10),
-     RateLimit(requests=1, per_seconds=2)],
+    [
+        RateLimit(requests=5, per_seconds=1),
+        RateLimit(requests=120, per_seconds=60, burst=10),
+        RateLimit(requests=1, per_seconds=2),
+    ],
 )
 def test_no_window_ever_holds_more_than_the_quota(limit: RateLimit) -> None:
     times = _send_times(limit, 300)
@@ -60,8 +63,9 @@ def test_burst_goes_at_once_then_the_refill_rate_paces() -> None:
 
 def test_several_buckets_are_all_enforced() -> None:
     clock = Clock()
-    limiter = RateLimiter([RateLimit(requests=5, per_seconds=1), RateLimit(requests=6, per_seconds=60)],
-                          clock=clock, sleep=clock.sleep)
+    limiter = RateLimiter(
+        [RateLimit(requests=5, per_seconds=1), RateLimit(requests=6, per_seconds=60)], clock=clock, sleep=clock.sleep
+    )
     for _ in range(8):
         limiter.acquire()
     assert clock.now - 100 > 60 * (8 - 6) / 6  # the hourly-style bucket dominates after its burst
@@ -132,26 +136,35 @@ def test_breaker_opens_after_consecutive_failures_only() -> None:
 
 def test_watermarks_never_move_backwards() -> None:
     old = {"A": Watermark(kind="date", value="2025-01-10"), "B": Watermark(kind="int", value="9")}
-    new = {"A": Watermark(kind="date", value="2020-12-31"), "B": Watermark(kind="int", value="10"),
-           "C": Watermark(kind="period", value="2024-Q3")}
+    new = {
+        "A": Watermark(kind="date", value="2020-12-31"),
+        "B": Watermark(kind="int", value="10"),
+        "C": Watermark(kind="period", value="2024-Q3"),
+    }
     merged = merge_watermarks(old, new)
     assert {k: v.value for k, v in merged.items()} == {"A": "2025-01-10", "B": "10", "C": "2024-Q3"}
 
 
 def test_year_windows_are_shorter_than_a_year() -> None:
     assert year_windows(date(2023, 3, 1), date(2025, 1, 3)) == [
-        (date(2023, 3, 1), date(2024, 2, 29)), (date(2024, 3, 1), date(2025, 1, 3))
+        (date(2023, 3, 1), date(2024, 2, 29)),
+        (date(2024, 3, 1), date(2025, 1, 3)),
     ]
     assert year_windows(date(2024, 2, 29), date(2025, 3, 1)) == [
-        (date(2024, 2, 29), date(2025, 2, 27)), (date(2025, 2, 28), date(2025, 3, 1))
+        (date(2024, 2, 29), date(2025, 2, 27)),
+        (date(2025, 2, 28), date(2025, 3, 1)),
     ]
     assert year_windows(date(2025, 1, 2), date(2025, 1, 1)) == []
 
 
 @pytest.mark.parametrize(
     ("period", "frequency", "start"),
-    [("2024-05-17", "daily", date(2024, 5, 17)), ("2024-05", "monthly", date(2024, 5, 1)),
-     ("2024-Q3", "quarterly", date(2024, 7, 1)), ("2024", "annual", date(2024, 1, 1))],
+    [
+        ("2024-05-17", "daily", date(2024, 5, 17)),
+        ("2024-05", "monthly", date(2024, 5, 1)),
+        ("2024-Q3", "quarterly", date(2024, 7, 1)),
+        ("2024", "annual", date(2024, 1, 1)),
+    ],
 )
 def test_eia_periods_round_trip(period: str, frequency: str, start: date) -> None:
     assert period_start(period, frequency) == start

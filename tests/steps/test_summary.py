@@ -69,15 +69,27 @@ def test_exit_handler_records_argo_verdict_failures_and_notifies(local_stage: St
     server = HTTPServer(("127.0.0.1", 0), Hook)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     assert local_stage.run("freshness", "--run-id", "r1").returncode == 0
-    failures = [{"displayName": "dbt-gold", "message": "OOMKilled (exit code 137)", "templateName": "dbt",
-                 "phase": "Failed", "podName": "p", "finishedAt": "2026-11-23T00:00:00Z"}]
-    local_stage.extra.update(TRIBUTARY_WORKFLOW_STATUS="Failed", TRIBUTARY_WORKFLOW_FAILURES=json.dumps(failures),
-                             TRIBUTARY_WEBHOOK_URL=f"http://127.0.0.1:{server.server_port}/hook?token=s3cr3t-token")
+    failures = [
+        {
+            "displayName": "dbt-gold",
+            "message": "OOMKilled (exit code 137)",
+            "templateName": "dbt",
+            "phase": "Failed",
+            "podName": "p",
+            "finishedAt": "2026-11-23T00:00:00Z",
+        }
+    ]
+    local_stage.extra.update(
+        TRIBUTARY_WORKFLOW_STATUS="Failed",
+        TRIBUTARY_WORKFLOW_FAILURES=json.dumps(failures),
+        TRIBUTARY_WEBHOOK_URL=f"http://127.0.0.1:{server.server_port}/hook?token=s3cr3t-token",
+    )
     proc = local_stage.run("summary", "--run-id", "r1")
     server.shutdown()
     assert proc.returncode == 0, proc.stderr
-    assert received == [{"run_id": "r1", "status": "failed", "failed_tasks": ["dbt-gold"],
-                         "report": "reports/r1/summary.md"}]
+    assert received == [
+        {"run_id": "r1", "status": "failed", "failed_tasks": ["dbt-gold"], "report": "reports/r1/summary.md"}
+    ]
     lake = Path(local_stage.lake)
     result = json.loads((lake / "reports/r1/stages/on-exit.json").read_text())
     assert result["metrics"] == {"status": "failed", "notified": True}

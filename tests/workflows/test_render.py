@@ -241,3 +241,22 @@ def test_render_command_writes_the_two_files(tmp_path: Path) -> None:
 def test_render_refuses_latest(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="never 'latest'"):
         main(["render", "--env", "dev", "--out", str(tmp_path), "--tag", "latest"])
+
+
+def test_source_credentials_come_from_their_secret(tmp_path: Path) -> None:
+    import yaml
+
+    from steps.config import DEFAULT_CONFIG
+    from workflows.render import render as render_env
+
+    doc = yaml.safe_load((Path(__file__).resolve().parents[2] / "steps" / DEFAULT_CONFIG).read_text())
+    doc["sources"]["fred"]["enabled"] = True
+    config = tmp_path / "pipeline.yaml"
+    config.write_text(yaml.safe_dump(doc))
+    wt = render_env("prod", config=config).workflow_template
+    by_name = {t["name"]: t for t in wt["spec"]["templates"]}
+    for name in ("verify", "ingest"):
+        env = {e["name"]: e for e in by_name[name]["container"]["env"]}
+        ref = env["FRED_API_KEY"]["valueFrom"]["secretKeyRef"]
+        assert ref == {"name": "tributary-source-credentials", "key": "FRED_API_KEY", "optional": True}
+    assert "FRED_API_KEY" not in str(by_name["dbt"])  # only the stages that call the source see the key

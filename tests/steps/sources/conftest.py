@@ -39,7 +39,11 @@ class Postgres:
         import psycopg
 
         return psycopg.connect(
-            host=self.host, port=self.port, user=self.user, password=self.password, dbname=self.dbname,
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            password=self.password,
+            dbname=self.dbname,
             autocommit=True,
         )
 
@@ -97,20 +101,38 @@ def postgres() -> Iterator[Postgres]:
     env = {**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
 
     def run(*args: str) -> None:
-        proc = subprocess.run(args, capture_output=True, text=True, preexec_fn=demote, env=env, check=False,
-                              timeout=120, cwd=base)
+        proc = subprocess.run(
+            args, capture_output=True, text=True, preexec_fn=demote, env=env, check=False, timeout=120, cwd=base
+        )
         if proc.returncode != 0:
             tail = log.read_text()[-2000:] if log.exists() else ""
             pytest.fail(f"{' '.join(args[:2])} failed ({proc.returncode}): {proc.stderr.strip()[-2000:]} {tail}")
 
     port = _free_port()
-    run(initdb, "-D", str(data), "-U", "tributary", "--pwfile", str(pwfile), "--auth=scram-sha-256",
-        "-E", "UTF8", "--no-sync")
+    run(
+        initdb,
+        "-D",
+        str(data),
+        "-U",
+        "tributary",
+        "--pwfile",
+        str(pwfile),
+        "--auth=scram-sha-256",
+        "-E",
+        "UTF8",
+        "--no-sync",
+    )
     options = f"-p {port} -k {sock} -c listen_addresses='' -c fsync=off -c full_page_writes=off"
     run(pg_ctl, "-D", str(data), "-o", options, "-l", str(log), "-w", "-t", "60", "start")
     try:
         yield Postgres(str(sock), port, "tributary", PASSWORD, "postgres")
     finally:
-        subprocess.run([pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"], capture_output=True,
-                       preexec_fn=demote, env=env, check=False, timeout=60)
+        subprocess.run(
+            [pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"],
+            capture_output=True,
+            preexec_fn=demote,
+            env=env,
+            check=False,
+            timeout=60,
+        )
         shutil.rmtree(base, ignore_errors=True)

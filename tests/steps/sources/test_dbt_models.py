@@ -40,8 +40,15 @@ class World:
         vars_ = yaml.safe_dump({"tributary_sources": sources}, default_flow_style=True).strip()
         for layer in ("silver", "gold"):
             result = self.house.dbt.invoke("build", "--select", f"tag:{layer}", "--vars", vars_)
-            failures = [f"{r.node.unique_id}: {r.status} {r.message or ''}" for r in result.result.results
-                        if str(r.status) not in ("success", "pass")] if result.result else [repr(result.exception)]
+            failures = (
+                [
+                    f"{r.node.unique_id}: {r.status} {r.message or ''}"
+                    for r in result.result.results
+                    if str(r.status) not in ("success", "pass")
+                ]
+                if result.result
+                else [repr(result.exception)]
+            )
             assert result.success and not failures, failures
 
 
@@ -52,13 +59,23 @@ def _orders_db(postgres: Postgres) -> Any:
     admin.execute('DROP DATABASE IF EXISTS "dbt_orders" WITH (FORCE)')
     admin.execute('CREATE DATABASE "dbt_orders"')
     admin.close()
-    conn = psycopg.connect(host=postgres.host, port=postgres.port, user=postgres.user, password=postgres.password,
-                           dbname="dbt_orders", autocommit=True)
-    conn.execute("CREATE TABLE orders (order_id integer PRIMARY KEY, customer text NOT NULL, amount numeric(12,2),"
-                 " status text, details jsonb, updated_at timestamptz)")
+    conn = psycopg.connect(
+        host=postgres.host,
+        port=postgres.port,
+        user=postgres.user,
+        password=postgres.password,
+        dbname="dbt_orders",
+        autocommit=True,
+    )
+    conn.execute(
+        "CREATE TABLE orders (order_id integer PRIMARY KEY, customer text NOT NULL, amount numeric(12,2),"
+        " status text, details jsonb, updated_at timestamptz)"
+    )
     for i in range(1, 6):
-        conn.execute("INSERT INTO orders VALUES (%s, %s, %s, 'new', '{}', %s)",
-                     (i, f"c{i}", Decimal(i), T0 + timedelta(minutes=i)))
+        conn.execute(
+            "INSERT INTO orders VALUES (%s, %s, %s, 'new', '{}', %s)",
+            (i, f"c{i}", Decimal(i), T0 + timedelta(minutes=i)),
+        )
     return conn
 
 
@@ -76,21 +93,41 @@ def world(tmp_path_factory: pytest.TempPathFactory, postgres: Postgres) -> Itera
         config = {
             "http": dict(FAST_HTTP),
             "sources": {
-                "worldbank": {"base_url": server.worldbank_base_url, "indicators": ["NY.GDP.MKTP.CD", "FP.CPI.TOTL.ZG"],
-                              "start_year": 2020, "end_year": 2025},
+                "worldbank": {
+                    "base_url": server.worldbank_base_url,
+                    "indicators": ["NY.GDP.MKTP.CD", "FP.CPI.TOTL.ZG"],
+                    "start_year": 2020,
+                    "end_year": 2025,
+                },
                 **sections,
-                "app_db": {"kind": "postgres", "host": postgres.host, "port": postgres.port, "dbname": "dbt_orders",
-                           "user": postgres.user, "password_env": "APP_DB_PASSWORD", "sslmode": "disable",
-                           "tables": [{"table": "orders", "primary_key": ["order_id"], "mode": "incremental",
-                                       "watermark_column": "updated_at"}]},
-                "fx_files": {"kind": "files", "location": str(drop),
-                             "datasets": [{"name": "fx_rates", "pattern": "*.csv",
-                                           "primary_key": ["rate_date", "currency"]}]},
+                "app_db": {
+                    "kind": "postgres",
+                    "host": postgres.host,
+                    "port": postgres.port,
+                    "dbname": "dbt_orders",
+                    "user": postgres.user,
+                    "password_env": "APP_DB_PASSWORD",
+                    "sslmode": "disable",
+                    "tables": [
+                        {
+                            "table": "orders",
+                            "primary_key": ["order_id"],
+                            "mode": "incremental",
+                            "watermark_column": "updated_at",
+                        }
+                    ],
+                },
+                "fx_files": {
+                    "kind": "files",
+                    "location": str(drop),
+                    "datasets": [{"name": "fx_rates", "pattern": "*.csv", "primary_key": ["rate_date", "currency"]}],
+                },
             },
         }
         (root / "pipeline.yaml").write_text(yaml.safe_dump(config))
-        stage = StageEnv(lake=str(root / "lake"), config=root / "pipeline.yaml",
-                         extra={**KEYS, "APP_DB_PASSWORD": postgres.password})
+        stage = StageEnv(
+            lake=str(root / "lake"), config=root / "pipeline.yaml", extra={**KEYS, "APP_DB_PASSWORD": postgres.password}
+        )
         house = Lakehouse(lake=root / "lake", warehouse=root / "warehouse.duckdb", dbt=DbtProject(workdir=root / "dbt"))
         conn = _orders_db(postgres)
         with pytest.MonkeyPatch.context() as env:
@@ -112,8 +149,9 @@ def first(world: World) -> World:
 def second(first: World) -> World:
     # two months later: FRED revised its recent values; an order changed; one arrived at the last watermark
     first.server.snapshot = date(2025, 3, 1)
-    first.orders.execute("UPDATE orders SET status = 'paid', updated_at = %s WHERE order_id = 2",
-                         (T0 + timedelta(hours=1),))
+    first.orders.execute(
+        "UPDATE orders SET status = 'paid', updated_at = %s WHERE order_id = 2", (T0 + timedelta(hours=1),)
+    )
     first.orders.execute("INSERT INTO orders VALUES (6, 'c6', 6, 'new', '{}', %s)", (T0 + timedelta(minutes=5),))
     first.ingest("r2")
     first.build(ALL)
@@ -122,15 +160,19 @@ def second(first: World) -> World:
 
 def test_fact_holds_every_valued_observation_of_every_source(first: World) -> None:
     house = first.house
-    counts = {r["source_name"]: r["n"] for r in house.query(
-        "select source_name, count(*) as n from gold.fct_economic_observations group by 1")}
+    counts = {
+        r["source_name"]: r["n"]
+        for r in house.query("select source_name, count(*) as n from gold.fct_economic_observations group by 1")
+    }
     expected = {
-        "worldbank": house.scalar("select count(*) from silver.stg_worldbank__indicator_values "
-                                  "where indicator_value is not null"),
+        "worldbank": house.scalar(
+            "select count(*) from silver.stg_worldbank__indicator_values where indicator_value is not null"
+        ),
         "fred": house.scalar("select count(*) from silver.stg_fred__observations where observation_value is not null"),
         "eia": house.scalar("select count(*) from silver.stg_eia__observations where observation_value is not null"),
-        "noaa": house.scalar("select count(*) from silver.stg_noaa__observations "
-                             "where observation_value is not null and is_quality_ok"),
+        "noaa": house.scalar(
+            "select count(*) from silver.stg_noaa__observations where observation_value is not null and is_quality_ok"
+        ),
     }
     assert counts == expected and all(n > 0 for n in counts.values())
     assert house.scalar("select count(*) from silver.stg_fred__observations where observation_value is null") > 0
@@ -148,7 +190,8 @@ def test_dim_series_describes_each_series(first: World) -> None:
     fact = first.house.scalar("select count(distinct series_id) from gold.fct_economic_observations")
     assert len(rows) == fact
     assert sum(r["observation_count"] for r in rows.values()) == first.house.scalar(
-        "select count(*) from gold.fct_economic_observations")
+        "select count(*) from gold.fct_economic_observations"
+    )
 
 
 def test_reingest_keeps_latest_deliveries_and_unique_keys(second: World) -> None:
@@ -157,15 +200,17 @@ def test_reingest_keeps_latest_deliveries_and_unique_keys(second: World) -> None
     assert house.scalar("select count(*) - count(distinct observation_id) from silver.stg_fred__observations") == 0
     revised = house.query(
         "select observation_date, observation_value, run_id from silver.stg_fred__observations "
-        "where series_id = 'DGS10' and observation_date = date '2024-12-31'")
+        "where series_id = 'DGS10' and observation_date = date '2024-12-31'"
+    )
     assert revised and revised[0]["run_id"] == "r2"
     # the Postgres boundary re-delivery is deduplicated; the changed and the late row are there
     orders = {r["order_id"]: r for r in house.query("select * from silver.stg_app_db__orders")}
     assert sorted(orders) == [1, 2, 3, 4, 5, 6]
     assert orders[2]["order_status"] == "paid" and orders[6]["customer_ref"] == "c6"
     assert house.scalar("select count(*) from silver.stg_fx_files__fx_rates") == 2
-    assert house.scalar("select max(observation_date) from gold.fct_economic_observations "
-                        "where series_id = 'fred:DGS10'") > date(2025, 1, 4)
+    assert house.scalar(
+        "select max(observation_date) from gold.fct_economic_observations where series_id = 'fred:DGS10'"
+    ) > date(2025, 1, 4)
 
 
 def test_sources_enabled_but_never_ingested_build_empty(tmp_path: Path) -> None:
@@ -179,9 +224,13 @@ def test_sources_enabled_but_never_ingested_build_empty(tmp_path: Path) -> None:
         world.build(["fred", "eia", "noaa", "app_db", "fx_files"])
         assert house.scalar("select count(*) from gold.fct_economic_observations") == 0
         assert house.scalar("select count(*) from silver.stg_app_db__orders") == 0
-        columns = {r["column_name"]: r["data_type"] for r in house.query(
-            "select column_name, data_type from information_schema.columns "
-            "where table_name = 'stg_fred__observations'")}
+        columns = {
+            r["column_name"]: r["data_type"]
+            for r in house.query(
+                "select column_name, data_type from information_schema.columns "
+                "where table_name = 'stg_fred__observations'"
+            )
+        }
         assert columns["observation_date"] == "DATE" and columns["observation_value"] == "DOUBLE"
 
 

@@ -45,8 +45,12 @@ def compiled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             mock.patch(f"{connections}.add_query", _no_queries),
         ):
             result = DbtProject(workdir=workdir, target="trino").invoke(
-                "compile", "--no-populate-cache", "--exclude", "test_type:unit",
-                "--vars", "{tributary_sources: [worldbank, vn_provinces, fred, eia, noaa, app_db, fx_files]}",
+                "compile",
+                "--no-populate-cache",
+                "--exclude",
+                "test_type:unit",
+                "--vars",
+                "{tributary_sources: [worldbank, vn_provinces, fred, eia, noaa, app_db, fx_files]}",
             )
     assert result.success, f"dbt compile --target trino failed: {result.exception!r}"
     return {node.node.unique_id: node.node for node in node_results(result)}
@@ -54,8 +58,16 @@ def compiled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 def test_new_models_compile_and_parse_as_trino(compiled: dict[str, Any]) -> None:
     models = {n.name: n for n in compiled.values() if n.resource_type == "model"}
-    for name in ("stg_fred__observations", "stg_fred__series", "stg_eia__observations", "stg_noaa__observations",
-                 "stg_app_db__orders", "stg_fx_files__fx_rates", "fct_economic_observations", "dim_series"):
+    for name in (
+        "stg_fred__observations",
+        "stg_fred__series",
+        "stg_eia__observations",
+        "stg_noaa__observations",
+        "stg_app_db__orders",
+        "stg_fx_files__fx_rates",
+        "fct_economic_observations",
+        "dim_series",
+    ):
         assert name in models
     for unique_id, node in compiled.items():
         try:

@@ -78,8 +78,9 @@ def test_an_invalid_key_is_a_configuration_error(stage: StageEnv) -> None:
 
 
 def test_monthly_periods_and_a_lookback_in_periods(stage: StageEnv, replay_server: ReplayServer) -> None:
-    write_pipeline(stage.config, replay_server, {"eia": {"frequency": "monthly", "start": "2023-01",
-                                                         "lookback_days": 40}})
+    write_pipeline(
+        stage.config, replay_server, {"eia": {"frequency": "monthly", "start": "2023-01", "lookback_days": 40}}
+    )
     assert stage.run("ingest", "--source", "eia", "--run-id", "r1").returncode == 0
     assert watermarks(Path(stage.lake), "eia") == {"RWTC": "2025-01", "RBRTE": "2025-01"}
     replay_server.clear_requests()
@@ -91,8 +92,18 @@ def test_monthly_periods_and_a_lookback_in_periods(stage: StageEnv, replay_serve
 def test_rate_limit_is_respected_by_the_server_clock(stage: StageEnv, replay_server: ReplayServer) -> None:
     # The server enforces its published 5 per second (and 9,000 per hour) per key; so does the client.
     replay_server.reset_quotas()
-    write_pipeline(stage.config, replay_server, {"eia": {"page_size": 10, "concurrency": 4, "start": "2024-10-01",
-                                                         "rate_limits": [{"requests": 5, "per_seconds": 1}]}})
+    write_pipeline(
+        stage.config,
+        replay_server,
+        {
+            "eia": {
+                "page_size": 10,
+                "concurrency": 4,
+                "start": "2024-10-01",
+                "rate_limits": [{"requests": 5, "per_seconds": 1}],
+            }
+        },
+    )
     proc = stage.run("ingest", "--source", "eia", "--run-id", "r1")
     assert proc.returncode == 0, proc.stderr
     times = [r.at for r in replay_server.requests if r.path.startswith("/eia/")]

@@ -54,11 +54,14 @@ def test_infer_once_skip_unchanged_reingest_changed(tmp_path: Path) -> None:
     lake = Path(stage.lake)
     table = pq.read_table(next(lake.glob("bronze/fx_files/fx_rates/*/r1.parquet")))
     assert [(f.name, f.type) for f in table.schema][:3] == [
-        ("rate_date", pa.date32()), ("currency", pa.string()), ("rate", pa.float64())
+        ("rate_date", pa.date32()),
+        ("currency", pa.string()),
+        ("rate", pa.float64()),
     ]
     rows = table.to_pylist()
     assert [(r["currency"], r["rate"], r["_source_file"], r["_source_row"]) for r in rows] == [
-        ("USD", 25300.5, "fx/2026-01-02.csv", 1), ("EUR", 27500.0, "fx/2026-01-02.csv", 2)
+        ("USD", 25300.5, "fx/2026-01-02.csv", 1),
+        ("EUR", 27500.0, "fx/2026-01-02.csv", 2),
     ]
     memory = _memory(lake)
     assert memory["schemas"]["fx_rates"]["columns"] == ["rate_date: date32[day]", "currency: string", "rate: double"]
@@ -100,14 +103,20 @@ def test_stored_schema_is_enforced(tmp_path: Path) -> None:
 
 
 def test_json_arrays_and_an_s3_prefix(tmp_path: Path, s3_server: str, s3_bucket: str) -> None:
-    s3 = boto3.client("s3", endpoint_url=s3_server, region_name="us-east-1",
-                      aws_access_key_id=S3_KEYS["AWS_ACCESS_KEY_ID"],
-                      aws_secret_access_key=S3_KEYS["AWS_SECRET_ACCESS_KEY"])
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=s3_server,
+        region_name="us-east-1",
+        aws_access_key_id=S3_KEYS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=S3_KEYS["AWS_SECRET_ACCESS_KEY"],
+    )
     body = json.dumps([{"code": "VN", "gdp": 4.7e11, "tags": ["asean"]}, {"code": "TH", "gdp": 5.1e11, "tags": []}])
     s3.put_object(Bucket=s3_bucket, Key="drop/countries/2026.json", Body=body.encode())
     s3.put_object(Bucket=s3_bucket, Key="drop/other/ignored.txt", Body=b"x")
     stage = _stage(
-        tmp_path, f"s3://{s3_bucket}/drop", {"TRIBUTARY_S3_ENDPOINT": s3_server, **S3_KEYS},
+        tmp_path,
+        f"s3://{s3_bucket}/drop",
+        {"TRIBUTARY_S3_ENDPOINT": s3_server, **S3_KEYS},
         datasets=[{"name": "countries", "pattern": "countries/*.json", "format": "json", "primary_key": ["code"]}],
     )
     proc = stage.run("ingest", "--source", "fx_files", "--run-id", "r1")

@@ -97,8 +97,9 @@ def test_backfill_reingests_a_range_without_moving_the_watermark_or_other_state(
     after = state(lake, "fred")
     assert after["last_success"] == before["last_success"]  # freshness still measures the regular ingest
     assert after["history"][0]["run_id"] == "bf1" and after["history"][0]["backfill"] == "2020-01-01:2020-12-31"
-    assert watermarks(lake, "fred") == {k: v["value"] for k, v in
-                                        before["history"][0]["checkpoint"]["watermarks"].items()}
+    assert watermarks(lake, "fred") == {
+        k: v["value"] for k, v in before["history"][0]["checkpoint"]["watermarks"].items()
+    }
     assert (lake / "state/vn_provinces.json").read_bytes() == other
     assert stage_result(lake, "bf1", "ingest-fred")["metrics"]["backfill"] == "2020-01-01:2020-12-31"
 
@@ -134,10 +135,18 @@ def test_refused_key_is_a_configuration_error(stage: StageEnv) -> None:
 def test_rate_limit_is_respected_by_the_server_clock(stage: StageEnv, replay_server: ReplayServer) -> None:
     # FRED's 120/min scaled down to 6 per 2 s so the test takes seconds; client and server share the figure.
     replay_server.set_quota("fred", Quota((Window(6, 2.0),)))
-    write_pipeline(stage.config, replay_server, {"fred": {
-        "series": ["DGS10"], "page_size": 20, "concurrency": 4,
-        "rate_limits": [{"requests": 6, "per_seconds": 2}],
-    }})
+    write_pipeline(
+        stage.config,
+        replay_server,
+        {
+            "fred": {
+                "series": ["DGS10"],
+                "page_size": 20,
+                "concurrency": 4,
+                "rate_limits": [{"requests": 6, "per_seconds": 2}],
+            }
+        },
+    )
     proc = stage.run("ingest", "--source", "fred", "--run-id", "r1")
     assert proc.returncode == 0, proc.stderr
     times = [r.at for r in replay_server.requests if r.path.startswith("/fred/")]

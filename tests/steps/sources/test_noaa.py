@@ -85,10 +85,19 @@ def test_missing_token_variable_exits_2_naming_it(stage: StageEnv) -> None:
 
 def test_rate_limit_is_respected_by_the_server_clock(stage: StageEnv, replay_server: ReplayServer) -> None:
     replay_server.reset_quotas()  # the published 5 per second and 10,000 per day per token
-    write_pipeline(stage.config, replay_server, {"noaa": {
-        "page_size": 50, "concurrency": 4, "start_date": "2024-09-01",
-        "rate_limits": [{"requests": 5, "per_seconds": 1}], "daily_quota": 10000,
-    }})
+    write_pipeline(
+        stage.config,
+        replay_server,
+        {
+            "noaa": {
+                "page_size": 50,
+                "concurrency": 4,
+                "start_date": "2024-09-01",
+                "rate_limits": [{"requests": 5, "per_seconds": 1}],
+                "daily_quota": 10000,
+            }
+        },
+    )
     proc = stage.run("ingest", "--source", "noaa", "--run-id", "r1")
     assert proc.returncode == 0, proc.stderr
     times = [r.at for r in replay_server.requests if r.path.startswith("/noaa/")]

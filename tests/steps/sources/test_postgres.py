@@ -30,8 +30,14 @@ def database(postgres: Postgres, request: pytest.FixtureRequest) -> Iterator[tup
     admin.execute(f'CREATE DATABASE "{name}"')
     import psycopg
 
-    conn = psycopg.connect(host=postgres.host, port=postgres.port, user=postgres.user, password=postgres.password,
-                           dbname=name, autocommit=True)
+    conn = psycopg.connect(
+        host=postgres.host,
+        port=postgres.port,
+        user=postgres.user,
+        password=postgres.password,
+        dbname=name,
+        autocommit=True,
+    )
     conn.execute(
         "CREATE TABLE public.orders (order_id integer PRIMARY KEY, customer text NOT NULL, amount numeric(12,2),"
         " status text, details jsonb, updated_at timestamptz)"
@@ -44,7 +50,6 @@ def database(postgres: Postgres, request: pytest.FixtureRequest) -> Iterator[tup
     conn.close()
     admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.close()
-
 
 
 def _upsert(conn: Any, order_id: int, customer: str, amount: Decimal, status: str, at: datetime) -> None:
@@ -67,8 +72,12 @@ def _stage(tmp_path: Path, postgres: Postgres, dbname: str, **overrides: Any) ->
         "sslmode": "disable",
         "chunk_rows": 3,
         "tables": [
-            {"table": "public.orders", "primary_key": ["order_id"], "mode": "incremental",
-             "watermark_column": "updated_at"},
+            {
+                "table": "public.orders",
+                "primary_key": ["order_id"],
+                "mode": "incremental",
+                "watermark_column": "updated_at",
+            },
             {"table": "currencies", "primary_key": ["code"]},
         ],
         **overrides,
@@ -130,8 +139,15 @@ def test_incremental_run_reads_new_changed_and_equal_watermark_rows_only(
 
 def test_lookback_widens_the_overlap(tmp_path: Path, postgres: Postgres, database: Any) -> None:
     _, dbname = database
-    tables = [{"table": "public.orders", "primary_key": ["order_id"], "mode": "incremental",
-               "watermark_column": "updated_at", "lookback": 150}]
+    tables = [
+        {
+            "table": "public.orders",
+            "primary_key": ["order_id"],
+            "mode": "incremental",
+            "watermark_column": "updated_at",
+            "lookback": 150,
+        }
+    ]
     stage = _stage(tmp_path, postgres, dbname, tables=tables)
     assert stage.run("ingest", "--source", "app_db", "--run-id", "r1").returncode == 0
     assert stage.run("ingest", "--source", "app_db", "--run-id", "r2").returncode == 0

@@ -51,9 +51,15 @@ def test_no_key_appears_in_the_lake_or_the_logs(stage: StageEnv, replay_server: 
 def test_one_source_down_the_others_complete_and_its_state_is_unchanged(
     stage: StageEnv, replay_server: ReplayServer, tmp_path: Path
 ) -> None:
-    write_pipeline(stage.config, replay_server, {
-        "worldbank": {}, "fred": {"breaker": {"failures": 3}, "concurrency": 2}, "noaa": {},
-    })
+    write_pipeline(
+        stage.config,
+        replay_server,
+        {
+            "worldbank": {},
+            "fred": {"breaker": {"failures": 3}, "concurrency": 2},
+            "noaa": {},
+        },
+    )
     sources = ("worldbank", "fred", "noaa")
 
     def run(run_id: str) -> dict[str, int]:

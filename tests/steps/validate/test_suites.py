@@ -14,7 +14,18 @@ from steps.validate.suites import (
     parse_suite,
 )
 
-BRONZE = ["vn_provinces.districts", "vn_provinces.provinces", "vn_provinces.wards", "worldbank.indicator_values"]
+BRONZE = [
+    "app_db.orders",
+    "eia.observations",
+    "fred.observations",
+    "fred.series",
+    "fx_files.fx_rates",
+    "noaa.observations",
+    "vn_provinces.districts",
+    "vn_provinces.provinces",
+    "vn_provinces.wards",
+    "worldbank.indicator_values",
+]
 GOLD = ["dim_location", "dim_macro_indicators", "freshness"]
 
 
@@ -72,8 +83,8 @@ def test_macro_suite_checks_every_yoy_column_of_every_indicator() -> None:
 
 def test_missing_suite_names_the_file_to_add() -> None:
     with pytest.raises(ConfigError) as err:
-        load_suite("bronze", "fred.series")
-    assert "steps/validate/suites/bronze/fred.series.yml does not exist" in err.value.line()
+        load_suite("bronze", "acme.prices")
+    assert "steps/validate/suites/bronze/acme.prices.yml does not exist" in err.value.line()
 
 
 GOOD = """
