@@ -61,10 +61,9 @@ def render(
         registry: Image registry override.
         tag: Image tag override.
     """
+    from steps.config import load_config
     from workflows.pipeline import build_workflow_template
     from workflows.schedule import build_cron_workflow
-
-    from steps.config import load_config
 
     env = load_environment(env_name, registry=registry, tag=tag)
     names = list(sources) if sources is not None else enabled_sources(config)
