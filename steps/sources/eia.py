@@ -24,7 +24,7 @@ from steps.config import EiaConfig
 from steps.errors import InputError
 from steps.http import HttpClient
 from steps.sources.base import Backfill, Dataset, PageRequest, ParsedPage, WatermarkTracker, offset_requests
-from steps.sources.timeseries import ApiKey, check_period, period_of, period_start
+from steps.sources.timeseries import ApiKey, KeyedSource, check_period, period_of, period_start
 from steps.state import Checkpoint, SourceState, Watermark
 
 NAME = "eia"
@@ -166,8 +166,10 @@ def _warning(item: Any) -> str:
     return str(item)
 
 
-class EiaSource:
+class EiaSource(KeyedSource):
     """The configured EIA source."""
+
+    config: EiaConfig
 
     datasets: tuple[Dataset, ...] = (OBSERVATIONS,)
 
@@ -180,16 +182,6 @@ class EiaSource:
         self.first = check_period(config.start, config.frequency, f"sources.{name}.start")
         self.tracker = WatermarkTracker("period")
         self._ranges: dict[str, tuple[str, str | None]] = dict.fromkeys(config.series, (config.start, None))
-
-    @property
-    def account(self) -> str:
-        """``eia-<key fingerprint>``."""
-        return self.key.account
-
-    @property
-    def base_url(self) -> str:
-        """Base URL without a trailing slash."""
-        return self.config.base_url.rstrip("/")
 
     def prepare(self, client: HttpClient) -> None:
         """Send the key as ``api_key`` with every request (and mask it in the echoing bodies)."""

@@ -23,7 +23,7 @@ from steps.config import FredConfig
 from steps.errors import ConfigError, InputError
 from steps.http import HttpClient
 from steps.sources.base import Backfill, Dataset, PageRequest, ParsedPage, WatermarkTracker, offset_requests
-from steps.sources.timeseries import ApiKey, incremental_start
+from steps.sources.timeseries import ApiKey, KeyedSource, incremental_start
 from steps.state import Checkpoint, SourceState
 
 NAME = "fred"
@@ -230,8 +230,10 @@ def _timestamp(text: Any) -> datetime | None:
     return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-class FredSource:
+class FredSource(KeyedSource):
     """The configured FRED source."""
+
+    config: FredConfig
 
     datasets: tuple[Dataset, ...] = (OBSERVATIONS, SERIES)
 
@@ -243,16 +245,6 @@ class FredSource:
         self.key = ApiKey("fred", name, config.api_key_env, "FRED API key")
         self.tracker = WatermarkTracker("date")
         self._ranges: dict[str, tuple[date, date | None]] = dict.fromkeys(config.series, (config.start_date, None))
-
-    @property
-    def account(self) -> str:
-        """``fred-<key fingerprint>``: FRED's limits are per key."""
-        return self.key.account
-
-    @property
-    def base_url(self) -> str:
-        """Base URL without a trailing slash."""
-        return self.config.base_url.rstrip("/")
 
     def prepare(self, client: HttpClient) -> None:
         """Send the key as ``api_key`` with every request."""

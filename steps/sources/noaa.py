@@ -23,7 +23,7 @@ from steps.config import NoaaConfig
 from steps.errors import ConfigError, InputError
 from steps.http import HttpClient
 from steps.sources.base import Backfill, Dataset, PageRequest, ParsedPage, WatermarkTracker, offset_requests
-from steps.sources.timeseries import ApiKey, incremental_start, today, year_windows
+from steps.sources.timeseries import ApiKey, KeyedSource, incremental_start, today, year_windows
 from steps.state import Checkpoint, SourceState
 
 NAME = "noaa"
@@ -149,8 +149,10 @@ def _flags(attributes: Any) -> tuple[str | None, str | None, str | None, str | N
     return (parts[0] or None, parts[1] or None, parts[2] or None, parts[3] or None)
 
 
-class NoaaSource:
+class NoaaSource(KeyedSource):
     """The configured NOAA CDO source."""
+
+    config: NoaaConfig
 
     datasets: tuple[Dataset, ...] = (OBSERVATIONS,)
 
@@ -163,16 +165,6 @@ class NoaaSource:
         self.tracker = WatermarkTracker("date")
         end = config.end_date or today()
         self._ranges = dict.fromkeys(config.stations, (config.start_date, end))
-
-    @property
-    def account(self) -> str:
-        """``noaa-<token fingerprint>``: the 10,000/day quota is per token."""
-        return self.key.account
-
-    @property
-    def base_url(self) -> str:
-        """Base URL without a trailing slash."""
-        return self.config.base_url.rstrip("/")
 
     def prepare(self, client: HttpClient) -> None:
         """Send the token as the ``token`` header with every request."""

@@ -12,11 +12,21 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
 
 from steps.errors import ConfigError
 from steps.http import HttpClient
 from steps.secrets import fingerprint, secret_from_env
 from steps.state import Watermark
+
+
+class HasBaseUrl(Protocol):
+    """A source configuration with a base URL."""
+
+    @property
+    def base_url(self) -> str:
+        """The provider's base URL."""
+        ...
 
 
 def incremental_start(watermark: Watermark | None, configured: date, lookback_days: int) -> date:
@@ -96,6 +106,26 @@ _PERIOD = {
     "quarterly": re.compile(r"(\d{4})-Q([1-4])"),
     "annual": re.compile(r"(\d{4})"),
 }
+
+
+class KeyedSource:
+    """What the keyed HTTP sources (FRED, EIA, NOAA) share: a credential and a base URL.
+
+    The credential's fingerprint names the account providers count quotas for.
+    """
+
+    key: ApiKey
+    config: HasBaseUrl
+
+    @property
+    def account(self) -> str:
+        """``<provider>-<key fingerprint>``: providers count limits per key."""
+        return self.key.account
+
+    @property
+    def base_url(self) -> str:
+        """Base URL without a trailing slash."""
+        return self.config.base_url.rstrip("/")
 
 
 def period_start(period: str, frequency: str) -> date:
