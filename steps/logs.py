@@ -41,7 +41,13 @@ def configure_logging(level: str | None = None) -> None:
     handler.setFormatter(_JsonFormatter() if fmt == "json" else _KeyValueFormatter())
     handler.set_name(_HANDLER_NAME)
     root = logging.getLogger()
-    root.handlers[:] = [h for h in root.handlers if h.get_name() != _HANDLER_NAME] + [handler]
+    # Ours replaces any earlier one, and the plain console handlers libraries add on import (dbt does): each
+    # event once, in our format. Other handlers (files, test capture) stay.
+    root.handlers[:] = [h for h in root.handlers if h.get_name() != _HANDLER_NAME and not _plain_console(h)] + [handler]
     root.setLevel(level or os.environ.get("TRIBUTARY_LOG_LEVEL", "INFO"))
     for noisy in ("urllib3", "botocore", "s3transfer"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _plain_console(handler: logging.Handler) -> bool:
+    return type(handler) is logging.StreamHandler and handler.stream in (sys.stderr, sys.stdout)

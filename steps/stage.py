@@ -7,12 +7,13 @@ records the outcome under ``reports/<run_id>/stages/`` so the summary can report
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from steps.errors import EXIT_OK, StepError
 from steps.lake import Lake
@@ -79,3 +80,16 @@ def run_stage(stage: str, task: str, run_id: str, body: Callable[[StageContext],
     if error and code != EXIT_OK:
         sys.stderr.write(f"{task}: {error}\n")  # last line of the log: what failed, the bad value, the fix
     return code
+
+
+def exit_without_teardown(code: int) -> NoReturn:
+    """End the process with ``code``, skipping the interpreter's teardown (the stage has recorded its outcome).
+
+    Arrow's native thread pools can abort that teardown (``terminate called without an active exception``, exit
+    -6; apache/arrow#34314, #39862), intermittently and under load, turning a finished ingest into a failed task.
+    Everything the stage wrote is closed by then; logs and standard streams are flushed here.
+    """
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -70,6 +70,7 @@ class LocalWorkflow:
         clock: Callable[[], float] = time.monotonic,
         python: str = sys.executable,
         warm: bool = False,
+        expect_ingest: bool = False,
     ) -> None:
         """Bind ``spec`` to this machine.
 
@@ -86,6 +87,8 @@ class LocalWorkflow:
             python: Interpreter running ``python -m <module>``.
             warm: Fork tasks from pre-imported interpreters (:mod:`workflows.warm`) instead of starting a fresh
                 interpreter per task: same processes, argv, environment and exit codes, seconds less start-up.
+            expect_ingest: A hint that this run will ingest something: with ``warm``, the gates' interpreter
+                starts importing right away instead of when the first ingest starts.
 
         Raises:
             UnsupportedSpec: a parameter is unknown, missing or outside its enum.
@@ -96,6 +99,7 @@ class LocalWorkflow:
         self.work_dir = work_dir
         self.python = python
         self.warm = warm
+        self.expect_ingest = expect_ingest
         self.parameters = _parameters(spec, parameters or {})
         tasks = [self._task(t) for t in spec.tasks]
         handler = None
@@ -137,7 +141,10 @@ class LocalWorkflow:
                 return self.runner.run()
             from workflows.warm import WarmLauncher
 
-            self.runner.launcher = WarmLauncher(self.resources.base_env)
+            settings = {k: v for cm in self.resources.config_maps.values() for k, v in cm.data.items()}
+            self.runner.launcher = WarmLauncher(
+                self.resources.base_env, expect_ingest=self.expect_ingest, settings=settings
+            )
             try:
                 return self.runner.run()
             finally:

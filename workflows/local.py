@@ -14,7 +14,7 @@ import sys
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
@@ -180,6 +180,7 @@ def execute(
         progress=progress,
         # TRIBUTARY_WARM=0 starts a fresh interpreter per task (slower; for debugging the start-up path itself)
         warm=os.environ.get("TRIBUTARY_WARM", "1") != "0",
+        expect_ingest=ingest_expected(run),
     )
     missing = workflow.missing_secrets()
     if missing:
@@ -193,6 +194,32 @@ def execute(
         return 0
     codes = [r.exit_code for r in workflow.runner.runs.values() if r.phase == FAILED and r.exit_code]
     return next((c for c in codes if c in (EXIT_BAD_INPUT, EXIT_TRANSIENT)), 1)
+
+
+def ingest_expected(run: LocalRun) -> bool:
+    """Whether the freshness task will send some source to ingest: a hint for warming up early (workflows.warm).
+
+    The freshness task decides; this applies its rule to the same state beforehand. Only a local lake is read
+    here (an S3 lake's hint is yes); a wrong hint costs seconds, never a different run.
+    """
+    if run.force or "://" in run.lake:
+        return True
+    from steps import layout
+    from steps.config import load_config
+    from steps.freshness.core import decide
+    from steps.state import SourceState
+
+    try:
+        config = load_config(config_file(run))
+        now = datetime.now(UTC)
+        for name in run.sources or config.enabled_sources():
+            path = Path(run.lake) / layout.state(name)
+            state = SourceState.model_validate_json(path.read_bytes()) if path.exists() else SourceState(source=name)
+            if decide(state, config.source(name).max_age_days, now).ingest:
+                return True
+    except Exception:  # noqa: BLE001 - a hint: the freshness task reports real problems
+        return True
+    return False
 
 
 def snapshot_date(text: str) -> date:

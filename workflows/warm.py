@@ -1,10 +1,11 @@
 """Start tasks from warm interpreters (see :mod:`workflows.zygote`) instead of a fresh ``python`` each time.
 
-Two zygotes per local run: a light one with what every stage imports (pyarrow, pydantic, requests, duckdb), and a
-heavy one that also imports dbt and Great Expectations. The heavy one starts when the first ingest starts — new
-bronze means the gates and dbt will have work — so its imports run on the other core while the ingests run; on a
-run with nothing new it never starts, and the gates and dbt stages fork from the light one and skip without
-importing either library. A command that is not ``<this python> -m <module>``, or a zygote that could not start
+Up to three zygotes per local run: a light one with what every stage imports (pyarrow, pydantic, requests,
+duckdb), and two heavy ones, one for the gates (Great Expectations) and one for dbt (which also parses the project
+as the builds will, see :mod:`steps.dbt.warmup`). The heavy ones start when the first ingest starts — new bronze
+means the gates and dbt will have work — so their imports run while the ingests run; on a run with nothing new they
+never start, and the gates and dbt stages fork from the light one and skip without importing either library.
+A command that is not ``<this python> -m <module>``, or a zygote that could not start
 safely, falls back to a plain subprocess.
 """
 
@@ -36,10 +37,14 @@ LIGHT = (
     "steps.config",
     "steps.lake",
 )
-HEAVY_EXTRA = ("dbt.cli.main", "great_expectations")
-# Modules whose tasks need the heavy interpreter; everything else forks from the light one (ingest must not see
-# pandas, which Great Expectations imports).
-HEAVY_MODULES = ("steps.dbt", "steps.validate")
+# The heavy interpreters and the task modules they serve; everything else forks from the light one (ingest must
+# not see pandas, which Great Expectations imports).
+# A ``module:function`` entry is called once its module is imported: steps.dbt.warmup parses the dbt project as the
+# builds will (in the environment of the task that started the heavy interpreters).
+HEAVY = {
+    "gx": (("steps.validate",), ("great_expectations",)),
+    "dbt": (("steps.dbt",), ("dbt.cli.main", "dbt.adapters.duckdb", "steps.dbt.warmup:prepare")),
+}
 HEAVY_TRIGGERS = ("steps.ingest",)
 ZYGOTE_ENV = {"GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "true", "ARROW_DEFAULT_MEMORY_POOL": "system"}
 
@@ -59,12 +64,40 @@ class _Zygote:
 class WarmLauncher:
     """Runs ``python -m`` commands by forking them from warm zygotes."""
 
-    def __init__(self, env: Mapping[str, str] | None = None) -> None:
-        """Start the zygotes (their imports run in the background)."""
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        expect_ingest: bool = False,
+        settings: Mapping[str, str] | None = None,
+    ) -> None:
+        """Start the light zygote, and the heavy ones too when ``expect_ingest`` (imports run in the background).
+
+        The heavy interpreters take seconds to import (Great Expectations ~5 s, dbt ~2 s plus its parse) and are
+        needed right after the ingests: when the caller expects an ingest they start now, with ``settings`` (the
+        run's ConfigMap values) for dbt's warm-up, rather than at the first ingest. They are still used only once
+        an ingest has started; otherwise they are discarded, unused, at :meth:`close`.
+        """
         self._next = 0
         self._lock = threading.Lock()
         self._base = {**os.environ, **(env or {}), **ZYGOTE_ENV}
         self._zygotes = {"light": self._start("light", LIGHT, self._base)}
+        self._closed = False
+        self._heavy_wanted = False  # set by the first ingest: only then do the gates and dbt have work
+        if expect_ingest:  # after the light one is ready: the first tasks need it and there are only so many cores
+            threading.Thread(target=self._start_heavy_after_light, args=(settings or {},), daemon=True).start()
+
+    def _start_heavy_after_light(self, settings: Mapping[str, str]) -> None:
+        self._zygotes["light"].ready.wait()
+        self._start_heavy(settings)
+
+    def _start_heavy(self, task_env: Mapping[str, str]) -> None:
+        # The task's environment (ConfigMap settings: lake, target, dbt project) is what the dbt warm-up parses for.
+        env = {**self._base, **task_env, **ZYGOTE_ENV}
+        with self._lock:
+            for name, (_, preload) in HEAVY.items():
+                if name not in self._zygotes and not self._closed:
+                    self._zygotes[name] = self._start(name, LIGHT + preload, env)
 
     def _start(self, name: str, preload: Sequence[str], env: Mapping[str, str]) -> _Zygote:
         req_r, req_w = os.pipe()
@@ -108,11 +141,15 @@ class WarmLauncher:
     ) -> int | None:
         """Run ``argv`` forked from a zygote; None when no zygote can take it (run it as a subprocess then)."""
         module = argv[2]
+        if module.startswith(HEAVY_TRIGGERS):
+            self._start_heavy(env)
         with self._lock:
-            if module.startswith(HEAVY_TRIGGERS) and "heavy" not in self._zygotes:
-                self._zygotes["heavy"] = self._start("heavy", LIGHT + HEAVY_EXTRA, self._base)
-            heavy = module.startswith(HEAVY_MODULES) and "heavy" in self._zygotes
-            z = self._zygotes["heavy" if heavy else "light"]
+            if module.startswith(HEAVY_TRIGGERS):
+                self._heavy_wanted = True
+            name = next(
+                (n for n, (mods, _) in HEAVY.items() if self._heavy_wanted and module.startswith(mods)), "light"
+            )
+            z = self._zygotes[name]
         z.ready.wait()
         if not z.usable:
             return None
@@ -145,6 +182,8 @@ class WarmLauncher:
 
     def close(self) -> None:
         """Let the zygotes finish (closing their request pipes ends them once their children exited)."""
+        with self._lock:
+            self._closed = True
         for z in self._zygotes.values():
             try:
                 os.close(z.requests)

@@ -21,11 +21,58 @@
 
 
 {% macro duckdb__bronze_exists(source_name, table_name) -%}
-    {#- DuckDB reads the files: the same glob the source's external_location uses. -#}
-    {%- set pattern = env_var('TRIBUTARY_LAKE').rstrip('/') ~ '/bronze/' ~ source_name ~ '/' ~ table_name
-        ~ '/*/[!._]*.parquet' -%}
-    {%- set found = run_query("select count(*) from glob('" ~ pattern ~ "')") -%}
+    {#- DuckDB reads the files: the glob its bronze view reads. -#}
+    {%- set found = run_query("select count(*) from glob('" ~ bronze_files(source_name, table_name) ~ "')") -%}
     {{ return(found.columns[0].values()[0] > 0) }}
+{%- endmacro %}
+
+
+{% macro bronze_files(source_name, table_name) -%}
+    {#-
+        The bronze Parquet files of a source table in the lake. `[!._]*`
+        skips in-flight temp files and other hidden files (names starting
+        with "." or "_", as Hive and Trino ignore them): DuckDB's `*` matches
+        dot-files too. Read at run time, never at parse time, so that a saved
+        parse serves every lake.
+    -#}
+    {{- return(env_var('TRIBUTARY_LAKE').rstrip('/') ~ '/bronze/' ~ source_name ~ '/' ~ table_name
+        ~ '/*/[!._]*.parquet') -}}
+{%- endmacro %}
+
+
+{% macro declare_bronze_views() -%}
+    {#-
+        Run before every build (on-run-start): make each bronze table of the
+        enabled sources a relation of the warehouse, as Trino's Hive external
+        tables are (the dbt stage declares those). Renders no SQL itself.
+    -#}
+    {{- adapter.dispatch('declare_bronze_views', 'tributary')() -}}
+{%- endmacro %}
+
+
+{% macro default__declare_bronze_views() -%}
+{%- endmacro %}
+
+
+{% macro duckdb__declare_bronze_views() -%}
+    {#-
+        A view per bronze table over its Parquet files, replaced on every
+        build so it sees new files and new columns (union_by_name); tables
+        without files get no view (bronze_source() stands in an empty one).
+    -#}
+    {%- if execute -%}
+        {%- set enabled = var('tributary_sources', ['worldbank', 'vn_provinces']) -%}
+        {%- for node in graph.sources.values() if node.source_name in enabled -%}
+            {%- if bronze_exists(node.source_name, node.name) -%}
+                {%- do run_query('create schema if not exists ' ~ adapter.quote(node.schema)) -%}
+                {%- do run_query(
+                    'create or replace view ' ~ source(node.source_name, node.name)
+                    ~ " as select * from read_parquet('" ~ bronze_files(node.source_name, node.name)
+                    ~ "', hive_partitioning = true, union_by_name = true)"
+                ) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
 {%- endmacro %}
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from steps import layout
 from steps.config import PipelineConfig, load_config
-from steps.dbt.environment import prepare_dbt_environment
+from steps.dbt.environment import activate_dbt_environment, prepare_dbt_environment
 from steps.dbt.freshness import is_current, layer_inputs, project_fingerprint
 from steps.dbt.runner import dbt_build
 from steps.dbt.settings import DbtSettings
@@ -64,12 +64,12 @@ def main(argv: list[str] | None = None) -> int:
             ctx.status = "skipped"
             ctx.metrics["reason"] = "nothing new since the last build"
             return
-        os.environ.update(env)
+        project_dir, work_dir = settings.dbt_project_dir.resolve(), settings.work_dir(ctx.lake.uri()).resolve()
+        activate_dbt_environment(env)
         if settings.target == "trino" and args.layer == "silver":
             ctx.metrics["bronze_statements"] = expose_bronze(ctx.lake, config)
         build = dbt_build(
-            settings.dbt_project_dir, settings.work_dir(ctx.lake.uri()), settings.target, args.layer,
-            sources=config.enabled_sources(),
+            project_dir, work_dir, settings.target, args.layer, config.enabled_sources(), settings.dbt_log_level
         )
         ctx.metrics.update(layer=args.layer, counts=build.counts, rows=build.rows)
         ctx.lake.write_json(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from steps.dbt.settings import DbtSettings
@@ -33,3 +34,17 @@ def prepare_dbt_environment(lake: Lake, settings: DbtSettings) -> dict[str, str]
                 if not os.environ.get(var):
                     raise ConfigError(f"{var} is not set and the lake is on S3", f"set {var} (from a Secret)")
     return env
+
+
+def activate_dbt_environment(env: dict[str, str]) -> None:
+    """Export ``env`` for dbt, working from the DuckDB file's folder and naming the file relative to it.
+
+    dbt keys a saved parse on the profile's connection values, the DuckDB path among them: relative, one saved
+    parse serves every lake on this machine, so only the first build anywhere pays for a full parse (seconds).
+    Callers are their own process (a stage), or restore the directory and environment afterwards.
+    """
+    if "TRIBUTARY_DUCKDB_PATH" in env:
+        path = Path(env["TRIBUTARY_DUCKDB_PATH"]).resolve()
+        os.chdir(path.parent)
+        env = {**env, "TRIBUTARY_DUCKDB_PATH": path.name}
+    os.environ.update(env)

@@ -32,19 +32,17 @@ class LayerBuild:
     rows: dict[str, int] = field(default_factory=dict)  # model -> rows affected, when the adapter says
 
 
-def dbt_build(
-    project_dir: Path, work_dir: Path, target: str, layer: str, sources: Sequence[str] | None = None
-) -> LayerBuild:
-    """``dbt build --select tag:<layer>`` against ``target``; raises on failure with the failing nodes.
-
-    ``sources`` are the enabled sources: only their models are built (dbt var ``tributary_sources``).
-    """
-    from dbt.cli.main import dbtRunner  # dbt takes seconds to import: only this stage pays for it
-
+def dbt_args(
+    command: str,
+    project_dir: Path,
+    work_dir: Path,
+    target: str,
+    sources: Sequence[str] | None = None,
+    log_level: str = "info",
+) -> list[str]:
+    """The arguments of ``dbt <command>`` as this stage runs it (a parse and a build must agree on them)."""
     args = [
-        "build",
-        "--select",
-        f"tag:{layer}",
+        command,
         "--project-dir",
         str(project_dir),
         "--profiles-dir",
@@ -55,11 +53,47 @@ def dbt_build(
         str(work_dir / "target"),
         "--log-path",
         str(work_dir / "logs"),
+        "--log-level-file",
+        log_level,
         "--no-use-colors",
         "--quiet",
     ]
     if sources is not None:
         args += ["--vars", json.dumps({"tributary_sources": list(sources)})]
+    return args
+
+
+def dbt_parse(
+    project_dir: Path, work_dir: Path, target: str, sources: Sequence[str] | None = None, log_level: str = "info"
+) -> bool:
+    """``dbt parse`` with the arguments a build will use, saving the result for it; True when it parsed."""
+    from dbt.cli.main import dbtRunner
+
+    work_dir.mkdir(parents=True, exist_ok=True)
+    cache = _parse_cache(project_dir, target)
+    _seed_partial_parse(cache, work_dir / "target")
+    res = dbtRunner().invoke(dbt_args("parse", project_dir, work_dir, target, sources, log_level))
+    if res.success:
+        _keep_partial_parse(work_dir / "target", cache)
+    return bool(res.success)
+
+
+def dbt_build(
+    project_dir: Path,
+    work_dir: Path,
+    target: str,
+    layer: str,
+    sources: Sequence[str] | None = None,
+    log_level: str = "info",
+) -> LayerBuild:
+    """``dbt build --select tag:<layer>`` against ``target``; raises on failure with the failing nodes.
+
+    ``sources`` are the enabled sources: only their models are built (dbt var ``tributary_sources``).
+    """
+    from dbt.cli.main import dbtRunner  # dbt takes seconds to import: only this stage pays for it
+
+    args = dbt_args("build", project_dir, work_dir, target, sources, log_level)
+    args[1:1] = ["--select", f"tag:{layer}"]
     work_dir.mkdir(parents=True, exist_ok=True)
     cache = _parse_cache(project_dir, target)
     _seed_partial_parse(cache, work_dir / "target")
@@ -115,7 +149,8 @@ def _condense(result: Any) -> LayerBuild:
         node = r.node
         kind = str(node.resource_type)
         status = str(r.status)
-        counts.setdefault(kind, Counter())[status] += 1
+        if kind != "operation":  # project hooks (the bronze views) are plumbing, reported only when they fail
+            counts.setdefault(kind, Counter())[status] += 1
         if status in ("error", "fail"):
             build.success = False
             build.failures.append(f"{kind} {node.name}: {(r.message or '').strip()[:160]}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 
@@ -15,6 +16,11 @@ class DbtSettings(WarehouseSettings):
     """Where the dbt project is, plus the warehouse target to build."""
 
     dbt_project_dir: Path = Field(description="Folder holding dbt_project.yml and profiles.yml.")
+    dbt_log_level: Literal["debug", "info", "warn", "error", "none"] = Field(
+        "info",
+        description="Level of dbt's log file (logs/dbt.log in the work folder). debug adds every SQL statement and "
+        "connection event, and costs about a second per build of this project.",
+    )
     dbt_work_dir: Path | None = Field(
         None,
         description="Writable folder for dbt's target/ and logs/ (the project folder may be read-only); "

@@ -43,7 +43,7 @@ from steps.ingest.client import build_client
 from steps.ingest.core import ingest_source
 from steps.sources import build_source
 from steps.sources.base import Backfill
-from steps.stage import StageContext, run_stage
+from steps.stage import StageContext, exit_without_teardown, run_stage
 from steps.state import read_state
 
 _WATERMARKS_IN_METRICS = 50
@@ -100,4 +100,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_without_teardown(main())

@@ -15,6 +15,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 
 from tests.dbt.bronze_fixtures import (
@@ -116,8 +117,28 @@ def count_by_level(rows: dict[str, dict[str, Any]], **conditions: Any) -> dict[s
 def test_first_run_builds_silver_then_gold(first_stage: Stage) -> None:
     silver_nodes = {result.node.resource_type for result in first_stage.silver_results}
     gold_nodes = {result.node.resource_type for result in first_stage.gold_results}
-    assert silver_nodes == {"model", "test"}
-    assert gold_nodes == {"model", "snapshot", "test", "unit_test"}
+    # "operation": the on-run-start hook that declares the bronze views, run before every build
+    assert silver_nodes == {"operation", "model", "test"}
+    assert gold_nodes == {"operation", "model", "snapshot", "test", "unit_test"}
+
+
+def test_bronze_tables_are_warehouse_views_over_the_lake_files(lakehouse: Lakehouse, first_stage: Stage) -> None:
+    views = {
+        (row["schema_name"], row["view_name"]): row["sql"]
+        for row in lakehouse.query("select schema_name, view_name, sql from duckdb_views() where not internal")
+    }
+    # One view per bronze table of the enabled sources (the hook ran before the build); the hidden temp files
+    # written beside the real ones are not read.
+    assert set(views) == {
+        ("bronze_worldbank", "indicator_values"),
+        ("bronze_vn_provinces", "provinces"),
+        ("bronze_vn_provinces", "districts"),
+        ("bronze_vn_provinces", "wards"),
+    }
+    assert "[!._]*.parquet" in views[("bronze_worldbank", "indicator_values")]
+    files = [p for p in (lakehouse.lake / "bronze/vn_provinces/provinces").glob("*/*.parquet") if p.name[0] not in "._"]
+    expected = sum(pq.ParquetFile(path).metadata.num_rows for path in files)
+    assert lakehouse.scalar("select count(*) from bronze_vn_provinces.provinces") == expected > 0
 
 
 def test_first_run_macro_indicators_equal_the_csv(first_stage: Stage) -> None:

@@ -2,8 +2,12 @@
 
 import io
 import sys
+import time
 from pathlib import Path
 
+import pytest
+
+from workflows import warm
 from workflows.runner import FAILED, SUCCEEDED, DagRunner, Retry, Task
 from workflows.warm import WarmLauncher
 
@@ -77,3 +81,60 @@ def test_commands_that_are_not_python_modules_run_as_plain_processes(tmp_path: P
     finally:
         launcher.close()
     assert runner.runs["sh"].exit_code == 3
+
+
+def _heavy_setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str, Path]:
+    """A stand-in heavy interpreter: it preloads ``warmtasks.heavylib`` and calls its warm-up, for ``warmtasks.gate``
+    tasks, started by ``warmtasks.ingest`` tasks. Returns the gate and ingest modules and the gate's output file."""
+    pkg = tmp_path / "warmtasks"
+    pkg.mkdir(exist_ok=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "heavylib.py").write_text(
+        "import os\nWARMED = []\n"
+        "def warm():\n    WARMED.append(os.environ.get('TRIBUTARY_LAKE'))\n    print('noise from the warm-up')\n"
+    )
+    (pkg / "ingest.py").write_text("")
+    out = tmp_path / "gate.txt"
+    (pkg / "gate.py").write_text(
+        "import sys\nlib = sys.modules.get('warmtasks.heavylib')\n"
+        f"open({str(out)!r}, 'a').write(repr(lib.WARMED if lib else None) + '\\n')\n"
+    )
+    monkeypatch.setattr(warm, "HEAVY", {"gx": (("warmtasks.gate",), ("warmtasks.heavylib", "warmtasks.heavylib:warm"))})
+    monkeypatch.setattr(warm, "HEAVY_TRIGGERS", ("warmtasks.ingest",))
+    return "warmtasks.gate", "warmtasks.ingest", out
+
+
+@pytest.mark.parametrize("expect_ingest", [False, True])
+def test_gates_fork_from_the_heavy_interpreter_only_after_an_ingest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str], expect_ingest: bool
+) -> None:
+    gate, ingest, out = _heavy_setup(tmp_path, monkeypatch)
+    env = {"PYTHONPATH": str(tmp_path), "TRIBUTARY_LAKE": "/the/lake"}
+    launcher = warm.WarmLauncher(
+        {"PYTHONPATH": str(tmp_path)}, expect_ingest=expect_ingest, settings={"TRIBUTARY_LAKE": "/the/lake"}
+    )
+    try:
+        for module in (gate, ingest, gate):
+            assert launcher.run([PY, "-m", module], env, None, str(tmp_path / "err.log"), timeout=60) == 0
+    finally:
+        launcher.close()
+    # Before any ingest the gate forks from the light interpreter (nothing heavy imported); after one, from the
+    # heavy interpreter, whose warm-up ran once with the run's settings.
+    assert out.read_text().splitlines() == ["None", "['/the/lake']"]
+    assert "noise" not in capfd.readouterr().out  # the warm-up's output never reaches the run's terminal
+
+
+def test_an_unused_heavy_interpreter_does_not_delay_a_run_with_nothing_to_ingest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate, _, out = _heavy_setup(tmp_path, monkeypatch)
+    (tmp_path / "warmtasks/heavylib.py").write_text("import time\ntime.sleep(30)\n")  # a very slow import
+    env = {"PYTHONPATH": str(tmp_path)}
+    launcher = warm.WarmLauncher(env, expect_ingest=True)
+    started = time.monotonic()
+    try:
+        assert launcher.run([PY, "-m", gate], env, None, str(tmp_path / "err.log"), timeout=60) == 0
+    finally:
+        launcher.close()
+    assert time.monotonic() - started < 15
+    assert out.read_text() == "None\n"

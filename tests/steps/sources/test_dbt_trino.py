@@ -70,6 +70,8 @@ def test_new_models_compile_and_parse_as_trino(compiled: dict[str, Any]) -> None
     ):
         assert name in models
     for unique_id, node in compiled.items():
+        if node.resource_type == "operation":
+            continue  # the bronze-views hook renders nothing on Trino (tests/dbt/test_dbt_trino_compile.py)
         try:
             sqlglot.parse_one(node.compiled_code, read="trino")
         except sqlglot.errors.ParseError as error:
