@@ -64,13 +64,11 @@ def main(argv: list[str] | None = None) -> int:
             ctx.status = "skipped"
             ctx.metrics["reason"] = "nothing new since the last build"
             return
-        project_dir, work_dir = settings.dbt_project_dir.resolve(), settings.work_dir(ctx.lake.uri()).resolve()
+        project = settings.project(ctx.lake.uri(), config.enabled_sources())
         activate_dbt_environment(env)
         if settings.target == "trino" and args.layer == "silver":
             ctx.metrics["bronze_statements"] = expose_bronze(ctx.lake, config)
-        build = dbt_build(
-            project_dir, work_dir, settings.target, args.layer, config.enabled_sources(), settings.dbt_log_level
-        )
+        build = dbt_build(project, args.layer)
         ctx.metrics.update(layer=args.layer, counts=build.counts, rows=build.rows)
         ctx.lake.write_json(
             layout.layer_state(args.layer),

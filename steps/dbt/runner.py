@@ -32,74 +32,61 @@ class LayerBuild:
     rows: dict[str, int] = field(default_factory=dict)  # model -> rows affected, when the adapter says
 
 
-def dbt_args(
-    command: str,
-    project_dir: Path,
-    work_dir: Path,
-    target: str,
-    sources: Sequence[str] | None = None,
-    log_level: str = "info",
-) -> list[str]:
-    """The arguments of ``dbt <command>`` as this stage runs it (a parse and a build must agree on them)."""
-    args = [
-        command,
-        "--project-dir",
-        str(project_dir),
-        "--profiles-dir",
-        str(project_dir),
-        "--target",
-        target,
-        "--target-path",
-        str(work_dir / "target"),
-        "--log-path",
-        str(work_dir / "logs"),
-        "--log-level-file",
-        log_level,
-        "--no-use-colors",
-        "--quiet",
-    ]
-    if sources is not None:
-        args += ["--vars", json.dumps({"tributary_sources": list(sources)})]
-    return args
+@dataclass(frozen=True)
+class DbtProject:
+    """The dbt project as this stage runs it: a parse and a build must agree on every argument but the command."""
+
+    project_dir: Path
+    work_dir: Path  # target/ and logs/
+    target: str
+    sources: Sequence[str] | None = None  # the enabled sources (dbt var tributary_sources); None: dbt's default
+    log_level: str = "info"  # of the log file
+
+    def args(self, command: str, *options: str) -> list[str]:
+        """The arguments of ``dbt <command> <options>``."""
+        args = [
+            command,
+            *options,
+            "--project-dir",
+            str(self.project_dir),
+            "--profiles-dir",
+            str(self.project_dir),
+            "--target",
+            self.target,
+            "--target-path",
+            str(self.work_dir / "target"),
+            "--log-path",
+            str(self.work_dir / "logs"),
+            "--log-level-file",
+            self.log_level,
+            "--no-use-colors",
+            "--quiet",
+        ]
+        if self.sources is not None:
+            args += ["--vars", json.dumps({"tributary_sources": list(self.sources)})]
+        return args
+
+    def invoke(self, command: str, *options: str) -> Any:
+        """Run dbt in-process, starting from this machine's saved parse and saving the one dbt leaves."""
+        from dbt.cli.main import dbtRunner  # dbt takes seconds to import: only the dbt stage pays for it
+
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        cache = _parse_cache(self.project_dir, self.target)
+        _seed_partial_parse(cache, self.work_dir / "target")
+        res = dbtRunner().invoke(self.args(command, *options))
+        _keep_partial_parse(self.work_dir / "target", cache)
+        return res
 
 
-def dbt_parse(
-    project_dir: Path, work_dir: Path, target: str, sources: Sequence[str] | None = None, log_level: str = "info"
-) -> bool:
+def dbt_parse(project: DbtProject) -> bool:
     """``dbt parse`` with the arguments a build will use, saving the result for it; True when it parsed."""
-    from dbt.cli.main import dbtRunner
-
-    work_dir.mkdir(parents=True, exist_ok=True)
-    cache = _parse_cache(project_dir, target)
-    _seed_partial_parse(cache, work_dir / "target")
-    res = dbtRunner().invoke(dbt_args("parse", project_dir, work_dir, target, sources, log_level))
-    if res.success:
-        _keep_partial_parse(work_dir / "target", cache)
-    return bool(res.success)
+    return bool(project.invoke("parse").success)
 
 
-def dbt_build(
-    project_dir: Path,
-    work_dir: Path,
-    target: str,
-    layer: str,
-    sources: Sequence[str] | None = None,
-    log_level: str = "info",
-) -> LayerBuild:
-    """``dbt build --select tag:<layer>`` against ``target``; raises on failure with the failing nodes.
-
-    ``sources`` are the enabled sources: only their models are built (dbt var ``tributary_sources``).
-    """
-    from dbt.cli.main import dbtRunner  # dbt takes seconds to import: only this stage pays for it
-
-    args = dbt_args("build", project_dir, work_dir, target, sources, log_level)
-    args[1:1] = ["--select", f"tag:{layer}"]
-    work_dir.mkdir(parents=True, exist_ok=True)
-    cache = _parse_cache(project_dir, target)
-    _seed_partial_parse(cache, work_dir / "target")
-    log.info("dbt build", extra={"layer": layer, "target": target})
-    res = dbtRunner().invoke(args)
-    _keep_partial_parse(work_dir / "target", cache)
+def dbt_build(project: DbtProject, layer: str) -> LayerBuild:
+    """``dbt build --select tag:<layer>``; raises on failure with the failing nodes."""
+    log.info("dbt build", extra={"layer": layer, "target": project.target})
+    res = project.invoke("build", "--select", f"tag:{layer}")
     if res.exception is not None:
         _raise_for_exception(res.exception, layer)
     build = _condense(res.result)
@@ -109,7 +96,8 @@ def dbt_build(
         )
         raise InputError(
             f"dbt build of layer {layer} failed: {shown or 'see the dbt log'}",
-            f"inspect the failing models/tests (dbt log under {work_dir / 'logs'}); bad data stops here by design",
+            f"inspect the failing models/tests (dbt log under {project.work_dir / 'logs'}); bad data stops here by "
+            "design",
         )
     return build
 

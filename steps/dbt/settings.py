@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
 
+from steps.dbt.runner import DbtProject
 from steps.warehouse import WarehouseSettings
 
 
@@ -33,3 +35,13 @@ class DbtSettings(WarehouseSettings):
             return self.dbt_work_dir
         key = hashlib.sha256(f"{lake_uri}|{self.dbt_project_dir.resolve()}".encode()).hexdigest()[:12]
         return Path(tempfile.gettempdir()) / f"tributary-dbt-{key}"
+
+    def project(self, lake_uri: str, sources: Sequence[str]) -> DbtProject:
+        """The dbt project as the stage runs it for ``lake_uri`` (absolute paths: the stage changes directory)."""
+        return DbtProject(
+            project_dir=self.dbt_project_dir.resolve(),
+            work_dir=self.work_dir(lake_uri).resolve(),
+            target=self.target,
+            sources=list(sources),
+            log_level=self.dbt_log_level,
+        )

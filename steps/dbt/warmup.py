@@ -21,7 +21,7 @@ import time
 
 from steps.config import load_config
 from steps.dbt.environment import activate_dbt_environment, prepare_dbt_environment
-from steps.dbt.runner import dbt_parse
+from steps.dbt.runner import DbtProject, dbt_parse
 from steps.dbt.settings import DbtSettings
 from steps.lake import Lake
 from steps.settings import StageSettings, load_settings
@@ -37,9 +37,9 @@ def prepare() -> bool:
         settings = load_settings(DbtSettings)
         lake = Lake.from_settings(stage)
         sources = load_config(stage.config).enabled_sources()
-        project_dir, work_dir = settings.dbt_project_dir.resolve(), settings.work_dir(lake.uri()).resolve()
+        project = settings.project(lake.uri(), sources)
         activate_dbt_environment(prepare_dbt_environment(lake, settings))
-        return dbt_parse(project_dir, work_dir, settings.target, sources, settings.dbt_log_level)
+        return dbt_parse(project)
     except Exception as exc:  # noqa: BLE001 - a warm-up never fails anything; the build reports real problems
         log.debug("dbt warm-up skipped: %s", exc)
         return False
