@@ -18,8 +18,8 @@ $(VENV)/.installed-$(EXTRAS): pyproject.toml requirements/lock.txt
 	test -x $(UV) || { $(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip --upgrade >/dev/null; \
 	  $(PY) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"; }
 	$(UV) pip install --quiet --compile-bytecode -p $(PY) -c requirements/lock.txt -e ".[$(EXTRAS)]"
-	@# as the dbt image does at build time: a saved parse makes the first build re-parse only what changed
-	TRIBUTARY_DBT_PROJECT_DIR=dbt $(PY) -m steps.dbt.warmup
+	@# a machine's one-time work (as the dbt image parses at build time): the rendered spec, dbt's saved parse
+	$(VENV)/bin/tributary prepare
 	touch $@
 
 setup: $(VENV)/.installed-$(EXTRAS) ## create .venv with the pinned dependencies (uv + requirements/lock.txt)

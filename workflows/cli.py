@@ -92,6 +92,25 @@ def _enabled_sources(config: Path | None) -> tuple[str, ...]:
         raise SystemExit(f"tributary: {exc.line()}") from None
 
 
+def _prepare(args: argparse.Namespace) -> int:
+    """The one-time work of a machine, done ahead: the rendered spec of the enabled sources and dbt's saved parse."""
+    import subprocess
+    import time
+
+    from workflows.local import REPO_DBT_DIR, LocalRun, rendered_spec
+
+    config = args.config.resolve() if args.config else None
+    sources = _enabled_sources(config)
+    started = time.monotonic()
+    rendered_spec(LocalRun(run_id="prepare", lake="lake", sources=sources, config=config), args.env)
+    sys.stderr.write(f"spec rendered for {args.env} ({', '.join(sources)}) in {time.monotonic() - started:.1f}s\n")
+    env = {**os.environ, "TRIBUTARY_DBT_PROJECT_DIR": str(REPO_DBT_DIR)}
+    if config is not None:
+        env["TRIBUTARY_CONFIG"] = str(config)
+    # a process of its own: the dbt stage's libraries stay out of this one
+    return subprocess.run([sys.executable, "-m", "steps.dbt.warmup"], env=env, check=False).returncode
+
+
 def _render(args: argparse.Namespace) -> int:
     from workflows.render import render, write
     from workflows.settings import SettingsError
@@ -163,6 +182,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--spec", type=Path, help="run this rendered workflowtemplate.yaml instead of rendering one")
     run.add_argument("--parallelism", type=int, help="tasks at once (default: the spec's parallelism)")
     run.set_defaults(func=_run)
+
+    prepare = sub.add_parser(
+        "prepare",
+        help="do a machine's one-time work ahead (render the spec, parse the dbt project); make setup runs it",
+    )
+    prepare.add_argument(
+        "--config",
+        type=Path,
+        default=default_config,
+        help="pipeline configuration YAML (default: $TRIBUTARY_CONFIG, else the packaged one)",
+    )
+    prepare.add_argument("--env", choices=ENVIRONMENTS, default="dev", help="environment of the spec (default dev)")
+    prepare.set_defaults(func=_prepare)
 
     render = sub.add_parser("render", help="write the WorkflowTemplate and CronWorkflow of an environment")
     render.add_argument("--env", choices=ENVIRONMENTS, required=True)
