@@ -46,6 +46,7 @@ HEAVY = {
     "dbt": (("steps.dbt",), ("dbt.cli.main", "dbt.adapters.duckdb", "steps.dbt.warmup:prepare")),
 }
 HEAVY_TRIGGERS = ("steps.ingest",)
+FIRST_NEEDED = ("gx",)  # the bronze gate runs right after the ingests
 ZYGOTE_ENV = {"GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "true", "ARROW_DEFAULT_MEMORY_POOL": "system"}
 
 
@@ -84,18 +85,23 @@ class WarmLauncher:
         self._zygotes = {"light": self._start("light", LIGHT, self._base)}
         self._closed = False
         self._heavy_wanted = False  # set by the first ingest: only then do the gates and dbt have work
-        if expect_ingest:  # after the light one is ready: the first tasks need it and there are only so many cores
+        if expect_ingest:
+            # The gates' interpreter is needed first and imports longest: it starts now, beside the light one. The
+            # others wait for the light one (which the first tasks need): a third import would slow both.
+            self._start_heavy(settings or {}, FIRST_NEEDED)
             threading.Thread(target=self._start_heavy_after_light, args=(settings or {},), daemon=True).start()
 
     def _start_heavy_after_light(self, settings: Mapping[str, str]) -> None:
         self._zygotes["light"].ready.wait()
         self._start_heavy(settings)
 
-    def _start_heavy(self, task_env: Mapping[str, str]) -> None:
+    def _start_heavy(self, task_env: Mapping[str, str], names: Sequence[str] | None = None) -> None:
         # The task's environment (ConfigMap settings: lake, target, dbt project) is what the dbt warm-up parses for.
         env = {**self._base, **task_env, **ZYGOTE_ENV}
         with self._lock:
             for name, (_, preload) in HEAVY.items():
+                if names is not None and name not in names:
+                    continue
                 if name not in self._zygotes and not self._closed:
                     self._zygotes[name] = self._start(name, LIGHT + preload, env)
 

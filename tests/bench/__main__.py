@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -93,19 +94,21 @@ def bench_ingest(server: ReplayServer, tmp: Path, indicators: int, per_page: int
     }
 
 
-def bench_full_run(tmp: Path) -> list[tuple[str, float, float, dict[str, float]]]:
-    """``tributary run --replay``: first run, no-op rerun, and a first run on a machine with nothing cached.
+def bench_full_run(tmp: Path, repeat: int) -> list[tuple[str, float, float, dict[str, float]]]:
+    """``tributary run --replay``: first runs (each on a new lake), a no-op rerun, and a cold first run.
 
-    The first two use this machine's caches as ``make setup`` leaves them (the saved dbt parse, the rendered
-    spec); the cold one points the temp dir, where those caches live, at an empty folder.
+    First runs use this machine's caches as ``make setup`` leaves them (dbt's saved parse, the rendered spec); the
+    cold one points the temp dir, where those caches live, at an empty folder: a machine where nothing ran yet.
     """
     cold_tmp = tmp / "cold-tmp"
     cold_tmp.mkdir()
-    runs = (
-        ("first run", tmp / "run-lake", "bench-1", {}),
-        ("no-op rerun", tmp / "run-lake", "bench-2", {}),
+    runs: list[tuple[str, Path, str, dict[str, str]]] = [
+        (f"first run {n}", tmp / f"run-lake-{n}", "bench-1", {}) for n in range(1, repeat + 1)
+    ]
+    runs += [
+        ("no-op rerun", tmp / f"run-lake-{repeat}", "bench-2", {}),
         ("cold first", tmp / "cold-lake", "bench-3", {"TMPDIR": str(cold_tmp)}),
-    )
+    ]
     out = []
     for label, lake, run_id, extra in runs:
         argv = [sys.executable, "-m", "workflows.cli", "run", "--replay", "--lake", str(lake), "--run-id", run_id]
@@ -160,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-page", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--skip-run", action="store_true", help="skip the full local run")
+    parser.add_argument("--repeat", type=int, default=3, help="first runs to measure (each on a new lake)")
     parser.add_argument(
         "--skip-silver", action="store_true", help="skip the silver build / forced re-ingest check at the largest size"
     )
@@ -169,9 +173,12 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(tmpdir)
         if not args.skip_run:
             w("Full local run (tributary run --replay, default sources)\n")
-            for label, wall, rss, tasks in bench_full_run(tmp):
+            runs = bench_full_run(tmp, args.repeat)
+            for label, wall, rss, tasks in runs:
                 split = ", ".join(f"{t} {d:.1f}s" for t, d in tasks.items())
                 w(f"  {label:<12} wall {wall:6.2f} s  peak RSS {rss:6.1f} MB  | {split}\n")
+            firsts = sorted(wall for label, wall, _, _ in runs if label.startswith("first run"))
+            w(f"  first run: median {statistics.median(firsts):.2f} s, min {firsts[0]:.2f} s, max {firsts[-1]:.2f} s\n")
         w(f"\nWorld Bank ingest at scale (per_page {args.per_page}, concurrency {args.concurrency})\n")
         w(f"  {'size':<5} {'loader':<10} {'rows':>9} {'wall s':>8} {'rows/s':>10} {'peak RSS MB':>12}\n")
         results = {}
