@@ -1,59 +1,22 @@
 """The project compiles for the `trino` target, and every compiled statement is valid Trino SQL.
 
-`dbt compile` introspects the warehouse (which relations exist decides `is_incremental()`),
-and there is no Trino here. The adapter's relation lookup is stubbed to report every relation
-as an existing table, so incremental models compile their incremental branch (a superset of
-the full-refresh SQL), and any query that would still reach Trino fails the test.
+No Trino is needed: see tests/dbt/trino_compile.py for how relations are stubbed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import pytest
-import sqlglot
-from dbt.adapters.contracts.relation import RelationType
-from dbt.adapters.trino.impl import TrinoAdapter
 
-from tests.dbt.dbt_runner import DbtProject, node_results
-
-
-def _existing_table(adapter: TrinoAdapter, database: str, schema: str, identifier: str) -> Any:
-    return adapter.Relation.create(database=database, schema=schema, identifier=identifier, type=RelationType.Table)
-
-
-def _no_queries(*args: Any, **kwargs: Any) -> Any:
-    raise AssertionError(f"dbt tried to query Trino: {args[1:]!r}")
+from tests.dbt.trino_compile import compile_for_trino, not_trino_sql
 
 
 @pytest.fixture(scope="module")
-def compiled_nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def compiled_nodes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     workdir: Path = tmp_path_factory.mktemp("trino")
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("TRIBUTARY_LAKE", "s3://tributary-lake")
-        env.setenv("DBT_TRINO_HOST", "trino.invalid")
-        env.setenv("DBT_TRINO_PORT", "8080")
-        env.setenv("DBT_TRINO_USER", "tributary")
-        env.delenv("DBT_TRINO_PASSWORD", raising=False)
-        env.setenv("DO_NOT_TRACK", "1")
-        connections = "dbt.adapters.trino.connections.TrinoConnectionManager"
-        with (
-            mock.patch.object(TrinoAdapter, "get_relation", _existing_table),
-            mock.patch(f"{connections}.execute", _no_queries),
-            mock.patch(f"{connections}.add_query", _no_queries),
-        ):
-            result = DbtProject(workdir=workdir, target="trino").invoke(
-                "compile",
-                "--no-populate-cache",
-                # Unit tests need the input models' column types from the warehouse.
-                "--exclude",
-                "test_type:unit",
-            )
-    assert result.success, f"dbt compile --target trino failed: {result.exception!r}"
-    yield {node.node.unique_id: node.node for node in node_results(result)}
+    return compile_for_trino(workdir)
 
 
 def test_every_model_snapshot_and_data_test_compiles(compiled_nodes: dict[str, Any]) -> None:
@@ -77,13 +40,7 @@ def test_the_bronze_views_hook_is_a_no_op_on_trino(compiled_nodes: dict[str, Any
 
 
 def test_compiled_sql_parses_as_trino(compiled_nodes: dict[str, Any]) -> None:
-    for unique_id, node in compiled_nodes.items():
-        if node.resource_type == "operation":
-            continue  # the hook: nothing to run on Trino (see above)
-        try:
-            sqlglot.parse_one(node.compiled_code, read="trino")
-        except sqlglot.errors.ParseError as error:
-            pytest.fail(f"{unique_id} is not valid Trino SQL: {error}")
+    assert not_trino_sql(compiled_nodes) == []
 
 
 def test_sources_resolve_to_hive_bronze_tables(compiled_nodes: dict[str, Any]) -> None:

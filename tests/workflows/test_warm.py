@@ -24,6 +24,16 @@ def _module(tmp_path: Path, body: str) -> str:
     return f"warmtasks.{name}"
 
 
+def _run_warm(tmp_path: Path, tasks: list[Task]) -> tuple[bool, DagRunner]:
+    """Run ``tasks`` through a warm launcher that can import the modules under ``tmp_path``."""
+    launcher = WarmLauncher({"PYTHONPATH": str(tmp_path)})
+    runner = DagRunner(tasks, progress=io.StringIO(), log_dir=tmp_path / "logs", launcher=launcher)
+    try:
+        return runner.run(), runner
+    finally:
+        launcher.close()
+
+
 def test_exit_codes_environment_argv_and_stderr_match_a_fresh_process(tmp_path: Path) -> None:
     ok = _module(
         tmp_path,
@@ -32,20 +42,14 @@ def test_exit_codes_environment_argv_and_stderr_match_a_fresh_process(tmp_path: 
     bad = _module(tmp_path, "import sys\nsys.stderr.write('noise\\nstage: the bad value. Fix: x\\n')\nsys.exit(2)\n")
     out = tmp_path / "out.txt"
     env = {"GREETING": "hello", "PYTHONPATH": str(tmp_path)}
-    launcher = WarmLauncher({"PYTHONPATH": str(tmp_path)})
-    runner = DagRunner(
+    succeeded, runner = _run_warm(
+        tmp_path,
         [
             Task("ok", [PY, "-m", ok, str(out), "a", "b"], env=env, inherit_env=False),
             Task("bad", [PY, "-m", bad], env=env, inherit_env=False, retry=Retry(limit=2, exit_codes=frozenset({75}))),
         ],
-        progress=io.StringIO(),
-        log_dir=tmp_path / "logs",
-        launcher=launcher,
     )
-    try:
-        assert runner.run() is False
-    finally:
-        launcher.close()
+    assert succeeded is False
     assert out.read_text() == "hello a b"
     assert runner.runs["ok"].phase == SUCCEEDED
     bad_run = runner.runs["bad"]
@@ -56,17 +60,10 @@ def test_exit_codes_environment_argv_and_stderr_match_a_fresh_process(tmp_path: 
 
 def test_a_timeout_kills_the_forked_task(tmp_path: Path) -> None:
     slow = _module(tmp_path, "import time\ntime.sleep(30)\n")
-    launcher = WarmLauncher({"PYTHONPATH": str(tmp_path)})
-    runner = DagRunner(
-        [Task("slow", [PY, "-m", slow], env={"PYTHONPATH": str(tmp_path)}, inherit_env=False, timeout_s=1)],
-        progress=io.StringIO(),
-        log_dir=tmp_path / "logs",
-        launcher=launcher,
+    succeeded, runner = _run_warm(
+        tmp_path, [Task("slow", [PY, "-m", slow], env={"PYTHONPATH": str(tmp_path)}, inherit_env=False, timeout_s=1)]
     )
-    try:
-        assert runner.run() is False
-    finally:
-        launcher.close()
+    assert succeeded is False
     assert "timed out" in runner.runs["slow"].message
 
 
