@@ -11,16 +11,18 @@ from pathlib import Path
 from steps.layout import new_run_id
 
 ENVIRONMENTS = ("dev", "staging", "prod")
+LAUNCHERS = ("warm", "process", "container")  # workflows.local.LAUNCHERS, without importing it for --help
 
 
 def _run(args: argparse.Namespace) -> int:
+    from workflows.container import EngineError
     from workflows.spec import UnsupportedSpec
 
     try:
         return _run_pipeline(args)
     except UnsupportedSpec as exc:
         raise SystemExit(f"tributary run: the spec cannot run locally: {exc}") from None
-    except ValueError as exc:  # settings or sources that cannot be rendered
+    except (ValueError, EngineError) as exc:  # settings or sources that cannot be rendered, no container engine
         raise SystemExit(f"tributary run: {exc}") from None
 
 
@@ -45,11 +47,12 @@ def _run_pipeline(args: argparse.Namespace) -> int:
         force=args.force,
         config=config,
         parallelism=args.parallelism,
+        launcher=args.launcher,
     )
     work_dir = Path(args.work_dir or (Path(lake) / ".runs" if "://" not in lake else Path(".tributary"))) / run.run_id
     sys.stderr.write(
         f"tributary run {run.run_id}: lake {lake}, sources {', '.join(sources)}{' (forced)' if run.force else ''}, "
-        f"spec {args.spec or f'rendered for {args.env}'}\n"
+        f"spec {args.spec or f'rendered for {args.env}'}, launcher {run.launcher}\n"
     )
     if not args.replay:
         return execute(run, {}, work_dir, spec=spec, env_name=args.env)
@@ -147,6 +150,23 @@ def _submit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _images(args: argparse.Namespace) -> int:
+    from workflows.build import BuildError, build_images
+    from workflows.container import EngineError
+    from workflows.images import STAGES
+    from workflows.settings import SettingsError
+
+    stages = tuple(s for s in (args.stages or "").split(",") if s) or STAGES
+    unknown = sorted(set(stages) - set(STAGES))
+    if unknown:
+        raise SystemExit(f"tributary images: unknown stages {unknown}; stages are {', '.join(STAGES)}")
+    try:
+        build_images(args.env, stages=stages, environ=dict(os.environ), report=sys.stdout.write)
+    except (BuildError, EngineError, SettingsError) as exc:
+        raise SystemExit(f"tributary images: {exc}") from None
+    return 0
+
+
 def _replay_server(argv: list[str]) -> int:
     from steps.replay.__main__ import main as replay_main
 
@@ -181,6 +201,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--spec", type=Path, help="run this rendered workflowtemplate.yaml instead of rendering one")
     run.add_argument("--parallelism", type=int, help="tasks at once (default: the spec's parallelism)")
+    run.add_argument(
+        "--launcher",
+        choices=LAUNCHERS,
+        default="process" if os.environ.get("TRIBUTARY_WARM") == "0" else "warm",
+        help="how each task starts: warm (forked from pre-imported interpreters, the default), process (a fresh "
+        "interpreter each), container (the stage's image, as its pod; podman or docker, $CONTAINER_ENGINE)",
+    )
     run.set_defaults(func=_run)
 
     prepare = sub.add_parser(
@@ -221,6 +248,14 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--namespace", help="namespace (default: $ARGO_NAMESPACE, else the environment's)")
     submit.add_argument("--dry-run", action="store_true", help="print the request instead of sending it")
     submit.set_defaults(func=_submit)
+
+    images = sub.add_parser(
+        "images",
+        help="build the base and stage images with podman or docker ($CONTAINER_ENGINE), tagged as the spec names them",
+    )
+    images.add_argument("--env", choices=ENVIRONMENTS, default="dev", help="tag as this environment's spec (dev)")
+    images.add_argument("--stages", help="comma-separated stages to build (default: all six)")
+    images.set_defaults(func=_images)
 
     # Its options belong to steps.replay (see `tributary replay-server --help`); main() passes them through.
     sub.add_parser("replay-server", help="serve the bundled API replay data over HTTP", add_help=False)

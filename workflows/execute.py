@@ -1,16 +1,19 @@
-"""Execute a parsed WorkflowSpec on this machine: each container template a ``python -m`` subprocess.
+"""Execute a parsed WorkflowSpec on this machine: each container template a ``python -m`` process, or a container.
 
-What a pod would get, the subprocess gets, resolved from local stand-ins:
+What a pod would get, the task gets, resolved from local stand-ins:
 
 - ConfigMaps (``envFrom``, ``configMapKeyRef``, ``configMap`` volumes) from :class:`LocalConfigMap` objects;
 - Secrets (``secretKeyRef``) from the process environment: used when present, skipped when optional and absent,
   skipped when the run declares the Secret not needed (a folder lake has no S3 keys), else a clear error;
-- volume mounts as per-node folders under the work dir: container paths in args, literal env values and output
-  paths are mapped to them; ``emptyDir`` folders are emptied before every attempt, as each retry is a new pod;
+- volume mounts as per-node folders under the work dir. For a process, container paths in args, literal env values
+  and output paths are mapped to them, and ``emptyDir`` folders are emptied before every attempt, as each retry is
+  a new pod. For a container (:mod:`workflows.container`) the paths stay as the spec says: the ConfigMap folder is
+  mounted read-only, an ``emptyDir`` is a tmpfs, and the folders holding output parameters are mounted from here;
 - parameters, ``when``, ``depends``, retries, deadlines, the exit handler and the mutex as Argo applies them.
 
-The subprocess environment is only the runtime basics plus what the spec declares, never this process's
-whole environment, so a stage missing a declaration fails here as it would in the cluster.
+The task's environment is only the runtime basics (none for a container: the image has its own) plus what the
+spec declares, never this process's whole environment, so a stage missing a declaration fails here as it would
+in the cluster. How a task is started is the launcher's business (:mod:`workflows.launch`).
 """
 
 from __future__ import annotations
@@ -23,15 +26,18 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
-from workflows.expressions import evaluate_when, substitute
+from workflows.container import ContainerRun, Mount
+from workflows.expressions import evaluate_when, retry_condition, substitute
+from workflows.launch import Launcher, ProcessLauncher
 from workflows.model import ContainerTemplate, DagTask, UnsupportedSpec, WorkflowSpec
 from workflows.runner import DagRunner, Retry, Scope, Task, TaskSetupError
 
 EXIT_HANDLER_NODE = "onExit"  # how Argo names the exit handler's node
+NODES_MOUNT = "/var/run/tributary"  # where a container exit handler finds nodes.json (a local-run extra)
 _TASK_OUTPUT = re.compile(r"^tasks\.([^.]+)\.outputs\.parameters\.(.+)$")
 
 
@@ -69,8 +75,7 @@ class LocalWorkflow:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         python: str = sys.executable,
-        warm: bool = False,
-        expect_ingest: bool = False,
+        launcher: Launcher | None = None,
     ) -> None:
         """Bind ``spec`` to this machine.
 
@@ -84,11 +89,10 @@ class LocalWorkflow:
             progress: Where each task's phase is printed.
             sleep: Waits between retries (replaceable in tests).
             clock: Monotonic clock for backoff budgets and deadlines (replaceable in tests).
-            python: Interpreter running ``python -m <module>``.
-            warm: Fork tasks from pre-imported interpreters (:mod:`workflows.warm`) instead of starting a fresh
-                interpreter per task: same processes, argv, environment and exit codes, seconds less start-up.
-            expect_ingest: A hint that this run will ingest something: with ``warm``, the gates' interpreter
-                starts importing right away instead of when the first ingest starts.
+            python: Interpreter running ``python -m <module>`` (process launchers).
+            launcher: Starts each task (default a fresh process; :class:`workflows.warm.WarmLauncher` forks it from
+                a pre-imported interpreter; :class:`workflows.container.ContainerLauncher` runs the template's
+                image). It is closed when the run ends.
 
         Raises:
             UnsupportedSpec: a parameter is unknown, missing or outside its enum.
@@ -98,8 +102,8 @@ class LocalWorkflow:
         self.resources = resources
         self.work_dir = work_dir
         self.python = python
-        self.warm = warm
-        self.expect_ingest = expect_ingest
+        self.launcher: Launcher = launcher or ProcessLauncher()
+        self.in_containers = self.launcher.name == "container"
         self.parameters = _parameters(spec, parameters or {})
         tasks = [self._task(t) for t in spec.tasks]
         handler = None
@@ -119,6 +123,7 @@ class LocalWorkflow:
             sleep=sleep,
             clock=clock,
             deadline_s=spec.deadline_s,
+            launcher=self.launcher,
         )
 
     def missing_secrets(self) -> list[str]:
@@ -137,18 +142,14 @@ class LocalWorkflow:
     def run(self) -> bool:
         """Run the DAG and the exit handler, holding the spec's mutexes; True when everything succeeded."""
         with self._mutexes():
-            if not self.warm:
-                return self.runner.run()
-            from workflows.warm import WarmLauncher
-
-            settings = {k: v for cm in self.resources.config_maps.values() for k, v in cm.data.items()}
-            self.runner.launcher = WarmLauncher(
-                self.resources.base_env, expect_ingest=self.expect_ingest, settings=settings
-            )
             try:
                 return self.runner.run()
             finally:
-                self.runner.launcher.close()
+                self.launcher.close()
+
+    def images(self) -> list[str]:
+        """The images the spec's templates run."""
+        return sorted({t.image for t in self.spec.templates.values() if t.image})
 
     # -- building tasks ----------------------------------------------------------------------------------------
 
@@ -189,20 +190,36 @@ class LocalWorkflow:
         local_mounts, scratch = self._mount(template, node_dir)
 
         def local(path: str) -> str:
+            if self.in_containers:  # the container sees the spec's own paths
+                return path
             for mount in sorted(local_mounts, key=len, reverse=True):
                 if path == mount or path.startswith(mount + "/"):
                     return str(local_mounts[mount]) + path[len(mount) :]
             return path
 
         args = [local(substitute(a, resolve)) for a in template.args]
-        outputs = {o.name: Path(local(o.path)) for o in template.outputs}
+        outputs = {o.name: Path(self._host_path(o.path, local_mounts)) for o in template.outputs}
+        env = self._environment(template, resolve, local, node)
+        container = None
+        if self.in_containers:
+            container = self._container(template, args, local_mounts, outputs)
+            # a container's emptyDir is a fresh tmpfs; only the folders of its outputs are emptied per attempt
+            scratch = sorted({path.parent for path in outputs.values()})
+        if scope.status is not None:  # the exit handler: the nodes' phases, as Argo's UI shows them (local extra)
+            nodes_file = node_dir / "runner" / "nodes.json"
+            nodes_file.parent.mkdir(parents=True, exist_ok=True)
+            nodes_file.write_text(json.dumps(list(scope.nodes)))
+            env["TRIBUTARY_WORKFLOW_NODES"] = f"{NODES_MOUNT}/nodes.json" if self.in_containers else str(nodes_file)
+            if container is not None:
+                mount = Mount(nodes_file.parent, NODES_MOUNT, read_only=True)
+                container = replace(container, mounts=(*container.mounts, mount))
         r = template.retry
         retry = (
             Retry()
             if r is None
             else Retry(
                 limit=r.limit,
-                exit_codes=r.exit_codes,
+                condition=retry_condition(r.expression),
                 duration_s=r.duration_s,
                 factor=r.factor,
                 max_duration_s=r.cap_s,
@@ -212,7 +229,7 @@ class LocalWorkflow:
         return Task(
             node,
             [self.python, "-m", template.module, *args],
-            env=self._environment(template, resolve, local, node),
+            env=env,
             outputs=outputs,
             output_defaults={o.name: o.default for o in template.outputs if o.default is not None},
             retry=retry,
@@ -220,6 +237,55 @@ class LocalWorkflow:
             show_output=show_output,
             inherit_env=False,
             scratch=scratch,
+            container=container,
+        )
+
+    @staticmethod
+    def _host_path(path: str, local_mounts: Mapping[str, Path]) -> str:
+        """Where the file the template writes at ``path`` (under one of its mounts) is on this machine."""
+        for mount in sorted(local_mounts, key=len, reverse=True):
+            if path.startswith(mount + "/"):
+                return str(local_mounts[mount]) + path[len(mount) :]
+        return path
+
+    def _container(
+        self,
+        template: ContainerTemplate,
+        args: list[str],
+        local_mounts: Mapping[str, Path],
+        outputs: Mapping[str, Path],
+    ) -> ContainerRun:
+        """The container of ``template``: pod and container security merged (the container's fields win)."""
+        if not template.image:
+            raise TaskSetupError(f"template {template.name} names no image; the container launcher needs one")
+        pod, own = self.spec.security, template.security
+        mounts = [
+            Mount(local_mounts[path], path, read_only=True)
+            for path, volume in template.mounts.items()
+            if volume.config_map is not None and path in local_mounts
+        ]
+        # Output parameters are files in an emptyDir: their folders come from here, on top of the tmpfs.
+        for name, host in outputs.items():
+            inner = next(o.path for o in template.outputs if o.name == name)
+            folder = Mount(host.parent, inner.rsplit("/", 1)[0], scratch=True)
+            if folder not in mounts:
+                mounts.append(folder)
+        return ContainerRun(
+            image=template.image,
+            command=template.command,
+            args=tuple(args),
+            mounts=tuple(mounts),
+            tmpfs=tuple((p, v.size_limit) for p, v in template.mounts.items() if v.config_map is None),
+            user=own.run_as_user if own.run_as_user is not None else pod.run_as_user,
+            group=own.run_as_group if own.run_as_group is not None else pod.run_as_group,
+            fs_group=pod.fs_group,
+            run_as_non_root=own.run_as_non_root or pod.run_as_non_root,
+            read_only_root=own.read_only_root_filesystem,
+            drop_capabilities=own.drop_capabilities,
+            no_new_privileges=not own.allow_privilege_escalation,
+            seccomp_unconfined=(own.seccomp_profile or pod.seccomp_profile) == "Unconfined",
+            memory_limit=template.limits.memory,
+            cpu_limit=template.limits.cpu,
         )
 
     def _environment(

@@ -1,8 +1,9 @@
-"""``tributary run``: the rendered WorkflowTemplate executed on this machine, each task a subprocess as it is a pod.
+"""``tributary run``: the rendered WorkflowTemplate executed on this machine, each task a process or a container.
 
 The spec is the one ``tributary render`` writes (rendered in-process, or read from a file with ``--spec``); this
 module only supplies the local stand-ins for what the cluster provides: the ``tributary-config`` ConfigMap, the
-Secrets (from the process environment) and the runtime environment.
+Secrets (from the process environment), the runtime environment, and the launcher that starts each task (a warm
+fork, a fresh process, or the stage's container image).
 """
 
 from __future__ import annotations
@@ -20,11 +21,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from workflows.execute import LocalConfigMap, LocalResources, LocalWorkflow
+from workflows.launch import Launcher, ProcessLauncher
+from workflows.model import WorkflowSpec
 from workflows.runner import FAILED
 from workflows.spec import parse_workflow
 
 EXIT_BAD_INPUT, EXIT_TRANSIENT = 2, 75
 REPO_DBT_DIR = Path(__file__).resolve().parents[1] / "dbt"
+IMAGE_DBT_DIR = "/app/dbt"  # where the dbt image keeps the project (images/dbt/Dockerfile)
 CONFIG_MAP = "tributary-config"  # workflows.templates.CONFIG_MAP, without importing Hera
 LAKE_SECRET = "tributary-lake-credentials"  # noqa: S105 - a Secret's name
 # ConfigMap keys of the cluster's tributary-config that a local run takes from this process when set.
@@ -72,6 +76,8 @@ class LocalRun:
     force: bool = False
     config: Path | None = None
     parallelism: int | None = None  # None: the spec's parallelism
+    launcher: str = "warm"  # warm (forked from pre-imported interpreters), process, or container
+    engine: str | None = None  # container launcher: podman or docker (default: $CONTAINER_ENGINE, else found)
 
 
 def config_file(run: LocalRun) -> Path:
@@ -81,12 +87,14 @@ def config_file(run: LocalRun) -> Path:
     return Path(str(resources.files("steps").joinpath("defaults/pipeline.yaml")))
 
 
-def child_environment(run: LocalRun, base_urls: Mapping[str, str]) -> dict[str, str]:
+def child_environment(run: LocalRun, base_urls: Mapping[str, str], *, config_path: str | None = None) -> dict[str, str]:
     """The local ``tributary-config`` ConfigMap: the settings every stage gets through ``envFrom``.
 
     The cluster's keys come from the run (lake, target, dbt project, config file) or from this process when set;
     other ``TRIBUTARY_*`` variables of this process (e.g. ``TRIBUTARY_LOG_LEVEL``) and the replay server's base
-    URLs are added as extra keys, as an operator would add them to the ConfigMap.
+    URLs are added as extra keys, as an operator would add them to the ConfigMap. For containers, the dbt project
+    and the pipeline configuration are where the cluster has them: in the image, and at ``config_path`` (the
+    ConfigMap file the spec mounts).
     """
     if not (REPO_DBT_DIR / "dbt_project.yml").exists():
         raise SystemExit(f"tributary run: dbt project not found at {REPO_DBT_DIR}; run from a source checkout")
@@ -100,8 +108,9 @@ def child_environment(run: LocalRun, base_urls: Mapping[str, str]) -> dict[str, 
         **{k: os.environ[k] for k in PASSED_SETTINGS if os.environ.get(k)},
         "TRIBUTARY_LAKE": run.lake,
         "TRIBUTARY_TARGET": os.environ.get("TRIBUTARY_TARGET", "local"),
-        "TRIBUTARY_DBT_PROJECT_DIR": str(REPO_DBT_DIR),
-        "TRIBUTARY_CONFIG": str(config_file(run)),
+        "TRIBUTARY_DBT_PROJECT_DIR": IMAGE_DBT_DIR if run.launcher == "container" else str(REPO_DBT_DIR),
+        "TRIBUTARY_CONFIG": config_path if run.launcher == "container" and config_path else str(config_file(run)),
+        "TRIBUTARY_LAUNCHER": run.launcher,
         "PYTHONUNBUFFERED": "1",
     }
     for name, url in base_urls.items():
@@ -109,19 +118,26 @@ def child_environment(run: LocalRun, base_urls: Mapping[str, str]) -> dict[str, 
     return env
 
 
-def local_resources(run: LocalRun, base_urls: Mapping[str, str]) -> LocalResources:
-    """ConfigMap, Secrets and runtime environment of a local run."""
+def local_resources(run: LocalRun, base_urls: Mapping[str, str], spec: WorkflowSpec | None = None) -> LocalResources:
+    """ConfigMap, Secrets and runtime environment of a local run (a container's runtime environment is its image's)."""
     not_needed = {} if "://" in run.lake else {LAKE_SECRET: "the lake is a local folder"}
+    data = child_environment(run, base_urls, config_path=_config_mount(spec) if spec is not None else None)
     return LocalResources(
-        config_maps={
-            CONFIG_MAP: LocalConfigMap(
-                data=child_environment(run, base_urls), files={"pipeline.yaml": config_file(run)}
-            )
-        },
+        config_maps={CONFIG_MAP: LocalConfigMap(data=data, files={"pipeline.yaml": config_file(run)})},
         secrets=lambda _secret, key: os.environ.get(key),
         not_needed=not_needed,
-        base_env={k: os.environ[k] for k in RUNTIME_ENV if k in os.environ},
+        base_env={} if run.launcher == "container" else {k: os.environ[k] for k in RUNTIME_ENV if k in os.environ},
     )
+
+
+def _config_mount(spec: WorkflowSpec) -> str | None:
+    """Where the spec's templates mount the pipeline configuration file of the ``tributary-config`` ConfigMap."""
+    for template in spec.templates.values():
+        for path, volume in template.mounts.items():
+            if volume.config_map == CONFIG_MAP:
+                rel = dict(volume.items).get("pipeline.yaml", "pipeline.yaml")
+                return f"{path}/{rel}"
+    return None
 
 
 def rendered_spec(run: LocalRun, env_name: str) -> dict[str, Any]:
@@ -170,30 +186,62 @@ def execute(
         progress: Where each task's phase is printed.
     """
     doc = spec if spec is not None else rendered_spec(run, env_name)
+    parsed = parse_workflow(doc)
+    resources = local_resources(run, base_urls, parsed)
+    launcher = _launcher(run, resources)
     workflow = LocalWorkflow(
-        parse_workflow(doc),
+        parsed,
         run_id=run.run_id,
-        resources=local_resources(run, base_urls),
+        resources=resources,
         work_dir=work_dir,
         parameters={"force": "true" if run.force else "false"},
         parallelism=run.parallelism,
         progress=progress,
-        # TRIBUTARY_WARM=0 starts a fresh interpreter per task (slower; for debugging the start-up path itself)
-        warm=os.environ.get("TRIBUTARY_WARM", "1") != "0",
-        expect_ingest=ingest_expected(run),
+        launcher=launcher,
     )
     missing = workflow.missing_secrets()
     if missing:
+        launcher.close()
         keys = " ".join(sorted({m.split("/", 1)[1] for m in missing}))
         progress.write(
             f"tributary run: the spec needs Secret keys this environment does not have: {', '.join(missing)}. "
             f"Fix: export {keys}\n"
         )
         return EXIT_BAD_INPUT
+    if run.launcher == "container":
+        from workflows.container import ContainerLauncher
+
+        assert isinstance(launcher, ContainerLauncher)
+        absent = launcher.missing_images(workflow.images())
+        if absent:
+            progress.write(
+                f"tributary run: images not built on this machine: {', '.join(absent)}. "
+                "Fix: make images (or build them with skaffold)\n"
+            )
+            return EXIT_BAD_INPUT
     if workflow.run():
         return 0
     codes = [r.exit_code for r in workflow.runner.runs.values() if r.phase == FAILED and r.exit_code]
     return next((c for c in codes if c in (EXIT_BAD_INPUT, EXIT_TRANSIENT)), 1)
+
+
+def _launcher(run: LocalRun, resources: LocalResources) -> Launcher:
+    """The launcher ``run.launcher`` names."""
+    if run.launcher == "process":
+        return ProcessLauncher()
+    if run.launcher == "warm":
+        from workflows.warm import WarmLauncher
+
+        settings = {k: v for cm in resources.config_maps.values() for k, v in cm.data.items()}
+        return WarmLauncher(resources.base_env, expect_ingest=ingest_expected(run), settings=settings)
+    from workflows.container import ContainerLauncher, Mount, find_engine
+
+    volumes = [] if "://" in run.lake else [Mount(Path(run.lake), run.lake)]
+    duckdb = os.environ.get("TRIBUTARY_DUCKDB_PATH")
+    if duckdb and not Path(duckdb).resolve().is_relative_to(Path(run.lake).resolve()):
+        folder = Path(duckdb).resolve().parent
+        volumes.append(Mount(folder, str(folder)))
+    return ContainerLauncher(find_engine(run.engine), run_id=run.run_id, volumes=volumes)
 
 
 def ingest_expected(run: LocalRun) -> bool:

@@ -30,6 +30,29 @@ class Volume:
     config_map: str | None = None  # None: emptyDir
     items: tuple[tuple[str, str], ...] = ()  # (key, path); empty: every key
     optional: bool = False
+    size_limit: str | None = None  # an emptyDir's sizeLimit (Kubernetes quantity)
+
+
+@dataclass(frozen=True)
+class SecurityContext:
+    """The pod's and container's security settings that decide how a container runs (merged: container wins)."""
+
+    run_as_user: int | None = None
+    run_as_group: int | None = None
+    run_as_non_root: bool = False
+    fs_group: int | None = None
+    read_only_root_filesystem: bool = False
+    allow_privilege_escalation: bool = True
+    drop_capabilities: tuple[str, ...] = ()
+    seccomp_profile: str | None = None  # RuntimeDefault, Unconfined
+
+
+@dataclass(frozen=True)
+class Limits:
+    """A container's resource limits (Kubernetes quantities); requests only matter to a scheduler."""
+
+    cpu: str | None = None
+    memory: str | None = None
 
 
 @dataclass(frozen=True)
@@ -46,7 +69,7 @@ class RetrySpec:
     """A template's retryStrategy, as the local runner applies it."""
 
     limit: int
-    exit_codes: frozenset[int]
+    expression: str
     duration_s: float = 0.0
     factor: float = 1.0
     cap_s: float | None = None
@@ -55,7 +78,7 @@ class RetrySpec:
 
 @dataclass(frozen=True)
 class ContainerTemplate:
-    """A container template running ``python -m <module>``."""
+    """A container template running ``python -m <module>`` in ``image``."""
 
     name: str
     module: str
@@ -67,6 +90,11 @@ class ContainerTemplate:
     mounts: Mapping[str, Volume]  # container path -> volume
     retry: RetrySpec | None
     deadline_s: float | None
+    image: str = ""
+    command: tuple[str, ...] = ()
+    limits: Limits = Limits()
+    security: SecurityContext = SecurityContext()  # the container's own settings (not merged with the pod's)
+    read_only_mounts: frozenset[str] = frozenset()  # mount paths with readOnly: true
 
 
 @dataclass(frozen=True)
@@ -100,3 +128,4 @@ class WorkflowSpec:
     parallelism: int | None
     deadline_s: float | None
     mutexes: tuple[str, ...] = field(default=())
+    security: SecurityContext = SecurityContext()  # the pod's securityContext

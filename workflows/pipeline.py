@@ -3,8 +3,11 @@
 ::
 
     verify ─▶ freshness ─▶ ingest-<source> (one per enabled source, when its freshness decision is true)
-                       ─▶ validate-bronze ─▶ dbt-silver ─▶ dbt-gold ─▶ validate-gold ─▶ summary
-    onExit: on-exit (always; records the outcome, notifies)
+                       ─▶ validate-bronze ─▶ dbt-silver ─▶ dbt-gold ─▶ validate-gold
+    onExit: on-exit (always, last: writes the run report with the run's outcome, notifies)
+
+The exit handler is the one writer of the run's report: it runs after every task whatever happened, and knows
+the workflow's status and failed nodes, so a summary task in the DAG would only write the same report twice.
 
 Dependencies use ``depends`` without a result, which Argo reads as ``Succeeded || Skipped || Daemoned``: a
 source skipped as fresh does not block ``validate-bronze``, a failed ingest does (the rest is Omitted).
@@ -18,6 +21,7 @@ from collections.abc import Sequence
 from hera.workflows import DAG, Gauge, Label, Parameter, Task, WorkflowTemplate
 from hera.workflows import models as m
 
+from steps import layout
 from workflows import templates
 from workflows.settings import Environment
 
@@ -33,8 +37,8 @@ _PARAM_NAME = re.compile(r"^[-a-zA-Z0-9_]+$")  # Argo's rule for parameter names
 
 
 def ingest_task_name(source: str) -> str:
-    """``ingest-<source>`` with ``_`` turned into ``-`` (Argo task names allow letters, digits and ``-``)."""
-    name = f"ingest-{source.replace('_', '-')}"
+    """The ingest task of ``source`` (steps.layout's rule, shared with the stage's own result name), checked."""
+    name = layout.ingest_task(source)
     if not _TASK_NAME.match(name) or not _PARAM_NAME.match(source) or len(name) > 128:
         raise ValueError(
             f"source name {source!r} cannot name an Argo task or parameter; "
@@ -74,7 +78,8 @@ def build_workflow_template(
             "workflows.argoproj.io/title": "Tributary pipeline",
             "workflows.argoproj.io/description": (
                 "verify → freshness → ingest per source → validate bronze → dbt silver → dbt gold → "
-                "validate gold → summary; pass force=true to ingest and rebuild regardless of freshness"
+                "validate gold; the exit handler writes the run report; pass force=true to ingest and rebuild "
+                "regardless of freshness"
             ),
         },
         entrypoint=ENTRYPOINT,
@@ -112,7 +117,6 @@ def build_workflow_template(
         ingest = templates.ingest(env, source_secrets)
         validate = templates.validate(env)
         dbt = templates.dbt(env)
-        summary = templates.summary(env)
         templates.on_exit(env)
         csv = ",".join(sources)
         with DAG(name=ENTRYPOINT):
@@ -122,7 +126,7 @@ def build_workflow_template(
                 Task(
                     name=task,
                     template=ingest,
-                    arguments={"source": source},
+                    arguments={"source": source, "task": task},
                     when=f"{{{{tasks.freshness.outputs.parameters.{source}}}}} == true",
                 )
                 for source, task in zip(sources, ingest_names, strict=True)
@@ -137,13 +141,11 @@ def build_workflow_template(
             t_silver = Task(name="dbt-silver", template=dbt, arguments={"layer": "silver", "force": FORCE})
             t_gold = Task(name="dbt-gold", template=dbt, arguments={"layer": "gold", "force": FORCE})
             t_gold_checks = Task(name="validate-gold", template=validate, arguments={"suite": "gold"})
-            t_summary = Task(name="summary", template=summary)
             t_verify >> t_fresh
             t_fresh >> t_ingests
             t_bronze >> t_silver
             t_silver >> t_gold
             t_gold >> t_gold_checks
-            t_gold_checks >> t_summary
     return wt
 
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
-import subprocess
 import sys
 import threading
 import time
@@ -22,8 +20,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from workflows.launch import EXIT_TIMEOUT, Attempt, Launcher, ProcessLauncher
+
 if TYPE_CHECKING:
-    from workflows.warm import WarmLauncher
+    from workflows.container import ContainerRun
+    from workflows.expressions import RetryCondition
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,6 @@ PENDING, RUNNING, SUCCEEDED, FAILED, ERROR, SKIPPED, OMITTED = (
     "Omitted",
 )
 COMPLETED_OK = frozenset({SUCCEEDED, SKIPPED})
-EXIT_TIMEOUT = 124
 
 
 class TaskSetupError(Exception):
@@ -46,15 +46,16 @@ class TaskSetupError(Exception):
 
 @dataclass(frozen=True)
 class Retry:
-    """Retry policy of a task: ``limit`` retries, only for ``exit_codes``, waiting ``duration * factor**n``.
+    """Retry policy of a task: up to ``limit`` retries while ``condition`` holds, waiting ``duration * factor**n``.
 
-    ``max_duration_s`` caps one wait (Argo's ``backoff.cap``); ``budget_s`` bounds the whole retry sequence (Argo's
-    ``backoff.maxDuration``): no retry is started whose wait would end later than that long after the first
-    attempt started.
+    ``condition`` is the template's compiled ``retryStrategy.expression`` (None: never retry). ``max_duration_s``
+    caps one wait (Argo's ``backoff.cap``). ``budget_s`` is Argo's ``backoff.maxDuration``, which does two things:
+    no retry starts whose wait would end later than that long after the first attempt started, and every retry's
+    deadline is clipped to that moment (the first attempt keeps its own deadline).
     """
 
     limit: int = 0
-    exit_codes: frozenset[int] = frozenset()
+    condition: RetryCondition | None = None
     duration_s: float = 0.0
     factor: float = 2.0
     max_duration_s: float | None = None
@@ -65,6 +66,20 @@ class Retry:
         wait = self.duration_s * self.factor ** (retry_number - 1)
         return min(wait, self.max_duration_s) if self.max_duration_s is not None else wait
 
+    def wanted(self, attempt: Attempt, retries_done: int, duration_s: float) -> bool:
+        """Whether the expression asks for a retry after ``attempt`` (Argo's ``lastRetry`` variables)."""
+        if self.condition is None:
+            return False
+        return self.condition(
+            {
+                "lastRetry.exitCode": str(attempt.exit_code),
+                "lastRetry.status": attempt.status,
+                "lastRetry.duration": str(int(duration_s)),
+                "lastRetry.message": attempt.message,
+                "retries": str(retries_done),
+            }
+        )
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -73,6 +88,7 @@ class Scope:
     outputs: Mapping[str, Mapping[str, str]]
     status: str | None = None  # the workflow's status (Succeeded, Failed, Error): exit handler only
     failures: Sequence[Mapping[str, object]] = ()  # failed or errored nodes: exit handler only
+    nodes: Sequence[Mapping[str, object]] = ()  # every node's phase and duration: exit handler only
 
 
 @dataclass
@@ -94,6 +110,7 @@ class Task:
     prepare: Callable[[Scope], Task] | None = None
     inherit_env: bool = True  # False: the command gets ``env`` only, as a pod gets only what its spec declares
     scratch: Sequence[Path] = ()  # folders emptied before every attempt (a pod's emptyDir volumes)
+    container: ContainerRun | None = None  # the image, mounts and security of the pod (container launcher only)
 
 
 @dataclass
@@ -130,12 +147,13 @@ class DagRunner:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         deadline_s: float | None = None,
-        launcher: WarmLauncher | None = None,
+        launcher: Launcher | None = None,
     ) -> None:
         """Prepare a run of ``tasks``; child output goes to ``log_dir/<task>.log`` when given.
 
         ``deadline_s`` is the workflow's ``activeDeadlineSeconds``: after it, running commands are stopped and
-        nothing new starts (the exit handler still runs). ``sleep`` and ``clock`` are replaceable for tests.
+        nothing new starts (the exit handler still runs). ``launcher`` starts each attempt (default: a fresh
+        process). ``sleep`` and ``clock`` are replaceable for tests.
         """
         names = [t.name for t in tasks]
         if len(set(names)) != len(names):
@@ -152,7 +170,7 @@ class DagRunner:
         self.sleep = sleep
         self.clock = clock
         self.deadline_s = deadline_s
-        self.launcher = launcher
+        self.launcher: Launcher = launcher or ProcessLauncher()
         self.runs = {t.name: TaskRun(t.name) for t in tasks}
         self.status: str | None = None
         self._deadline: float | None = None
@@ -230,17 +248,19 @@ class DagRunner:
         status = self.status or FAILED
         run = self.runs[handler.name] = TaskRun(handler.name, phase=RUNNING)
         try:
+            nodes = [n for n in self.nodes() if n["task"] != handler.name]
+            if self.log_dir is not None:  # kept beside the logs: what the run's report was made from
+                self.log_dir.mkdir(parents=True, exist_ok=True)
+                (self.log_dir / "nodes.json").write_text(json.dumps(nodes))
             if handler.prepare is not None:
                 scope = Scope(
-                    outputs={n: r.outputs for n, r in self.runs.items()}, status=status, failures=self.failures()
+                    outputs={n: r.outputs for n, r in self.runs.items()},
+                    status=status,
+                    failures=self.failures(),
+                    nodes=nodes,
                 )
                 handler = handler.prepare(scope)
             env = {**handler.env, "TRIBUTARY_WORKFLOW_STATUS": status}
-            if self.log_dir is not None:  # the exit handler reports every node, as Argo's UI shows them
-                self.log_dir.mkdir(parents=True, exist_ok=True)
-                nodes_file = self.log_dir / "nodes.json"
-                nodes_file.write_text(json.dumps([n for n in self.nodes() if n["task"] != handler.name]))
-                env["TRIBUTARY_WORKFLOW_NODES"] = str(nodes_file)
             self._deadline = None  # the exit handler runs even after the workflow deadline
             self._execute(replace(handler, env=env, prepare=None))
         except Exception as exc:  # noqa: BLE001 - a runner problem fails the handler, never the whole process
@@ -300,46 +320,63 @@ class DagRunner:
             for folder in task.scratch:  # every attempt is a new pod with fresh emptyDir volumes
                 shutil.rmtree(folder, ignore_errors=True)
                 folder.mkdir(parents=True, exist_ok=True)
-            timeout, by_deadline = self._attempt_timeout(task)
-            code, tail = self._spawn(task, run.attempts, timeout)
-            run.exit_code = code
-            if code == 0:
+            timeout, by_deadline = self._attempt_timeout(task, first_start, run.attempts)
+            attempt_start = self.clock()
+            log = self.log_dir / f"{task.name}.log" if self.log_dir else None
+            outcome = self.launcher.launch(task, run.attempts, timeout, log)
+            run.exit_code = outcome.exit_code
+            if outcome.succeeded:
                 missing = self._read_outputs(task, run)
                 if missing:
                     self._fail(run, ERROR, f"output parameter {missing} was not written: {task.outputs[missing]}")
                     return
                 run.phase = SUCCEEDED
                 break
-            if code == EXIT_TIMEOUT and by_deadline:
+            if outcome.exit_code == EXIT_TIMEOUT and by_deadline:
                 self._fail(run, FAILED, "workflow deadline exceeded")
                 return
+            phase = ERROR if outcome.status == ERROR else FAILED
+            message = outcome.message or f"exit code {outcome.exit_code}"
             retries_done = run.attempts - 1
-            if retries_done < task.retry.limit and code in task.retry.exit_codes:
+            if retries_done < task.retry.limit and task.retry.wanted(
+                outcome, retries_done, self.clock() - attempt_start
+            ):
                 delay = task.retry.delay(retries_done + 1)
                 budget = task.retry.budget_s
                 if budget is not None and self.clock() + delay > first_start + budget:
-                    self._fail(run, FAILED, f"{tail or f'exit code {code}'} (backoff would exceed max duration limit)")
+                    self._fail(run, phase, f"{message} (backoff would exceed max duration limit)")
                     return
                 if self._deadline is not None and self.clock() + delay >= self._deadline:
-                    self._fail(run, FAILED, f"{tail or f'exit code {code}'} (no retry: workflow deadline)")
+                    self._fail(run, phase, f"{message} (no retry: workflow deadline)")
                     return
-                self._say(f"  ↻ {task.name} exited {code}; retry {retries_done + 1}/{task.retry.limit} in {delay:.1f}s")
+                self._say(
+                    f"  ↻ {task.name} exited {outcome.exit_code}; retry {retries_done + 1}/{task.retry.limit} "
+                    f"in {delay:.1f}s"
+                )
                 self.sleep(delay)
                 continue
-            run.phase, run.message = FAILED, tail or f"exit code {code}"
+            run.phase, run.message = phase, message
             break
         run.finished = time.monotonic()
         run.finished_at = datetime.now(UTC)
         self._report(run)
 
-    def _attempt_timeout(self, task: Task) -> tuple[float | None, bool]:
-        """The attempt's time limit and whether the workflow deadline (not the task's own) sets it."""
+    def _attempt_timeout(self, task: Task, first_start: float, attempt: int) -> tuple[float | None, bool]:
+        """The attempt's time limit and whether the workflow deadline (not the task's own) sets it.
+
+        A retry's limit is also clipped to the retry budget (Argo sets a retried pod's deadline to the first
+        attempt's start plus ``backoff.maxDuration``).
+        """
+        limit = task.timeout_s
+        if attempt > 1 and task.retry.budget_s is not None:
+            left = max(0.0, first_start + task.retry.budget_s - self.clock())
+            limit = left if limit is None else min(limit, left)
         if self._deadline is None:
-            return task.timeout_s, False
+            return limit, False
         remaining = max(0.0, self._deadline - self.clock())
-        if task.timeout_s is None or remaining < task.timeout_s:
+        if limit is None or remaining < limit:
             return remaining, True
-        return task.timeout_s, False
+        return limit, False
 
     def _read_outputs(self, task: Task, run: TaskRun) -> str | None:
         """Fill ``run.outputs``; returns the name of an output with neither a file nor a default."""
@@ -360,59 +397,6 @@ class DagRunner:
         run.finished = time.monotonic()
         run.finished_at = datetime.now(UTC)
         self._report(run)
-
-    def _spawn(self, task: Task, attempt: int, timeout: float | None) -> tuple[int, str]:
-        env = {**os.environ, **task.env} if task.inherit_env else dict(task.env)
-        log_path = self.log_dir / f"{task.name}.log" if self.log_dir else None
-        if log_path is not None:
-            log_path.parent.mkdir(parents=True, exist_ok=True)
-        if self.launcher is not None and log_path is not None and self.launcher.handles(task.argv):
-            warm = self._spawn_warm(task, attempt, timeout, env, log_path)
-            if warm is not None:
-                return warm
-        with open(log_path or os.devnull, "ab") as sink:
-            if attempt > 1:
-                sink.write(f"--- attempt {attempt} ---\n".encode())
-                sink.flush()
-            try:
-                proc = subprocess.run(
-                    list(task.argv),
-                    env=env,
-                    stdout=None if task.show_output else sink,
-                    stderr=subprocess.PIPE,
-                    timeout=timeout,
-                    check=False,
-                )
-            except subprocess.TimeoutExpired:
-                return EXIT_TIMEOUT, f"timed out after {timeout:.0f}s"
-            sink.write(proc.stderr)
-        lines = [ln for ln in proc.stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
-        # The stage's one-line error is printed last; keep it as the task's message.
-        return proc.returncode, lines[-1] if lines and proc.returncode != 0 else ""
-
-    def _spawn_warm(
-        self, task: Task, attempt: int, timeout: float | None, env: Mapping[str, str], log_path: Path
-    ) -> tuple[int, str] | None:
-        """Run the task forked from a warm interpreter; None when it must run as a plain subprocess."""
-        assert self.launcher is not None
-        err_path = log_path.with_suffix(f".stderr.{attempt}")
-        if attempt > 1:
-            with open(log_path, "ab") as sink:
-                sink.write(f"--- attempt {attempt} ---\n".encode())
-        try:
-            code = self.launcher.run(
-                task.argv, env, None if task.show_output else str(log_path), str(err_path), timeout
-            )
-        except subprocess.TimeoutExpired:
-            return EXIT_TIMEOUT, f"timed out after {timeout:.0f}s"
-        if code is None:
-            return None
-        stderr = err_path.read_bytes() if err_path.exists() else b""
-        err_path.unlink(missing_ok=True)
-        with open(log_path, "ab") as sink:
-            sink.write(stderr)
-        lines = [ln for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
-        return code, lines[-1] if lines and code != 0 else ""
 
     def _report(self, run: TaskRun) -> None:
         marks = {RUNNING: "▶", SUCCEEDED: "✓", FAILED: "✗", ERROR: "✗", SKIPPED: "⤼", OMITTED: "·"}

@@ -78,13 +78,16 @@ class WorkflowLimits(_Strict):
 
 
 class Retry(_Strict):
-    """Retry policy of every template; only exit code 75 (transient) is retried."""
+    """Retry policy of every template (what is retried: workflows.templates.RETRY_EXPRESSION).
+
+    There is no ``maxDuration`` setting: each template's is derived from its deadline, so that Argo's clipping of
+    retry deadlines never shortens a retry (workflows.templates.retry_budget_seconds).
+    """
 
     limit: int = Field(ge=0)
     backoff_duration: Duration
     backoff_factor: int = Field(ge=1)
     backoff_cap: Duration
-    backoff_max_duration: Duration
 
 
 class StageResources(_Strict):

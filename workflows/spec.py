@@ -1,8 +1,9 @@
 """Read a rendered Argo WorkflowTemplate into what the local runner executes, refusing what it cannot honour.
 
 Every key of the spec is either executed locally, listed in :data:`CLUSTER_ONLY` (it has no meaning on one machine:
-images, resources, security contexts, metrics, garbage collection …), or refused with :class:`UnsupportedSpec`
-naming where it is. Nothing is ignored silently.
+metrics, garbage collection, requests, labels …), or refused with :class:`UnsupportedSpec` naming where it is.
+Nothing is ignored silently. Images, limits and security contexts are read too: the container launcher runs them
+as the pod would; the process launchers have no use for them.
 """
 
 from __future__ import annotations
@@ -15,15 +16,17 @@ from workflows.expressions import (
     check_when,
     parse_depends,
     parse_duration,
-    parse_retry_expression,
+    retry_condition,
     tags,
 )
 from workflows.model import (
     ContainerTemplate,
     DagTask,
     EnvVar,
+    Limits,
     Output,
     RetrySpec,
+    SecurityContext,
     UnsupportedSpec,
     Volume,
     WorkflowParameter,
@@ -38,20 +41,15 @@ CLUSTER_ONLY: dict[str, str] = {
     "metadata.annotations": "annotations are read by the Argo UI",
     "metadata.namespace": "one machine has no namespaces",
     "spec.serviceAccountName": "pods' Kubernetes identity",
-    "spec.securityContext": "pod security settings",
     "spec.podGC": "deleting finished pods",
     "spec.ttlStrategy": "deleting finished workflows",
     "spec.metrics": "Prometheus metrics of the controller",
     "spec.podMetadata": "labels of the pods",
     "spec.workflowMetadata": "labels of the Workflow objects",
     "template.metrics": "Prometheus metrics of the controller",
-    "container.image": "the local virtualenv has every stage installed",
     "container.imagePullPolicy": "no images are pulled locally",
-    "container.resources": "requests and limits of the pod",
-    "container.securityContext": "container security settings",
-    "volumeMount.readOnly": "mounts are local folders",
+    "resources.requests": "what the scheduler reserves for the pod",
     "emptyDir.medium": "where the kubelet keeps an emptyDir",
-    "emptyDir.sizeLimit": "the kubelet's emptyDir limit",
     "configMapVolume.defaultMode": "file modes of mounted ConfigMap files",
     "parameter.description": "documentation",
 }
@@ -80,7 +78,16 @@ def _parse(doc: Mapping[str, Any]) -> WorkflowSpec:
     _keys(
         spec,
         "spec",
-        {"entrypoint", "arguments", "templates", "onExit", "parallelism", "activeDeadlineSeconds", "synchronization"},
+        {
+            "entrypoint",
+            "arguments",
+            "templates",
+            "onExit",
+            "parallelism",
+            "activeDeadlineSeconds",
+            "synchronization",
+            "securityContext",
+        },
         scope="spec",
     )
     parameters = _workflow_parameters(spec.get("arguments") or {})
@@ -106,6 +113,7 @@ def _parse(doc: Mapping[str, Any]) -> WorkflowSpec:
         parallelism=_int(spec.get("parallelism"), "spec.parallelism"),
         deadline_s=_int(spec.get("activeDeadlineSeconds"), "spec.activeDeadlineSeconds"),
         mutexes=_mutexes(spec.get("synchronization")),
+        security=_security(spec.get("securityContext") or {}, "spec.securityContext", pod=True),
     )
 
 
@@ -146,7 +154,12 @@ def _container_template(
     if "container" not in t:
         raise UnsupportedSpec(f"{where}: only container templates (and the entrypoint DAG) are supported locally")
     c = t["container"]
-    _keys(c, f"{where}.container", {"command", "args", "env", "envFrom", "volumeMounts"}, scope="container")
+    _keys(
+        c,
+        f"{where}.container",
+        {"image", "command", "args", "env", "envFrom", "volumeMounts", "resources", "securityContext"},
+        scope="container",
+    )
     command = [str(x) for x in c.get("command") or []]
     if len(command) != 3 or command[0] not in ("python", "python3") or command[1] != "-m":
         raise UnsupportedSpec(
@@ -163,13 +176,16 @@ def _container_template(
         _check_tags(text, allowed, where)
     volumes = {v.get("name"): _volume(v, f"{where}.volumes") for v in t.get("volumes") or []}
     mounts = {}
+    read_only = set()
     for i, vm in enumerate(c.get("volumeMounts") or []):
-        _keys(vm, f"{where}.container.volumeMounts[{i}]", {"name", "mountPath"}, scope="volumeMount")
+        _keys(vm, f"{where}.container.volumeMounts[{i}]", {"name", "mountPath", "readOnly"}, scope="volumeMount")
         if vm["name"] not in volumes:
             raise UnsupportedSpec(
                 f"{where}.container.volumeMounts[{i}]: volume {vm['name']!r} is not a template volume"
             )
         mounts[str(vm["mountPath"]).rstrip("/")] = volumes[vm["name"]]
+        if vm.get("readOnly"):
+            read_only.add(str(vm["mountPath"]).rstrip("/"))
     outputs = _outputs(t.get("outputs") or {}, where)
     for out in outputs:
         if not any(out.path.startswith(mp + "/") and mounts[mp].config_map is None for mp in mounts):
@@ -188,6 +204,40 @@ def _container_template(
         mounts=mounts,
         retry=_retry(t.get("retryStrategy"), where),
         deadline_s=_int(t.get("activeDeadlineSeconds"), f"{where}.activeDeadlineSeconds"),
+        image=str(c.get("image") or ""),
+        command=tuple(command),
+        limits=_limits(c.get("resources") or {}, f"{where}.container.resources"),
+        security=_security(c.get("securityContext") or {}, f"{where}.container.securityContext", pod=False),
+        read_only_mounts=frozenset(read_only),
+    )
+
+
+def _limits(resources: Mapping[str, Any], where: str) -> Limits:
+    _keys(resources, where, {"limits"}, scope="resources")
+    limits = resources.get("limits") or {}
+    _keys(limits, f"{where}.limits", {"cpu", "memory"})
+    cpu, memory = limits.get("cpu"), limits.get("memory")
+    return Limits(cpu=None if cpu is None else str(cpu), memory=None if memory is None else str(memory))
+
+
+def _security(ctx: Mapping[str, Any], where: str, *, pod: bool) -> SecurityContext:
+    """A pod's or a container's securityContext, with the fields a container engine can apply."""
+    common = {"runAsUser", "runAsGroup", "runAsNonRoot", "seccompProfile"}
+    only = {"fsGroup"} if pod else {"readOnlyRootFilesystem", "allowPrivilegeEscalation", "capabilities"}
+    _keys(ctx, where, common | only)
+    capabilities = ctx.get("capabilities") or {}
+    _keys(capabilities, f"{where}.capabilities", {"drop"})
+    seccomp = ctx.get("seccompProfile") or {}
+    _keys(seccomp, f"{where}.seccompProfile", {"type"})
+    return SecurityContext(
+        run_as_user=_int(ctx.get("runAsUser"), f"{where}.runAsUser"),
+        run_as_group=_int(ctx.get("runAsGroup"), f"{where}.runAsGroup"),
+        run_as_non_root=bool(ctx.get("runAsNonRoot", False)),
+        fs_group=_int(ctx.get("fsGroup"), f"{where}.fsGroup"),
+        read_only_root_filesystem=bool(ctx.get("readOnlyRootFilesystem", False)),
+        allow_privilege_escalation=bool(ctx.get("allowPrivilegeEscalation", True)),
+        drop_capabilities=tuple(str(c) for c in capabilities.get("drop") or ()),
+        seccomp_profile=None if not seccomp else str(seccomp.get("type")),
     )
 
 
@@ -237,8 +287,10 @@ def _volume(v: Mapping[str, Any], where: str) -> Volume:
     name = v.get("name")
     _keys(v, f"{where}.{name}", {"name", "emptyDir", "configMap"})
     if "emptyDir" in v:
-        _keys(v["emptyDir"] or {}, f"{where}.{name}.emptyDir", set(), scope="emptyDir")
-        return Volume(name=str(name))
+        empty_dir = v["emptyDir"] or {}
+        _keys(empty_dir, f"{where}.{name}.emptyDir", {"sizeLimit"}, scope="emptyDir")
+        size = empty_dir.get("sizeLimit")
+        return Volume(name=str(name), size_limit=None if size is None else str(size))
     if "configMap" in v:
         cm = v["configMap"]
         _keys(cm, f"{where}.{name}.configMap", {"name", "items", "optional"}, scope="configMapVolume")
@@ -268,9 +320,10 @@ def _retry(r: Mapping[str, Any] | None, where: str) -> RetrySpec | None:
         )
     backoff = r.get("backoff") or {}
     _keys(backoff, f"{w}.backoff", {"duration", "factor", "cap", "maxDuration"})
+    retry_condition(str(r["expression"]))  # refuses what the local runner cannot evaluate
     return RetrySpec(
         limit=_int(r.get("limit"), f"{w}.limit") or 0,
-        exit_codes=parse_retry_expression(str(r["expression"])),
+        expression=str(r["expression"]),
         duration_s=parse_duration(backoff.get("duration", 0)),
         factor=float(_int(backoff.get("factor"), f"{w}.backoff.factor") or 1),
         cap_s=parse_duration(backoff["cap"]) if "cap" in backoff else None,

@@ -2,9 +2,9 @@
 
 Every template gets the same hardening: the ``tributary-config`` ConfigMap via ``envFrom`` and the pipeline
 configuration mounted at :data:`CONFIG_MOUNT`; Secrets via ``secretKeyRef`` only where the stage needs them;
-requests and limits; a retry strategy that retries exit code 75 (transient) and nothing else; a deadline per
-attempt; a non-root, read-only container whose only writable path is an ``emptyDir`` at ``/tmp``; and a
-Prometheus duration gauge.
+requests and limits; a retry strategy that retries exit code 75 (transient) and, once, a pod-level failure
+(eviction, node loss, OOM kill), never exit code 2 (bad input); a deadline per attempt; a non-root, read-only
+container whose only writable path is an ``emptyDir`` at ``/tmp``; and a Prometheus duration gauge.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from hera.workflows import (
 )
 from hera.workflows import models as m
 
+from workflows.expressions import parse_duration as parse_seconds
 from workflows.images import image
 from workflows.settings import Environment
 
@@ -39,8 +40,29 @@ LAKE_SECRET = "tributary-lake-credentials"  # noqa: S105
 TRINO_SECRET = "tributary-trino"  # noqa: S105
 NOTIFY_SECRET = "tributary-notify"  # noqa: S105
 WEBHOOK_KEY = "TRIBUTARY_WEBHOOK_URL"
-# Argo 3.5+: with an expression and retryPolicy Always, a retry happens only when the expression holds.
-RETRY_EXPRESSION = "asInt(lastRetry.exitCode) == 75"
+# Argo 3.5+: with an expression and retryPolicy Always, a retry happens only when the expression holds. Exit code
+# 75 is a stage's "transient, retry later"; -1 is Argo's exit code of a pod that never reported one (evicted,
+# deleted, its node lost) and "OOMKilled" the message of an out-of-memory kill: those are retried once (retries
+# is the number of retries so far), as a second one in a row is no longer bad luck.
+RETRY_EXPRESSION = (
+    "asInt(lastRetry.exitCode) == 75 || (asInt(retries) < 1 && "
+    '(asInt(lastRetry.exitCode) == -1 || lastRetry.message matches "OOMKilled"))'
+)
+
+
+def retry_budget_seconds(env: Environment, deadline_seconds: int) -> int:
+    """Argo's ``backoff.maxDuration`` that still gives every retry its full deadline.
+
+    Argo 4 stops retrying once the backoff would end past the first attempt's start plus ``maxDuration``, and it
+    also sets every retry pod's deadline to that moment. So the budget is every attempt's deadline plus every
+    wait: a stage failing late in its first attempt still gets all its retries, each with its own deadline.
+    """
+    retry = env.retry
+    waits = sum(
+        min(parse_seconds(retry.backoff_duration) * retry.backoff_factor**n, parse_seconds(retry.backoff_cap))
+        for n in range(retry.limit)
+    )
+    return int((retry.limit + 1) * deadline_seconds + waits)
 
 
 def lake_credentials() -> list[Env | SecretEnv]:
@@ -128,7 +150,7 @@ def stage_template(
                 duration=retry.backoff_duration,
                 factor=retry.backoff_factor,
                 cap=retry.backoff_cap,
-                max_duration=retry.backoff_max_duration,
+                max_duration=f"{retry_budget_seconds(env, res.deadline_seconds)}s",
             ),
         ),
         active_deadline_seconds=res.deadline_seconds,
@@ -188,7 +210,11 @@ def freshness(env: Environment, sources: Sequence[str]) -> Container:
 
 
 def ingest(env: Environment, source_secrets: Sequence[str] = ()) -> Container:
-    """Ingests one source (raw → bronze → manifest → state)."""
+    """Ingests one source (raw → bronze → manifest → state).
+
+    Its ``task`` input is the DAG task's name (``ingest-vn-provinces`` for source ``vn_provinces``): Argo cannot
+    derive it inside the template, and the duration gauge labels tasks by the names the Argo UI shows.
+    """
     args = ["--source", "{{inputs.parameters.source}}", "--run-id", RUN_ID, "--outputs", OUTPUTS_DIR]
     outputs = [Parameter(name="rows", value_from=m.ValueFrom(path=f"{OUTPUTS_DIR}/rows", default="0"))]
     metrics = [
@@ -205,8 +231,8 @@ def ingest(env: Environment, source_secrets: Sequence[str] = ()) -> Container:
         env,
         stage="ingest",
         name="ingest",
-        metric_task="ingest-{{inputs.parameters.source}}",
-        inputs=["source"],
+        metric_task="{{inputs.parameters.task}}",
+        inputs=["source", "task"],
         args=args,
         outputs=outputs,
         metrics=metrics,
@@ -240,23 +266,11 @@ def dbt(env: Environment) -> Container:
     )
 
 
-def summary(env: Environment) -> Container:
-    """The run report, as the last task of the DAG."""
-    return stage_template(
-        env,
-        stage="summary",
-        name="summary",
-        metric_task="summary",
-        args=["--run-id", RUN_ID],
-        secrets=lake_credentials(),
-    )
-
-
 def on_exit(env: Environment) -> Container:
-    """The exit handler: always runs, records the run's outcome and notifies the webhook when one is configured.
+    """The exit handler: always runs last, writes the run's report and notifies the webhook when one is configured.
 
-    It runs the summary stage with the workflow's final status and failed nodes (Argo exit-handler variables),
-    so a run that failed before the summary task still gets its report.
+    It runs the summary stage with the workflow's final status and failed nodes (Argo exit-handler variables); it
+    is the report's only writer, so a run that failed early gets its report the same way as one that succeeded.
     """
     return stage_template(
         env,

@@ -6,7 +6,7 @@ as the builds will, see :mod:`steps.dbt.warmup`). The heavy ones start when the 
 means the gates and dbt will have work — so their imports run while the ingests run; on a run with nothing new they
 never start, and the gates and dbt stages fork from the light one and skip without importing either library.
 A command that is not ``<this python> -m <module>``, or a zygote that could not start
-safely, falls back to a plain subprocess.
+safely, falls back to a plain subprocess (:class:`workflows.launch.ProcessLauncher`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,13 @@ import sys
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from workflows.launch import Attempt, ProcessLauncher, environment_of, finished, open_log, timed_out
+
+if TYPE_CHECKING:
+    from workflows.runner import Task
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +72,8 @@ class _Zygote:
 class WarmLauncher:
     """Runs ``python -m`` commands by forking them from warm zygotes."""
 
+    name = "warm"
+
     def __init__(
         self,
         env: Mapping[str, str] | None = None,
@@ -80,6 +89,7 @@ class WarmLauncher:
         an ingest has started; otherwise they are discarded, unused, at :meth:`close`.
         """
         self._next = 0
+        self._fallback = ProcessLauncher()
         self._lock = threading.Lock()
         self._base = {**os.environ, **(env or {}), **ZYGOTE_ENV}
         self._zygotes = {"light": self._start("light", LIGHT, self._base)}
@@ -137,6 +147,26 @@ class WarmLauncher:
         with z.done:
             z.usable = False
             z.done.notify_all()
+
+    def launch(self, task: Task, attempt: int, timeout: float | None, log: Path | None) -> Attempt:
+        """Fork the attempt from a zygote; a plain subprocess when no zygote can take it."""
+        if log is None or not self.handles(task.argv):
+            return self._fallback.launch(task, attempt, timeout, log)
+        err_path = log.with_suffix(f".stderr.{attempt}")
+        open_log(log, attempt).close()  # the separator line of a retry
+        try:
+            code = self.run(
+                task.argv, environment_of(task), None if task.show_output else str(log), str(err_path), timeout
+            )
+        except subprocess.TimeoutExpired:
+            return timed_out(timeout)
+        if code is None:
+            return self._fallback.launch(task, attempt, timeout, log)
+        stderr = err_path.read_bytes() if err_path.exists() else b""
+        err_path.unlink(missing_ok=True)
+        with open(log, "ab") as sink:
+            sink.write(stderr)
+        return finished(code, stderr)
 
     def handles(self, argv: Sequence[str]) -> bool:
         """Whether ``argv`` is ``<this python> -m <module> …``."""

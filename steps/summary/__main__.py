@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
             nodes,
             workflow_status=args.workflow_status,
             failures=_failures(args.workflow_failures),
+            launcher=os.environ.get("TRIBUTARY_LAUNCHER"),
         )
         folder = layout.report_dir(ctx.run_id)
         ctx.lake.write_json(f"{folder}/summary.json", summary)

@@ -19,13 +19,15 @@ def build_summary(
     *,
     workflow_status: str | None = None,
     failures: list[dict[str, Any]] | None = None,
+    launcher: str | None = None,
 ) -> dict[str, Any]:
     """Everything the run did, per source, per layer and per task.
 
     ``nodes`` are the orchestrator's task phases and durations (the local runner's node status); without them the
     tasks are reconstructed from the stage results and the freshness decisions. In the cluster the exit handler
     passes Argo's ``{{workflow.status}}`` and ``{{workflow.failures}}``, which mark tasks that failed without
-    recording a result (a pod killed for memory, a deadline).
+    recording a result (a pod killed for memory, a deadline). ``launcher`` says how the tasks ran: as pods
+    (``argo``), or, in a local run, as ``container``\ s, fresh ``process``\ es or ``warm`` forks.
     """
     results = read_results(lake, run_id)
     freshness = lake.read_json(layout.freshness_decisions(run_id)) or {}
@@ -50,6 +52,7 @@ def build_summary(
     return {
         "run_id": run_id,
         "status": status,
+        "launcher": launcher or "argo",
         "failed_tasks": failed,
         "sources": sources,
         "layers": layers,

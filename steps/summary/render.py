@@ -83,9 +83,23 @@ TASK_HEADERS = ["task", "phase", "time", "message"]
 GATE_HEADERS = ["gate", "outcome", "expectations", "time", "failures / reason", "data docs"]
 
 
+LAUNCHED = {
+    "argo": "as Argo pods",
+    "container": "as containers of the stage images",
+    "process": "as local processes",
+    "warm": "as local processes forked from warm interpreters",
+}
+
+
+def launched(summary: dict[str, Any]) -> str:
+    """How the run's tasks were started, in words."""
+    launcher = str(summary.get("launcher") or "argo")
+    return f"tasks {LAUNCHED.get(launcher, f'by launcher {launcher}')}"
+
+
 def render_text(summary: dict[str, Any]) -> str:
     """The stdout report."""
-    lines = [f"Run {summary['run_id']}: {summary['status'].upper()}", ""]
+    lines = [f"Run {summary['run_id']}: {summary['status'].upper()} ({launched(summary)})", ""]
     lines += _table(SOURCE_HEADERS, source_rows(summary)) + [""]
     if summary["layers"]:
         lines += _table(LAYER_HEADERS, layer_rows(summary)) + [""]
@@ -103,7 +117,8 @@ def render_markdown(summary: dict[str, Any]) -> str:
         out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
         return out + ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
 
-    lines = [f"# Run `{summary['run_id']}`: {summary['status']}", "", "## Sources", ""]
+    lines = [f"# Run `{summary['run_id']}`: {summary['status']}", "", f"{launched(summary).capitalize()}.", ""]
+    lines += ["## Sources", ""]
     lines += md(SOURCE_HEADERS, source_rows(summary))
     drift = [f"{s['source']}: {', '.join(s['drift'])}" for s in summary["sources"] if s.get("drift")]
     lines += ["", "Schema drift since the previous ingest: " + ("; ".join(drift) if drift else "none")]

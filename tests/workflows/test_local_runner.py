@@ -21,7 +21,6 @@ DOWNSTREAM = [
     "dbt-silver",
     "dbt-gold",
     "validate-gold",
-    "summary",
 ]
 
 
@@ -32,7 +31,7 @@ def test_happy_path_runs_every_task_in_order_with_rendered_args(standin_run: Cal
     order = [c["key"] for c in run.calls()]
     assert order[:2] == ["verify", "freshness"]
     assert set(order[2:4]) == {"ingest-worldbank", "ingest-vn_provinces"}
-    assert order[4:] == ["validate-bronze", "dbt-silver", "dbt-gold", "validate-gold", "summary", "on-exit"]
+    assert order[4:] == ["validate-bronze", "dbt-silver", "dbt-gold", "validate-gold", "on-exit"]
     freshness = run.calls("freshness")[0]["argv"]
     assert freshness[:6] == ["--run-id", "local-test", "--sources", "worldbank,vn_provinces", "--force", "true"]
     outputs = Path(freshness[freshness.index("--outputs") + 1])  # /tmp/outputs mapped into the node's emptyDir
@@ -138,7 +137,7 @@ def test_webhook_secret_reaches_only_the_exit_handler(standin_run: Callable[...,
     assert run.workflow.run() is True
     assert run.calls("on-exit")[0]["env"]["TRIBUTARY_WEBHOOK_URL"] == "https://hook"
     assert run.calls("on-exit")[0]["env"]["TRIBUTARY_WORKFLOW_STATUS"] == "Succeeded"
-    assert "TRIBUTARY_WEBHOOK_URL" not in run.calls("summary")[0]["env"]
+    assert "TRIBUTARY_WEBHOOK_URL" not in run.calls("validate-gold")[0]["env"]
 
 
 def test_parameter_outside_its_enum_is_refused(standin_run: Callable[..., StandinRun]) -> None:

@@ -16,10 +16,13 @@ import pytest
 import yaml
 from hera.workflows import CronWorkflow, WorkflowTemplate
 
+from steps import layout
 from steps.config import load_config
 from workflows.cli import main
+from workflows.expressions import parse_duration
 from workflows.images import STAGES, package_version
 from workflows.render import CRON_WORKFLOW_FILE, WORKFLOW_TEMPLATE_FILE, Rendered, render, to_yaml
+from workflows.templates import RETRY_EXPRESSION
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).parent / "golden"
@@ -120,7 +123,8 @@ def test_manifests_validate_against_argo_schema(
 def test_every_template_is_a_hardened_stage_container(rendered: dict[str, Rendered], env: str) -> None:
     doc = rendered[env].workflow_template
     containers = _containers(doc)
-    assert {t["name"] for t in containers} == {*STAGES, "on-exit"}
+    # the exit handler writes the report: no summary task in the DAG, one summary template (on-exit)
+    assert {t["name"] for t in containers} == {*STAGES, "on-exit"} - {"summary"}
     for t in containers:
         c, stage = t["container"], t["container"]["command"][2].removeprefix("steps.")
         assert c["command"] == ["python", "-m", f"steps.{stage}"]
@@ -130,9 +134,21 @@ def test_every_template_is_a_hardened_stage_container(rendered: dict[str, Render
         assert ("/" in c["image"]) is (env != "dev")
         assert set(c["resources"]["requests"]) == set(c["resources"]["limits"]) == {"cpu", "memory"}
         retry = t["retryStrategy"]
-        assert retry["retryPolicy"] == "Always" and retry["expression"] == "asInt(lastRetry.exitCode) == 75"
+        assert retry["retryPolicy"] == "Always" and retry["expression"] == RETRY_EXPRESSION
         assert retry["limit"] >= 1 and set(retry["backoff"]) == {"duration", "factor", "cap", "maxDuration"}
         assert t["activeDeadlineSeconds"] > 0
+        # Argo clips a retry's deadline to the first attempt's start + maxDuration: it must leave the last retry
+        # its whole deadline after every earlier attempt ran out its own and every wait was waited
+        waits = sum(
+            min(
+                parse_duration(retry["backoff"]["duration"]) * retry["backoff"]["factor"] ** n,
+                parse_duration(retry["backoff"]["cap"]),
+            )
+            for n in range(retry["limit"])
+        )
+        assert (
+            parse_duration(retry["backoff"]["maxDuration"]) >= (retry["limit"] + 1) * t["activeDeadlineSeconds"] + waits
+        )
         assert c["securityContext"] == {
             "allowPrivilegeEscalation": False,
             "capabilities": {"drop": ["ALL"]},
@@ -168,14 +184,18 @@ def test_dag_shape_fan_out_and_conditions(rendered: dict[str, Rendered]) -> None
         "dbt-silver",
         "dbt-gold",
         "validate-gold",
-        "summary",
     ]
     assert tasks["ingest-vn-provinces"]["when"] == "{{tasks.freshness.outputs.parameters.vn_provinces}} == true"
     assert tasks["ingest-vn-provinces"]["depends"] == "freshness"
     # depends without a result means Succeeded || Skipped in Argo, so sources skipped as fresh do not block
     assert tasks["validate-bronze"]["depends"] == "ingest-worldbank && ingest-vn-provinces"
     assert tasks["dbt-silver"]["depends"] == "validate-bronze"
-    assert tasks["summary"]["depends"] == "validate-gold"
+    # one naming rule: the metric's task label is the node's name, the one the stage records its result under
+    assert {"name": "task", "value": "ingest-vn-provinces"} in tasks["ingest-vn-provinces"]["arguments"]["parameters"]
+    assert layout.ingest_task("vn_provinces") == "ingest-vn-provinces"
+    ingest = next(t for t in _containers(rendered["dev"].workflow_template) if t["name"] == "ingest")
+    gauge = next(m for m in ingest["metrics"]["prometheus"] if m["name"] == "tributary_stage_duration_seconds")
+    assert {"key": "task", "value": "{{inputs.parameters.task}}"} in gauge["labels"]
     force = {"name": "force", "value": "{{workflow.parameters.force}}"}
     for name in ("freshness", "dbt-silver", "dbt-gold"):
         assert force in tasks[name]["arguments"]["parameters"]

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from workflows.cli import main
-from workflows.expressions import ExpressionError, evaluate_when, parse_duration, parse_retry_expression
+from workflows.expressions import ExpressionError, evaluate_when, parse_duration, retry_condition
 from workflows.render import Rendered
 from workflows.spec import UnsupportedSpec, parse_workflow
 
@@ -34,11 +34,22 @@ def test_rendered_spec_parses_into_what_the_runner_needs(doc: dict[str, Any]) ->
     assert [t.name for t in spec.tasks][:3] == ["verify", "freshness", "ingest-worldbank"]
     assert spec.on_exit == "on-exit" and spec.mutexes == ("tributary",) and spec.parallelism == 6
     ingest = spec.templates["ingest"]
-    assert ingest.module == "steps.ingest" and ingest.inputs == {"source": None}
-    assert ingest.retry is not None and ingest.retry.exit_codes == frozenset({75})
+    assert ingest.module == "steps.ingest" and ingest.inputs == {"source": None, "task": None}
+    assert ingest.retry is not None and ingest.retry.expression.startswith("asInt(lastRetry.exitCode) == 75 ||")
     assert (ingest.retry.limit, ingest.retry.duration_s, ingest.retry.factor) == (4, 60.0, 2.0)
-    assert (ingest.retry.cap_s, ingest.retry.max_duration_s) == (600.0, 7200.0)
+    # maxDuration: 5 attempts of the 3600 s deadline plus the waits 60+120+240+480 s
+    assert (ingest.retry.cap_s, ingest.retry.max_duration_s) == (600.0, 5 * 3600 + 900.0)
     assert set(ingest.mounts) == {"/tmp", "/etc/tributary"}
+    # what the container launcher runs: the image, the limits, the pod's and the container's security
+    assert ingest.image.endswith("/tributary-ingest:0.1.0") and ingest.command == ("python", "-m", "steps.ingest")
+    assert (ingest.limits.cpu, ingest.limits.memory) == ("2", "2Gi")
+    assert ingest.security.read_only_root_filesystem and ingest.security.drop_capabilities == ("ALL",)
+    assert not ingest.security.allow_privilege_escalation and ingest.read_only_mounts == {"/etc/tributary"}
+    assert (spec.security.run_as_user, spec.security.fs_group, spec.security.seccomp_profile) == (
+        10001,
+        10001,
+        "RuntimeDefault",
+    )
     assert {o.name: o.default for o in spec.templates["freshness"].outputs} == {
         "worldbank": "false",
         "vn_provinces": "false",
@@ -77,8 +88,8 @@ REFUSALS: list[tuple[str, Mutation, str]] = [
     ),
     (
         "exit-handler variable outside it",
-        lambda d: _template(d, "summary")["container"]["args"].append("{{workflow.status}}"),
-        r"template summary: \{\{workflow.status\}\} cannot be resolved",
+        lambda d: _template(d, "verify")["container"]["args"].append("{{workflow.status}}"),
+        r"template verify: \{\{workflow.status\}\} cannot be resolved",
     ),
     (
         "output of a task that is not upstream",
@@ -86,9 +97,9 @@ REFUSALS: list[tuple[str, Mutation, str]] = [
         r"tasks\.verify: \{\{tasks\.freshness\.outputs\.parameters\.worldbank\}\} cannot be resolved",
     ),
     (
-        "other retry expression",
-        lambda d: _template(d, "dbt")["retryStrategy"].update(expression="lastRetry.status == 'Error'"),
-        r"retry expression .* is not supported",
+        "retry expression with an unknown variable",
+        lambda d: _template(d, "dbt")["retryStrategy"].update(expression="lastRetry.node == 'x'"),
+        r"retry expression .* is not supported by the local runner \(unknown name 'lastRetry.node'\)",
     ),
     (
         "retry without expression",
@@ -129,6 +140,11 @@ REFUSALS: list[tuple[str, Mutation, str]] = [
         "missing argument",
         lambda d: _task(d, "dbt-gold")["arguments"]["parameters"].pop(),
         r"arguments do not match template dbt's inputs \(unknown \[\], missing \['force'\]\)",
+    ),
+    (
+        "unknown securityContext field",
+        lambda d: _template(d, "dbt")["container"]["securityContext"].update(privileged=True),
+        r"container\.securityContext\.privileged: not supported",
     ),
     (
         "output outside emptyDir",
@@ -172,8 +188,60 @@ def test_when_that_stops_being_a_comparison_after_substitution_is_refused() -> N
         evaluate_when("{{a}} == true", {"a": "x y"}.__getitem__)
 
 
-def test_retry_expression_and_durations() -> None:
-    assert parse_retry_expression("asInt(lastRetry.exitCode) == 75 || asInt(lastRetry.exitCode) == 76") == {75, 76}
+RENDERED_RETRY = (
+    "asInt(lastRetry.exitCode) == 75 || (asInt(retries) < 1 && "
+    '(asInt(lastRetry.exitCode) == -1 || lastRetry.message matches "OOMKilled"))'
+)
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "message", "retries", "expected"),
+    [
+        ("75", "Failed", "", "0", True),  # transient: retried every time the limit allows
+        ("75", "Failed", "", "3", True),
+        ("2", "Failed", "bad input", "0", False),  # bad input: never
+        ("1", "Failed", "a bug", "0", False),
+        ("-1", "Error", "pod deleted", "0", True),  # pod-level failure: once
+        ("-1", "Error", "pod deleted", "1", False),
+        ("137", "Failed", "OOMKilled (exit code 137)", "0", True),
+        ("137", "Failed", "OOMKilled (exit code 137)", "1", False),
+        ("137", "Failed", "killed", "0", False),
+    ],
+)
+def test_the_rendered_retry_expression_evaluates_as_argo_would(
+    code: str, status: str, message: str, retries: str, expected: bool
+) -> None:
+    condition = retry_condition(RENDERED_RETRY)
+    variables = {
+        "lastRetry.exitCode": code,
+        "lastRetry.status": status,
+        "lastRetry.message": message,
+        "lastRetry.duration": "12.5",
+        "retries": retries,
+    }
+    assert condition(variables) is expected
+
+
+def test_retry_expressions_users_write_are_understood_or_refused() -> None:
+    variables = {
+        "lastRetry.exitCode": "5",
+        "lastRetry.status": "Failed",
+        "lastRetry.message": "",
+        "lastRetry.duration": "3",
+        "retries": "0",
+    }
+    # Argo's own examples
+    assert retry_condition(
+        'lastRetry.status == "Failed" && asInt(lastRetry.exitCode) not in [-1,0,1] or lastRetry.status == "Error"'
+    )(variables)
+    assert not retry_condition('asInt(lastRetry.exitCode) > 1 && lastRetry.status != "Failed"')(variables)
+    assert retry_condition("!(asInt(lastRetry.duration) >= 120) and asInt(lastRetry.exitCode) in [5, 6]")(variables)
+    for bad in ("asInt(lastRetry.exitCode) ==", "sprig.trim(x)", "lastRetry.exitCode === 1", "(a"):
+        with pytest.raises(ExpressionError, match="is not supported by the local runner"):
+            retry_condition(bad)
+
+
+def test_durations() -> None:
     assert [parse_duration(v) for v in ("30", "30s", "5m", "1h30m", "250ms", 7)] == [30, 30, 300, 5400, 0.25, 7]
     with pytest.raises(ExpressionError, match="Go duration"):
         parse_duration("5 minutes")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from workflows import warm
+from workflows.expressions import retry_condition
 from workflows.runner import FAILED, SUCCEEDED, DagRunner, Retry, Task
 from workflows.warm import WarmLauncher
 
@@ -46,7 +47,13 @@ def test_exit_codes_environment_argv_and_stderr_match_a_fresh_process(tmp_path: 
         tmp_path,
         [
             Task("ok", [PY, "-m", ok, str(out), "a", "b"], env=env, inherit_env=False),
-            Task("bad", [PY, "-m", bad], env=env, inherit_env=False, retry=Retry(limit=2, exit_codes=frozenset({75}))),
+            Task(
+                "bad",
+                [PY, "-m", bad],
+                env=env,
+                inherit_env=False,
+                retry=Retry(limit=2, condition=retry_condition("asInt(lastRetry.exitCode) == 75")),
+            ),
         ],
     )
     assert succeeded is False
