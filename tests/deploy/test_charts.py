@@ -147,6 +147,11 @@ def test_schema_rejects_bad_values(chart: str, override: dict[str, Any], message
             },
             "at least 2x",
         ),
+        (
+            "trino",
+            {"worker": {"resources": {"requests": {"memory": "12Gi"}, "limits": {"memory": "12Gi"}}}},
+            "worker.jvm.maxHeapSize (12G) does not fit worker.resources.limits.memory (12Gi)",
+        ),
         ("minio", {"lakeUser": {"buckets": ["elsewhere"]}}, "not in buckets"),
         ("postgres", {"image": {"digest": ""}}, "image.digest is required"),
         ("tributary", {"config": {"extraEnv": {"API_TOKEN": "x"}}}, "looks like a secret"),
@@ -407,3 +412,60 @@ def test_release_name_does_not_leak_into_cross_chart_names() -> None:
     )
     assert rendered.named("Service", "trino")
     assert "discovery.uri=http://trino:8080" in rendered.named("ConfigMap", "trino-worker")["data"]["config.properties"]
+
+
+# Trino's JVM needs memory beside the heap: code cache (ReservedCodeCacheSize=512M in jvm.config), metaspace for
+# the plugins, thread stacks, GC structures, direct buffers. Trino's deployment guide puts -Xmx at 70-85% of a
+# node's memory and lower on small nodes; a container has no slack beyond its limit, so the charts use the low end
+# and a floor: heap <= 70% of the limit and >= 768Mi below it (charts/trino/README.md, "Memory").
+HEAP_FRACTION = 0.7
+MIN_NON_HEAP_MIB = 768
+K8S_UNITS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "": 1}
+JVM_UNITS = {"K": 2**10, "M": 2**20, "G": 2**30, "": 1}
+TRINO_UNITS = {"B": 1, "kB": 2**10, "MB": 2**20, "GB": 2**30, "TB": 2**40}  # airlift DataSize is binary
+
+
+def _mib(size: str | int, units: dict[str, int]) -> float:
+    match = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)([A-Za-z]*)", str(size))
+    assert match and match.group(2) in units, f"not a size: {size}"
+    return float(match.group(1)) * units[match.group(2)] / 2**20
+
+
+def _trino_values(env: str | None) -> dict[str, Any]:
+    defaults = yaml.safe_load((CHARTS / "trino/values.yaml").read_text())
+    return merge(defaults, env_values("trino", env)) if env else defaults
+
+
+@pytest.mark.parametrize("env", [None, *ENVS])
+@pytest.mark.parametrize("role", ["coordinator", "worker"])
+def test_trino_heap_leaves_room_for_the_jvm(env: str | None, role: str) -> None:
+    cfg = _trino_values(env)[role]
+    where = f"charts/trino/values{'-' + env if env else ''}.yaml {role}"
+    heap = _mib(cfg["jvm"]["maxHeapSize"], JVM_UNITS)
+    limit = _mib(cfg["resources"]["limits"]["memory"], K8S_UNITS)
+    assert heap <= HEAP_FRACTION * limit, f"{where}: heap {heap:.0f}Mi is over 70% of the {limit:.0f}Mi limit"
+    assert limit - heap >= MIN_NON_HEAP_MIB, f"{where}: only {limit - heap:.0f}Mi beside the heap"
+    assert cfg["resources"]["requests"]["memory"] == cfg["resources"]["limits"]["memory"], f"{where}: Guaranteed"
+    # Trino refuses to start unless query.max-memory-per-node fits in the heap minus memory.heap-headroom-per-node
+    # (default 30% of the heap).
+    per_node = _mib(cfg["maxMemoryPerNode"], TRINO_UNITS)
+    assert per_node <= 0.7 * heap, f"{where}: maxMemoryPerNode {cfg['maxMemoryPerNode']} leaves no heap headroom"
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_trino_jvm_and_probes_follow_the_upstream_chart(renders: dict[tuple[str, str], Render], env: str) -> None:
+    """Liveness is HTTP GET /v1/info (the server answers); readiness and startup are the image's health-check, as
+    in trinodb/charts: it GETs /v1/info too and also requires "starting": false, which a plain httpGet cannot see
+    (a coordinator still loading catalogs answers /v1/info with 200)."""
+    rendered = renders[("trino", env)]
+    for role, name in (("coordinator", "trino"), ("worker", "trino-worker")):
+        (container,) = rendered.named("Deployment", name)["spec"]["template"]["spec"]["containers"]
+        where = f"trino ({env}) {role}"
+        assert container["livenessProbe"]["httpGet"] == {"path": "/v1/info", "port": "http"}, where
+        for probe in ("readinessProbe", "startupProbe"):
+            assert container[probe]["exec"] == {"command": ["/usr/lib/trino/bin/health-check"]}, f"{where} {probe}"
+        assert container["startupProbe"]["periodSeconds"] * container["startupProbe"]["failureThreshold"] >= 180
+        jvm = rendered.named("ConfigMap", name)["data"]["jvm.config"].split()
+        heap = _trino_values(env)[role]["jvm"]["maxHeapSize"]
+        assert f"-Xmx{heap}" in jvm, where
+        assert container["resources"] == _trino_values(env)[role]["resources"], where

@@ -96,28 +96,70 @@ def test_dbt_image_bakes_and_parses_the_project() -> None:
     assert {"!dbt/", "dbt/target/", "dbt/logs/"} <= set(ignore)
 
 
+def _stages(image: str) -> tuple[dict[str, str], list[tuple[str, list[tuple[str, str]]]]]:
+    """Global ARG defaults (before the first FROM) and the build stages: (FROM arguments, instructions)."""
+    global_args: dict[str, str] = {}
+    stages: list[tuple[str, list[tuple[str, str]]]] = []
+    for ins, arg in _instructions(image):
+        if ins == "FROM":
+            stages.append((arg, []))
+        elif not stages:
+            assert ins == "ARG", f"{image}: only ARG may come before the first FROM, not {ins}"
+            name, _, default = arg.partition("=")
+            global_args[name] = default.strip('"')
+        else:
+            stages[-1][1].append((ins, arg))
+    return global_args, stages
+
+
 def test_hive_metastore_image() -> None:
-    steps = _instructions("hive-metastore")
+    global_args, stages = _stages("hive-metastore")
     text = (IMAGES / "hive-metastore" / "Dockerfile").read_text()
-    base = [arg for ins, arg in steps if ins == "FROM"]
-    assert len(base) == 1 and re.fullmatch(
-        r"apache/hive:standalone-metastore-4\.[12]\.\d+(@sha256:[0-9a-f]{64})?", base[0]
-    )
-    args = dict(re.findall(r"^ARG (\w+)=?(\S*)$", text, re.MULTILINE))
+    base = r"apache/hive:standalone-metastore-4\.[12]\.\d+(@sha256:[0-9a-f]{64})?"
+    final_from, final = stages[-1]
+    assert re.fullmatch(base, final_from), final_from
+    for from_, _ in stages[:-1]:
+        assert re.fullmatch(base + r" AS [a-z-]+", from_), f"helper stages use the same pinned base: {from_}"
+
+    # No build argument is required: every ARG has a default, in the stage or globally (skaffold passes none).
+    args = dict(global_args)
+    for _, steps in stages:
+        for ins, arg in steps:
+            if ins != "ARG":
+                continue
+            name, eq, default = arg.partition("=")
+            if eq:
+                args[name] = default.strip('"')
+            else:
+                assert name in global_args, f"ARG {name} has no default and no global default: the build would need it"
+    empty = {name for name, value in args.items() if value == ""}
+    assert empty == {"AWS_SDK_BUNDLE_SHA256"}, f"ARGs without a usable default: {empty}"
+    assert 'if [ -n "$AWS_SDK_BUNDLE_SHA256" ]' in text, "the optional sha256 pin is checked only when given"
     assert args["HADOOP_VERSION"] == "3.4.1", "Hive 4.1/4.2 ship Hadoop 3.4.1"
     assert args["AWS_SDK_VERSION"] == "2.24.6", "hadoop-aws 3.4.1 is built against AWS SDK v2 2.24.6"
+    assert args["MAVEN_REPOSITORY"] == "https://repo1.maven.org/maven2"
     assert re.fullmatch(r"[0-9a-f]{64}", args["POSTGRES_JDBC_SHA256"])
-    # Every download is verified: ADD --checksum from Maven Central, never curl/wget.
-    adds = [arg for ins, arg in steps if ins == "ADD"]
-    assert len(adds) == 2
-    for add in adds:
-        assert re.search(r"--checksum=sha256:\$\{\w+_SHA256\}", add) and "https://repo1.maven.org/maven2/" in add
-        assert "--chmod=0644" in add
-    assert not re.search(r"\b(curl|wget)\b", " ".join(arg for ins, arg in steps if ins == "RUN"))
-    # Pinned value or a required build arg: an unset checksum fails the build instead of trusting the download.
-    assert args["AWS_SDK_BUNDLE_SHA256"] == "" or re.fullmatch(r"[0-9a-f]{64}", args["AWS_SDK_BUNDLE_SHA256"])
+
+    # The final stage fetches only with a pinned sha256; whatever has no pin is fetched in a helper stage,
+    # verified there against the checksum Maven Central publishes beside it, and only then copied over.
+    final_adds = [arg for ins, arg in final if ins == "ADD"]
+    assert len(final_adds) == 1 and "postgresql-${POSTGRES_JDBC_VERSION}.jar" in final_adds[0]
+    for add in final_adds:
+        assert "--checksum=sha256:${POSTGRES_JDBC_SHA256}" in add and add.startswith("--chmod=0644 ")
+        assert "${MAVEN_REPOSITORY}/" in add
+    (helper_from, helper), *_ = stages[:-1]
+    helper_name = helper_from.rsplit(" AS ", 1)[1]
+    helper_adds = " ".join(arg for ins, arg in helper if ins == "ADD")
+    jar = "${MAVEN_REPOSITORY}/software/amazon/awssdk/bundle/${AWS_SDK_VERSION}/bundle-${AWS_SDK_VERSION}.jar"
+    assert f"{jar} " in helper_adds and f"{jar}.sha1 " in helper_adds
+    verify = next(arg for ins, arg in helper if ins == "RUN")
+    assert "sha1sum -c -" in verify and '"$jar.sha1"' in verify and "set -eu" in verify
+    copies = [arg for ins, arg in final if ins == "COPY"]
+    assert copies == [f"--from={helper_name} --chmod=0644 /fetch/bundle-${{AWS_SDK_VERSION}}.jar /opt/hive/lib/"]
+    runs = " ".join(arg for _, steps in stages for ins, arg in steps if ins == "RUN")
+    assert not re.search(r"\b(curl|wget)\b", runs)
     assert "hadoop-aws-${HADOOP_VERSION}.jar" in text and "ln -s" in text
-    users = [arg for ins, arg in steps if ins == "USER"]
+    users = [arg for ins, arg in final if ins == "USER"]
     assert users[-1] == "10001:10001"
 
 

@@ -210,3 +210,117 @@ def test_cron_workflow_loads_in_hera(renders: dict[tuple[str, str], Render], env
     assert spec["schedules"] and "schedule" not in spec, "Argo v4 removed `schedule`"
     assert spec["concurrencyPolicy"] == "Forbid"
     assert spec["workflowSpec"]["workflowTemplateRef"]["name"] == "tributary"
+
+
+# What skaffold passes as {{.IMAGE_FULLY_QUALIFIED_tributary_<stage>}}: pushed (staging/prod, --default-repo),
+# local (kind/k3d: the image ID as tag, no digest), and what a person may pass by hand.
+DIGEST = "sha256:" + "0123456789abcdef" * 4
+OVERRIDES = {
+    "verify": f"registry.example.com/tributary/tributary-verify:4f2a1c0@{DIGEST}",
+    "freshness": "tributary-freshness:" + "a1" * 32,
+    "ingest": f"localhost:5000/tributary-ingest@{DIGEST}",
+    "validate": "registry.example.com/tributary/tributary-validate:v1.2.3",
+    "dbt": f"europe-docker.pkg.dev/acme/data/tributary-dbt:0.2.0@{DIGEST}",
+    "summary": "registry.example.com:5443/team/tributary/tributary-summary:0.1.0-rc.1",
+}
+IMAGE_LINE = re.compile(r"^(\s*image:\s*)(\S+)\s*$")
+
+
+def _stage_of(image: str) -> str:
+    """tributary-<stage> of an image reference -> <stage>."""
+    name = image.strip("\"'").split("@")[0].rsplit("/", 1)[-1].split(":")[0]
+    assert name.startswith("tributary-"), image
+    return name.removeprefix("tributary-")
+
+
+def _expected_text(original: str, images: dict[str, str]) -> str:
+    """The rendered file with the image lines of the overridden stages replaced (an independent re-implementation
+    of what the chart does), every other byte unchanged."""
+    out = []
+    for line in original.splitlines(keepends=True):
+        match = IMAGE_LINE.match(line)
+        if match and images.get(_stage_of(match.group(2))):
+            line = f'{match.group(1)}"{images[_stage_of(match.group(2))]}"\n'
+        out.append(line)
+    return "".join(out)
+
+
+def _emitted(rendered: Render, template: str) -> str:
+    return next(t for n, t in rendered.files.items() if n.endswith(f"templates/{template}"))
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_image_overrides_replace_exactly_the_stage_images(env: str) -> None:
+    original = (CHART / "files" / env / "workflowtemplate.yaml").read_text()
+    rendered = render(CHART, merge(deploy_values("tributary", env), {"images": OVERRIDES}), release="tributary")
+    text = _emitted(rendered, "workflowtemplate.yaml")
+    # Byte for byte the rendered file, except the image lines...
+    assert _expected_text(original, OVERRIDES).strip() in text
+    # ...and every container of every template now runs the image given for its stage.
+    doc = rendered.named("WorkflowTemplate", "tributary")
+    containers = _containers(doc["spec"])
+    originals = [_stage_of(m.group(2)) for m in map(IMAGE_LINE.match, original.splitlines()) if m]
+    assert len(containers) == len(originals) >= len(STAGES)
+    assert {c["image"] for c in containers} == set(OVERRIDES.values())
+    for container, stage in zip(containers, originals, strict=True):
+        assert container["image"] == OVERRIDES[stage]
+    # Argo's expressions are untouched: the same ones, as often, as in the rendered file.
+    assert sorted(ARGO_EXPRESSION.findall(text)) == sorted(ARGO_EXPRESSION.findall(original))
+    assert not _dropped_keys(doc, WorkflowTemplate.from_dict(doc).to_dict())
+    # The CronWorkflow refers to the template by name; it has no image to change.
+    cron = (CHART / "files" / env / "cronworkflow.yaml").read_text()
+    assert cron.strip() in _emitted(rendered, "cronworkflow.yaml")
+
+
+def test_an_empty_override_keeps_the_rendered_reference() -> None:
+    original = (CHART / "files/staging/workflowtemplate.yaml").read_text()
+    only_dbt = dict.fromkeys(STAGES, "") | {"dbt": OVERRIDES["dbt"]}
+    rendered = render(CHART, merge(deploy_values("tributary", "staging"), {"images": only_dbt}), release="tributary")
+    text = _emitted(rendered, "workflowtemplate.yaml")
+    assert _expected_text(original, {"dbt": OVERRIDES["dbt"]}).strip() in text
+    images = {c["image"] for c in _containers(rendered.named("WorkflowTemplate", "tributary")["spec"])}
+    assert OVERRIDES["dbt"] in images
+    assert images - {OVERRIDES["dbt"]} == {f"ghcr.io/tributary/tributary-{s}:0.1.0" for s in STAGES if s != "dbt"}
+
+
+def test_an_override_without_its_image_line_fails(tmp_path: Path) -> None:
+    chart = tmp_path / "tributary"
+    shutil.copytree(CHART, chart)
+    body = (CHART / "files/dev/workflowtemplate.yaml").read_text()
+    (chart / "files/qa").mkdir()
+    (chart / "files/qa/workflowtemplate.yaml").write_text(body.replace("tributary-ingest:", "tributary-ingester:"))
+    values = {"environment": "qa", "workflows": {"workflowTemplate": True, "cronWorkflow": False}}
+    with helm.Chart.load(chart) as loaded, pytest.raises(helm.HelmError) as caught:
+        loaded.render(merge(values, {"images": {"ingest": OVERRIDES["ingest"]}}), name="tributary", namespace="x")
+    assert "images.ingest is set, but charts/tributary/files/qa/workflowtemplate.yaml has no `image:` line" in str(
+        caught.value
+    )
+
+
+@pytest.mark.parametrize(
+    ("stage", "image", "valid"),
+    [
+        ("verify", "", True),
+        ("verify", OVERRIDES["verify"], True),
+        ("freshness", OVERRIDES["freshness"], True),
+        ("ingest", OVERRIDES["ingest"], True),
+        ("summary", OVERRIDES["summary"], True),
+        ("verify", "tributary-verify", False),  # no tag, no digest: latest in disguise
+        ("verify", "tributary-verify:latest", False),
+        ("verify", f"ghcr.io/tributary/tributary-verify:latest@{DIGEST}", False),
+        ("verify", OVERRIDES["dbt"], False),  # another stage's image
+        ("verify", "registry.example.com/tributary/verify:1.0", False),
+        ("verify", "<no value>", False),  # what an unset skaffold template variable renders to
+        ("verify", "tributary-verify:1.0@sha256:abc", False),
+        ("verify", "tributary-verify:1.0 ", False),
+        ("spark", "tributary-spark:1.0", False),  # no such stage
+    ],
+)
+def test_image_values_schema(stage: str, image: str, valid: bool) -> None:
+    values = merge(deploy_values("tributary", "dev"), {"images": {stage: image}})
+    with helm.Chart.load(CHART) as loaded:
+        if valid:
+            loaded.validate_schema(values)
+        else:
+            with pytest.raises(helm.HelmError):
+                loaded.validate_schema(values)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,8 @@ from tests.deploy.manifests import ENVS, REPO
 SKAFFOLD = yaml.safe_load((REPO / "skaffold.yaml").read_text())
 # Vendored from GoogleContainerTools/skaffold docs-v2/content/en/schemas/v4beta14.json (v2.24 line).
 SCHEMA = json.loads((Path(__file__).parent / "schemas/skaffold-v4beta14.json").read_text())
-STAGE_IMAGES = [f"tributary-{s}" for s in ("verify", "freshness", "ingest", "validate", "dbt", "summary")]
+STAGES = ("verify", "freshness", "ingest", "validate", "dbt", "summary")
+STAGE_IMAGES = [f"tributary-{s}" for s in STAGES]
 ARTIFACTS = ["tributary-base", *STAGE_IMAGES, "tributary-hive-metastore"]
 RELEASE_ORDER = ["postgres", "minio", "hive-metastore", "trino", "tributary"]
 
@@ -78,8 +80,63 @@ def test_built_images_are_injected(env: str) -> None:
         "image.tag": "{{.IMAGE_TAG_tributary_hive_metastore}}",
         "image.digest": "{{.IMAGE_DIGEST_tributary_hive_metastore}}",
     }
-    # The stage images reach the cluster through the WorkflowTemplate, whose image fields skaffold rewrites
-    # (test_pipeline_chart.py checks the dev render names them exactly like the artifacts).
+    # Every stage image reaches the WorkflowTemplate as a chart value, in every profile: skaffold's post-render
+    # rewrite only matches images named exactly like an artifact, which the staging/prod files are not.
+    pipeline = next(r for r in _releases(env) if r["name"] == "tributary")
+    assert pipeline["setValueTemplates"] == {
+        f"images.{stage}": f"{{{{.IMAGE_FULLY_QUALIFIED_tributary_{stage}}}}}" for stage in STAGES
+    }
+
+
+def _sanitized(artifact: str) -> str:
+    """skaffold's SanitizeHelmTemplateValue: / - . : become _ in template variable names."""
+    return re.sub(r"[/\-.:]", "_", artifact)
+
+
+def test_templates_name_only_variables_skaffold_sets() -> None:
+    """Every {{.X}} in skaffold.yaml is an image variable of an artifact built here: nothing is read from the
+    environment, so `skaffold run` needs no exported variable (an unset one renders as `<no value>`)."""
+    text = (REPO / "skaffold.yaml").read_text()
+    used = set(re.findall(r"\{\{\s*\.(\w+)\s*\}\}", text))
+    assert used, "expected the image variables of setValueTemplates"
+    prefixes = ("IMAGE_FULLY_QUALIFIED", "IMAGE_REPO", "IMAGE_TAG", "IMAGE_DIGEST", "IMAGE_DOMAIN")
+    known = {f"{p}_{_sanitized(a)}" for p in (*prefixes, "IMAGE_REPO_NO_DOMAIN") for a in ARTIFACTS}
+    assert used <= known, f"not set by skaffold: {sorted(used - known)}"
+    for artifact in SKAFFOLD["build"]["artifacts"]:
+        assert not artifact["docker"].get("buildArgs"), f"{artifact['image']}: the Dockerfiles need no build argument"
+
+
+def test_every_built_image_is_deployed_in_every_profile() -> None:
+    built = [a["image"] for a in SKAFFOLD["build"]["artifacts"] if a["image"] != "tributary-base"]  # base: built on
+    for env in ENVS:
+        templates = " ".join(v for r in _releases(env) for v in (r.get("setValueTemplates") or {}).values())
+        for artifact in built:
+            assert f"_{_sanitized(artifact)}}}}}" in templates, f"{env}: {artifact} is built but never deployed"
+    # ...and the pipeline chart has a value for every stage image skaffold builds.
+    chart_values = yaml.safe_load((REPO / "charts/tributary/values.yaml").read_text())["images"]
+    chart_schema = json.loads((REPO / "charts/tributary/values.schema.json").read_text())["properties"]["images"]
+    stages = {a.removeprefix("tributary-") for a in built if a != "tributary-hive-metastore"}
+    assert stages == set(chart_values) == set(chart_schema["properties"]) == set(STAGES)
+
+
+def _seconds(duration: str) -> int:
+    """A Go duration as helm takes it (15m, 900s, 1h30m) in seconds."""
+    parts = re.findall(r"(\d+)(h|m|s)", duration)
+    assert parts and "".join(n + u for n, u in parts) == duration, f"not a duration: {duration}"
+    return sum(int(n) * {"h": 3600, "m": 60, "s": 1}[u] for n, u in parts)
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_waited_releases_get_a_timeout_that_fits_a_fresh_cluster(env: str) -> None:
+    """helm --wait gives up after 5 minutes by default; a fresh kind node pulls Trino and runs the schema Job."""
+    deploy = (_profile(env).get("deploy") or SKAFFOLD["deploy"])["helm"]
+    waited = [r["name"] for r in deploy["releases"] if r.get("wait")]
+    assert {"postgres", "hive-metastore", "trino"} <= set(waited)
+    # deploy.helm.flags apply to every release of the deployer, on first install and on upgrade alike.
+    for command in ("install", "upgrade"):
+        flags = deploy.get("flags", {}).get(command, [])
+        assert "--timeout" in flags, f"{env}: deploy.helm.flags.{command} has no --timeout"
+        assert _seconds(flags[flags.index("--timeout") + 1]) >= 10 * 60, f"{env}: {command} timeout too short"
 
 
 def test_profiles_and_port_forwards() -> None:

@@ -95,8 +95,42 @@ Checks that stop rendering with a message naming the key and the fix.
 {{- fail (printf "worker.terminationGracePeriodSeconds (%d) must be at least 2x worker.gracefulShutdown.gracePeriodSeconds (%d)" (int $.Values.worker.terminationGracePeriodSeconds) (int .gracePeriodSeconds)) }}
 {{- end }}
 {{- end }}
+{{- range $role := list "coordinator" "worker" }}
+{{- $cfg := index $.Values $role }}
+{{- $heap := include "trino.mebibytes" (dict "size" $cfg.jvm.maxHeapSize "jvm" true) | float64 }}
+{{- $limit := include "trino.mebibytes" (dict "size" $cfg.resources.limits.memory "jvm" false) | float64 }}
+{{- if or (gt $heap (mulf $limit 0.7)) (lt (subf $limit $heap) 768.0) }}
+{{- fail (printf "%s.jvm.maxHeapSize (%s) does not fit %s.resources.limits.memory (%v): the JVM needs memory beside the heap (code cache up to 512M, metaspace for the plugins, thread stacks, direct buffers), so keep the heap at most 70%% of the limit and at least 768Mi below it, e.g. a limit of %.0fMi for this heap (requests.memory likewise)" $role (toString $cfg.jvm.maxHeapSize) $role $cfg.resources.limits.memory (ceil (maxf (divf $heap 0.7) (addf $heap 768.0)))) }}
+{{- end }}
+{{- end }}
 {{- if not .Values.catalogs.iceberg.enabled }}
 {{- fail "catalogs.iceberg.enabled=false: the dbt trino target builds silver and gold in the iceberg catalog; keep it enabled" }}
+{{- end }}
+{{- end }}
+
+{{/*
+Mebibytes in a memory size. Call with (dict "size" "1792Mi" "jvm" false) for a Kubernetes quantity (Ki/Mi/Gi/Ti
+binary, k/M/G/T decimal, or plain bytes) or (dict "size" "2G" "jvm" true) for a JVM size, where K/M/G/T are binary.
+*/}}
+{{- define "trino.mebibytes" -}}
+{{- $size := toString .size }}
+{{- $number := regexFind "^[0-9]+(\\.[0-9]+)?" $size }}
+{{- $unit := trimPrefix $number $size }}
+{{- $binary := dict "Ki" (divf 1 1024) "Mi" 1.0 "Gi" 1024.0 "Ti" 1048576.0 }}
+{{- $decimal := dict "k" (divf 1000 1048576) "M" (divf 1000000 1048576) "G" (divf 1000000000 1048576) "T" (divf 1000000000000 1048576) }}
+{{- if .jvm }}
+{{- $decimal = dict "k" (divf 1 1024) "K" (divf 1 1024) "m" 1.0 "M" 1.0 "g" 1024.0 "G" 1024.0 "t" 1048576.0 "T" 1048576.0 }}
+{{- end }}
+{{- if not $number }}
+{{- fail (printf "%q is not a memory size" $size) }}
+{{- else if eq $unit "" }}
+{{- divf (float64 $number) 1048576 }}
+{{- else if hasKey $binary $unit }}
+{{- mulf (float64 $number) (get $binary $unit) }}
+{{- else if hasKey $decimal $unit }}
+{{- mulf (float64 $number) (get $decimal $unit) }}
+{{- else }}
+{{- fail (printf "%q: unknown memory unit %q" $size $unit) }}
 {{- end }}
 {{- end }}
 
