@@ -27,7 +27,8 @@ def build_summary(
     tasks are reconstructed from the stage results and the freshness decisions. In the cluster the exit handler
     passes Argo's ``{{workflow.status}}`` and ``{{workflow.failures}}``, which mark tasks that failed without
     recording a result (a pod killed for memory, a deadline). ``launcher`` says how the tasks ran: as pods
-    (``argo``), or, in a local run, as ``container``\ s, fresh ``process``\ es or ``warm`` forks.
+    (``argo``), or, in a local run, as containers (``container``), fresh processes (``process``) or warm forks
+    (``warm``).
     """
     results = read_results(lake, run_id)
     freshness = lake.read_json(layout.freshness_decisions(run_id)) or {}
