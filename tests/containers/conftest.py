@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.steps.sources.conftest import postgres  # noqa: F401 - the Postgres fixture, for the stage paths
 from workflows.build import Built, build_images
 from workflows.container import EngineError, find_engine
 from workflows.images import STAGES, image
