@@ -1,9 +1,10 @@
 """Bronze as Trino tables: the ``hive`` catalog's external tables over the bronze prefix, partitions synced.
 
 On the ``trino`` target dbt reads bronze as ``hive.bronze_<source>.<dataset>`` (see ``dbt/macros/bronze_source``).
-Before silver is built, this module declares those tables from the same Arrow schemas the ingest stage writes
-(one source of truth for the columns) and registers the ``ingest_date=…`` partitions the ingests added. The
-statements are idempotent. DuckDB needs none of this: it reads the Parquet files directly.
+Before silver is built, this module declares those tables from the same declared columns the ingest stage writes
+(one source of truth for the columns; ``steps/columns.py``, no pyarrow) and registers the ``ingest_date=…``
+partitions the ingests added. The statements are idempotent. DuckDB needs none of this: it reads the Parquet
+files directly.
 """
 
 from __future__ import annotations
@@ -12,12 +13,10 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-import pyarrow as pa
-
 from steps import layout
+from steps.columns import bronze_columns, parse_type
 from steps.config import PipelineConfig
 from steps.errors import ConfigError, TransientError
-from steps.ingest.bronze import bronze_schema
 from steps.lake import Lake
 from steps.sources import build_source
 from steps.sources.base import Dataset
@@ -28,25 +27,31 @@ CATALOG = "hive"
 PARTITION = "ingest_date"
 
 
-def trino_type(arrow: pa.DataType) -> str:
-    """The Hive-connector column type of an Arrow type (Hive tables have no time zone types)."""
-    if pa.types.is_string(arrow) or pa.types.is_large_string(arrow):
-        return "varchar"
-    if pa.types.is_boolean(arrow):
-        return "boolean"
-    if pa.types.is_int8(arrow) or pa.types.is_int16(arrow) or pa.types.is_int32(arrow):
-        return "integer"
-    if pa.types.is_int64(arrow):
-        return "bigint"
-    if pa.types.is_floating(arrow):
-        return "double"
-    if pa.types.is_date(arrow):
-        return "date"
-    if pa.types.is_timestamp(arrow):
-        return "timestamp(6)"
-    if pa.types.is_decimal(arrow):
-        return f"decimal({arrow.precision}, {arrow.scale})"
-    raise ConfigError(f"no Trino type for Arrow type {arrow}", "extend steps/dbt/bronze_tables.trino_type")
+# Declared type (its name, for the parameterised ones) → Hive-connector column type. Hive tables have no time zone
+# types: every timestamp is a timestamp(6).
+_TRINO = {
+    "string": "varchar",
+    "large_string": "varchar",
+    "bool": "boolean",
+    "int8": "integer",
+    "int16": "integer",
+    "int32": "integer",
+    "int64": "bigint",
+    "float32": "double",
+    "float64": "double",
+    "date32": "date",
+    "timestamp": "timestamp(6)",
+}
+
+
+def trino_type(spelling: str) -> str:
+    """The Hive-connector column type of a declared column type."""
+    parsed = parse_type(spelling)
+    if parsed.name in _TRINO:
+        return _TRINO[parsed.name]
+    if parsed.name == "decimal128":
+        return f"decimal({parsed.precision}, {parsed.scale})"
+    raise ConfigError(f"no Trino type for column type {spelling}", "extend steps/dbt/bronze_tables.trino_type")
 
 
 def _s3a(lake: Lake, rel: str) -> str:
@@ -59,7 +64,7 @@ def ddl(lake: Lake, source: str, dataset: Dataset) -> list[str]:
     if lake.is_local:
         raise ConfigError("the trino target needs the lake on S3", "set TRIBUTARY_LAKE to s3://bucket")
     schema = f"bronze_{source}"
-    columns = ",\n  ".join(f'"{f.name}" {trino_type(f.type)}' for f in bronze_schema(dataset))
+    columns = ",\n  ".join(f'"{name}" {trino_type(spelling)}' for name, spelling in bronze_columns(dataset.columns))
     return [
         f"CREATE SCHEMA IF NOT EXISTS {CATALOG}.{schema} WITH (location = '{_s3a(lake, f'bronze/{source}')}')",
         f"CREATE TABLE IF NOT EXISTS {CATALOG}.{schema}.{dataset.name} (\n  {columns},\n  \"{PARTITION}\" varchar\n)"

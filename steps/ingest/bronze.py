@@ -11,10 +11,11 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel
 
 from steps import layout
+from steps.columns import bronze_columns
+from steps.ingest.arrow import arrow_schema
 from steps.lake import Lake
 from steps.sources.base import Dataset
 
-LINEAGE = [("_run_id", pa.string()), ("_ingested_at", pa.timestamp("us", tz="UTC"))]
 ROW_GROUP_ROWS = 32_000  # rows buffered before a row group is written: bounds memory, keeps files scannable
 
 
@@ -55,7 +56,7 @@ class Manifest(BaseModel):
 
 def bronze_schema(dataset: Dataset) -> pa.Schema:
     """The dataset's columns followed by the lineage columns every bronze row carries."""
-    return pa.schema([*dataset.schema, *LINEAGE])
+    return arrow_schema(bronze_columns(dataset.columns))
 
 
 def schema_fingerprint(schema: pa.Schema) -> str:
@@ -76,7 +77,10 @@ class BronzeWriter:
         self.final = layout.bronze_file(source, dataset.name, ingested_at.date(), run_id)
         folder, _, name = self.final.rpartition("/")
         self.temp = f"{folder}/.{name}.inprogress"
-        self._lineage = [pa.scalar(run_id, pa.string()), pa.scalar(ingested_at, LINEAGE[1][1])]
+        self._lineage = [
+            pa.scalar(run_id, self.schema.field("_run_id").type),
+            pa.scalar(ingested_at, self.schema.field("_ingested_at").type),
+        ]
         self._lock = threading.Lock()
         self._buffer: list[pa.RecordBatch] = []
         self._buffered = 0

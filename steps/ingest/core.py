@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from steps import layout
 from steps.errors import ConfigError
 from steps.http import HttpClient
+from steps.ingest.arrow import page_batches
 from steps.ingest.bronze import BronzeWriter, Manifest, StreamStats, remove_uncommitted
 from steps.ingest.pages import Cancelled, PagePool
 from steps.ingest.raw import RawArchive
@@ -78,7 +79,7 @@ def ingest_source(
 
     def write(stream_id: str, parsed: ParsedPage) -> None:
         rows = 0
-        for name, batch in parsed.batches(source.datasets).items():
+        for name, batch in page_batches(parsed, source.datasets).items():
             writers[name].add_batch(batch)
             rows += batch.num_rows
         for warning in parsed.warnings:

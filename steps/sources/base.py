@@ -1,4 +1,4 @@
-"""What a source is: datasets with declared Arrow schemas and natural keys, and streams of pages.
+"""What a source is: datasets with declared columns and natural keys, and streams of pages.
 
 A source module only says *what* to request and *how to read a page*. Paging, retries, rate limits, raw
 retention, bronze writing and state belong to the shared ingest core, so no source repeats them.
@@ -19,26 +19,37 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import orjson
-import pyarrow as pa
 
+from steps.columns import Columns, check_columns
 from steps.errors import ConfigError, InputError
 from steps.http import HttpClient, Params, Response
 from steps.state import Checkpoint, SourceState, Watermark, WatermarkKind
 
+if TYPE_CHECKING:
+    # Only the ingest stage holds Arrow data; the stages that merely build sources (verify, dbt) never load it.
+    import pyarrow as pa
+
 
 @dataclass(frozen=True)
 class Dataset:
-    """One bronze table of a source: its columns (without lineage columns) and its natural key."""
+    """One bronze table of a source: its columns (without lineage columns) and its natural key.
+
+    ``columns`` are ``(name, type)`` pairs in Arrow's spellings (``steps/columns.py``); a spelling that is not
+    one fails here, when the source is defined, rather than in the middle of an ingest.
+    """
 
     name: str
-    schema: pa.Schema
+    columns: Columns
     key: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        check_columns(self.columns, f"dataset {self.name!r}")
 
 
 @dataclass(frozen=True)
@@ -56,8 +67,9 @@ class ParsedPage:
     """Data read from one page, per dataset, plus what the API said about the whole stream.
 
     A source gives either ``rows`` (dicts keyed by column) or ``columns`` (lists per column, faster for big
-    pages); :meth:`batches` turns them into Arrow record batches of the dataset's schema. ``warnings`` are
-    messages the API attached to the page (logged and counted by the core).
+    pages); the ingest stage turns them into Arrow record batches of the dataset's columns
+    (``steps.ingest.arrow.page_batches``). ``warnings`` are messages the API attached to the page (logged and
+    counted by the core).
     """
 
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -66,49 +78,6 @@ class ParsedPage:
     columns: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     arrow: dict[str, pa.RecordBatch] = field(default_factory=dict)  # already typed (a file reader's batches)
-
-    def batches(self, datasets: Sequence[Dataset]) -> dict[str, pa.RecordBatch]:
-        """One record batch per dataset that this page has data for."""
-        out: dict[str, pa.RecordBatch] = {}
-        for ds in datasets:
-            if ds.name in self.arrow:
-                out[ds.name] = _cast(ds, self.arrow[ds.name])
-            elif ds.name in self.columns:
-                out[ds.name] = _to_batch(ds, _column_values(self.columns[ds.name]))
-            elif self.rows.get(ds.name):
-                out[ds.name] = _to_batch(ds, _row_values(self.rows[ds.name]))
-        return out
-
-
-def _column_values(cols: dict[str, list[Any]]) -> Callable[[pa.Field], list[Any]]:
-    return lambda f: cols[f.name]
-
-
-def _row_values(rows: list[dict[str, Any]]) -> Callable[[pa.Field], list[Any]]:
-    return lambda f: [r.get(f.name) for r in rows]
-
-
-def _cast(ds: Dataset, batch: pa.RecordBatch) -> pa.RecordBatch:
-    if batch.schema.equals(ds.schema):
-        return batch
-    try:
-        return pa.RecordBatch.from_arrays([batch.column(f.name).cast(f.type) for f in ds.schema], schema=ds.schema)
-    except (KeyError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-        raise InputError(
-            f"a batch of dataset {ds.name!r} does not fit its declared schema: {exc}",
-            "the data changed shape; see the source's schema rules",
-        ) from None
-
-
-def _to_batch(ds: Dataset, values: Callable[[pa.Field], list[Any]]) -> pa.RecordBatch:
-    try:
-        arrays = [pa.array(values(f), type=f.type) for f in ds.schema]
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError) as exc:
-        raise InputError(
-            f"a value of dataset {ds.name!r} does not fit its declared schema: {exc}",
-            "the API changed its data types; update the source's schema",
-        ) from None
-    return pa.RecordBatch.from_arrays(arrays, schema=ds.schema)
 
 
 class Stream(Protocol):

@@ -18,7 +18,6 @@ from datetime import date
 from typing import Any
 
 import orjson
-import pyarrow as pa
 
 from steps.config import EiaConfig
 from steps.errors import InputError
@@ -33,18 +32,16 @@ _KNOWN = {"period", "value", "units"}
 
 OBSERVATIONS = Dataset(
     name="observations",
-    schema=pa.schema(
-        [
-            ("route", pa.string()),
-            ("frequency", pa.string()),
-            ("series_id", pa.string()),
-            ("period", pa.string()),
-            ("period_date", pa.date32()),
-            ("value", pa.float64()),
-            ("units", pa.string()),
-            ("series_description", pa.string()),
-            ("attributes", pa.string()),
-        ]
+    columns=(
+        ("route", "string"),
+        ("frequency", "string"),
+        ("series_id", "string"),
+        ("period", "string"),
+        ("period_date", "date32"),
+        ("value", "float64"),
+        ("units", "string"),
+        ("series_description", "string"),
+        ("attributes", "string"),
     ),
     key=("route", "frequency", "series_id", "period"),
 )

@@ -28,22 +28,27 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.fs as pafs
 
+from steps.columns import Columns
 from steps.config import FileDataset, FilesConfig
 from steps.errors import ConfigError, InputError, TransientError
 from steps.http import HttpClient, Response
-from steps.lake import Lake
+
+# FilesSource.prepare lists through the lake's filesystem module until the lake lists by itself (Lake.list_infos).
+from steps.lake import Lake, pafs  # type: ignore[attr-defined]
 from steps.sources.base import Backfill, Dataset, PageRequest, ParsedPage, RawSink
 from steps.state import Checkpoint, SourceState
 
+if TYPE_CHECKING:
+    # Only the ingest stage reads files into Arrow, so the functions that do import pyarrow themselves: verify
+    # builds and prepares this source without it.
+    import pyarrow as pa
+
 NAME = "files"
-FILE_COLUMNS = [("_source_file", pa.string()), ("_source_row", pa.int64())]
+FILE_COLUMNS: Columns = (("_source_file", "string"), ("_source_row", "int64"))
 BATCH_ROWS = 65_536
 _CONTENT_TYPES = {"csv": "text/csv", "json": "application/json", "jsonl": "application/x-ndjson"}
 
@@ -67,11 +72,15 @@ def schema_to_text(schema: pa.Schema) -> dict[str, Any]:
 
 def schema_from_text(stored: dict[str, Any]) -> pa.Schema:
     """The schema :func:`schema_to_text` stored."""
+    import pyarrow as pa
+
     return pa.ipc.read_schema(pa.py_buffer(base64.b64decode(stored["ipc"])))
 
 
 def read_table(body: bytes, spec: FileDataset, schema: pa.Schema | None, where: str) -> pa.Table:
     """Parse one file; with ``schema``, enforce it (columns and types), else infer one."""
+    import pyarrow as pa
+
     try:
         if spec.format == "csv":
             return _read_csv(body, spec, schema, where)
@@ -99,7 +108,32 @@ def _check_columns(found: list[str], schema: pa.Schema, spec: FileDataset, where
         )
 
 
+def infer_schema(body: bytes, spec: FileDataset, where: str) -> pa.Schema:
+    """The schema of a dataset's first file, which every later file must keep."""
+    import pyarrow as pa
+
+    inferred = read_table(body, spec, None, where).schema
+    # a column empty in the first file has no type yet: text is the safe guess
+    return pa.schema([f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in inferred])
+
+
+def dataset_columns(schema: pa.Schema, spec: FileDataset, where: str) -> Columns:
+    """A dataset's schema as declared columns, followed by the file and row of every bronze row."""
+    from steps.ingest.arrow import declared_columns
+
+    try:
+        return (*declared_columns(schema), *FILE_COLUMNS)
+    except ValueError as exc:
+        raise InputError(
+            f"{where}: the schema of dataset {spec.name!r} cannot be declared: {exc}",
+            "give that column's values a plainer type in the file, or reset the dataset's stored schema",
+        ) from None
+
+
 def _read_csv(body: bytes, spec: FileDataset, schema: pa.Schema | None, where: str) -> pa.Table:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     parse = pacsv.ParseOptions(delimiter=spec.delimiter)
     if schema is None:
         return pacsv.read_csv(
@@ -112,6 +146,9 @@ def _read_csv(body: bytes, spec: FileDataset, schema: pa.Schema | None, where: s
 
 
 def _csv_header(body: bytes, delimiter: str) -> list[str]:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     reader = pacsv.open_csv(
         pa.BufferReader(body),
         parse_options=pacsv.ParseOptions(delimiter=delimiter),
@@ -121,6 +158,8 @@ def _csv_header(body: bytes, delimiter: str) -> list[str]:
 
 
 def _read_json(body: bytes, spec: FileDataset, schema: pa.Schema | None, where: str) -> pa.Table:
+    import pyarrow as pa
+
     try:
         if spec.format == "json":
             rows = orjson.loads(body)
@@ -166,6 +205,8 @@ class FileStream:
 
     def read(self, raw: RawSink, cancelled: threading.Event) -> Iterator[ParsedPage]:
         """The file in batches; nothing when its checksum is unchanged."""
+        import pyarrow as pa
+
         started = time.monotonic()
         body = self.store.read_bytes(self.info.path)
         digest = hashlib.sha256(body).hexdigest()
@@ -265,12 +306,11 @@ class FilesSource:
                 todo.append((info, None if forced or not before else before.get("sha256")))
             if spec.name in stored_schemas:
                 schema = schema_from_text(stored_schemas[spec.name])
+                where = f"{self.name}: stored schema"
             elif todo:
                 first = todo[0][0]
-                body = self.store.read_bytes(first.path)
-                inferred = read_table(body, spec, None, f"{self.name}: file {self.location}/{first.path}").schema
-                # a column empty in the first file has no type yet: text is the safe guess
-                schema = pa.schema([f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in inferred])
+                where = f"{self.name}: file {self.location}/{first.path}"
+                schema = infer_schema(self.store.read_bytes(first.path), spec, where)
             else:
                 continue  # nothing ever ingested and nothing to ingest: no dataset this run
             self._schemas[spec.name] = schema
@@ -282,7 +322,7 @@ class FilesSource:
                     f"{schema.names}",
                     f"correct sources.{self.name}.datasets",
                 )
-            dataset = Dataset(spec.name, pa.schema([*schema, *FILE_COLUMNS]), key)
+            dataset = Dataset(spec.name, dataset_columns(schema, spec, where), key)
             datasets.append(dataset)
             self._streams += [
                 FileStream(

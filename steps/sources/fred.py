@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-import pyarrow as pa
-
 from steps.config import FredConfig
 from steps.errors import ConfigError, InputError
 from steps.http import HttpClient
@@ -31,35 +29,31 @@ _ERRORS = frozenset({400, 404, 423})  # answers whose JSON body says what is wro
 
 OBSERVATIONS = Dataset(
     name="observations",
-    schema=pa.schema(
-        [
-            ("series_id", pa.string()),
-            ("date", pa.date32()),
-            ("value", pa.float64()),
-            ("realtime_start", pa.date32()),
-            ("realtime_end", pa.date32()),
-        ]
+    columns=(
+        ("series_id", "string"),
+        ("date", "date32"),
+        ("value", "float64"),
+        ("realtime_start", "date32"),
+        ("realtime_end", "date32"),
     ),
     key=("series_id", "date"),
 )
 SERIES = Dataset(
     name="series",
-    schema=pa.schema(
-        [
-            ("series_id", pa.string()),
-            ("title", pa.string()),
-            ("frequency", pa.string()),
-            ("frequency_short", pa.string()),
-            ("units", pa.string()),
-            ("units_short", pa.string()),
-            ("seasonal_adjustment", pa.string()),
-            ("seasonal_adjustment_short", pa.string()),
-            ("observation_start", pa.date32()),
-            ("observation_end", pa.date32()),
-            ("last_updated", pa.timestamp("us", tz="UTC")),
-            ("popularity", pa.int32()),
-            ("notes", pa.string()),
-        ]
+    columns=(
+        ("series_id", "string"),
+        ("title", "string"),
+        ("frequency", "string"),
+        ("frequency_short", "string"),
+        ("units", "string"),
+        ("units_short", "string"),
+        ("seasonal_adjustment", "string"),
+        ("seasonal_adjustment_short", "string"),
+        ("observation_start", "date32"),
+        ("observation_end", "date32"),
+        ("last_updated", "timestamp[us, tz=UTC]"),
+        ("popularity", "int32"),
+        ("notes", "string"),
     ),
     key=("series_id",),
 )

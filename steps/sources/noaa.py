@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-import pyarrow as pa
-
 from steps.config import NoaaConfig
 from steps.errors import ConfigError, InputError
 from steps.http import HttpClient
@@ -31,19 +29,17 @@ _ERRORS = frozenset({400, 401, 403, 404})
 
 OBSERVATIONS = Dataset(
     name="observations",
-    schema=pa.schema(
-        [
-            ("station", pa.string()),
-            ("date", pa.date32()),
-            ("datatype", pa.string()),
-            ("value", pa.float64()),
-            ("units", pa.string()),
-            ("mflag", pa.string()),
-            ("qflag", pa.string()),
-            ("sflag", pa.string()),
-            ("obs_time", pa.string()),
-            ("attributes", pa.string()),
-        ]
+    columns=(
+        ("station", "string"),
+        ("date", "date32"),
+        ("datatype", "string"),
+        ("value", "float64"),
+        ("units", "string"),
+        ("mflag", "string"),
+        ("qflag", "string"),
+        ("sflag", "string"),
+        ("obs_time", "string"),
+        ("attributes", "string"),
     ),
     key=("station", "date", "datatype"),
 )

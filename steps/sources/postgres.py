@@ -29,8 +29,6 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import pyarrow as pa
-
 from steps.config import PostgresConfig, PostgresTable
 from steps.errors import ConfigError, InputError, TransientError
 from steps.http import HttpClient
@@ -42,21 +40,22 @@ from steps.state import Checkpoint, SourceState, Watermark, WatermarkKind
 NAME = "postgres"
 
 _NUMERIC = re.compile(r"numeric\((\d+),(\d+)\)")
-_SIMPLE: dict[str, pa.DataType] = {
-    "int2": pa.int16(),
-    "int4": pa.int32(),
-    "int8": pa.int64(),
-    "float4": pa.float32(),
-    "float8": pa.float64(),
-    "bool": pa.bool_(),
-    "text": pa.string(),
-    "varchar": pa.string(),
-    "bpchar": pa.string(),
-    "name": pa.string(),
-    "date": pa.date32(),
-    "timestamp": pa.timestamp("us"),
-    "timestamptz": pa.timestamp("us", tz="UTC"),
-    "bytea": pa.binary(),
+# Catalog type → declared column type (steps/columns.py); the rest is read as text.
+_SIMPLE: dict[str, str] = {
+    "int2": "int16",
+    "int4": "int32",
+    "int8": "int64",
+    "float4": "float32",
+    "float8": "float64",
+    "bool": "bool",
+    "text": "string",
+    "varchar": "string",
+    "bpchar": "string",
+    "name": "string",
+    "date": "date32",
+    "timestamp": "timestamp[us]",
+    "timestamptz": "timestamp[us, tz=UTC]",
+    "bytea": "binary",
 }
 _WATERMARK_KINDS: dict[str, WatermarkKind] = {
     "int2": "int",
@@ -75,20 +74,20 @@ class Column:
 
     name: str
     typname: str  # pg_type.typname
-    arrow: pa.DataType
+    type: str  # declared column type (steps/columns.py)
     as_text: bool  # read with ::text (no exact Arrow type)
 
 
-def arrow_type(typname: str, formatted: str) -> tuple[pa.DataType, bool]:
-    """The Arrow type of a Postgres column, and whether it is read as text."""
+def column_type(typname: str, formatted: str) -> tuple[str, bool]:
+    """The declared type of a Postgres column, and whether it is read as text."""
     if typname == "numeric":
         match = _NUMERIC.fullmatch(formatted.replace(" ", ""))
-        if match and int(match[1]) <= 38:
-            return pa.decimal128(int(match[1]), int(match[2])), False
-        return pa.string(), True
+        if match and int(match[1]) <= 38:  # decimal128's widest precision
+            return f"decimal128({int(match[1])}, {int(match[2])})", False
+        return "string", True
     if typname in _SIMPLE:
         return _SIMPLE[typname], False
-    return pa.string(), True
+    return "string", True
 
 
 class Connector:
@@ -295,8 +294,8 @@ class PostgresSource:
             for table in self.config.tables:
                 columns = self._describe(conn, table)
                 self.columns[table.dataset_name] = columns
-                schema = pa.schema([(c.name, c.arrow) for c in columns])
-                datasets.append(Dataset(table.dataset_name, schema, tuple(table.primary_key)))
+                declared = tuple((c.name, c.type) for c in columns)
+                datasets.append(Dataset(table.dataset_name, declared, tuple(table.primary_key)))
             self.datasets = tuple(datasets)
         finally:
             conn.close()
@@ -327,8 +326,8 @@ class PostgresSource:
         out = []
         for name in wanted:
             typname, formatted = found[name]
-            arrow, as_text = arrow_type(typname, formatted)
-            out.append(Column(name, typname, arrow, as_text))
+            declared, as_text = column_type(typname, formatted)
+            out.append(Column(name, typname, declared, as_text))
         if table.watermark_column and found[table.watermark_column][0] not in _WATERMARK_KINDS:
             raise ConfigError(
                 f"{self.name}: watermark column {qualified}.{table.watermark_column} has type "

@@ -12,8 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import pyarrow as pa
-
 from steps.config import VnProvincesConfig
 from steps.errors import InputError
 from steps.http import HttpClient
@@ -21,16 +19,12 @@ from steps.sources.base import Dataset, PageRequest, ParsedPage
 
 NAME = "vn_provinces"
 
-_UNIT = [("code", pa.int32()), ("name", pa.string()), ("division_type", pa.string()), ("codename", pa.string())]
-PROVINCES = Dataset(
-    "provinces", pa.schema([*_UNIT, ("phone_code", pa.int32()), ("source_api", pa.string())]), key=("code",)
-)
-DISTRICTS = Dataset(
-    "districts", pa.schema([*_UNIT, ("province_code", pa.int32()), ("source_api", pa.string())]), key=("code",)
-)
+_UNIT = (("code", "int32"), ("name", "string"), ("division_type", "string"), ("codename", "string"))
+PROVINCES = Dataset("provinces", (*_UNIT, ("phone_code", "int32"), ("source_api", "string")), key=("code",))
+DISTRICTS = Dataset("districts", (*_UNIT, ("province_code", "int32"), ("source_api", "string")), key=("code",))
 WARDS = Dataset(
     "wards",
-    pa.schema([*_UNIT, ("district_code", pa.int32()), ("province_code", pa.int32()), ("source_api", pa.string())]),
+    (*_UNIT, ("district_code", "int32"), ("province_code", "int32"), ("source_api", "string")),
     key=("code",),
 )
 

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import pyarrow as pa
-
 from steps.config import WorldBankConfig
 from steps.errors import InputError
 from steps.http import HttpClient
@@ -23,20 +21,18 @@ NAME = "worldbank"
 
 INDICATOR_VALUES = Dataset(
     name="indicator_values",
-    schema=pa.schema(
-        [
-            ("country_id", pa.string()),
-            ("country_iso3", pa.string()),
-            ("country_name", pa.string()),
-            ("indicator_id", pa.string()),
-            ("indicator_name", pa.string()),
-            ("year", pa.int32()),
-            ("value", pa.float64()),
-            ("unit", pa.string()),
-            ("obs_status", pa.string()),
-            ("decimal", pa.int32()),
-            ("last_updated", pa.date32()),
-        ]
+    columns=(
+        ("country_id", "string"),
+        ("country_iso3", "string"),
+        ("country_name", "string"),
+        ("indicator_id", "string"),
+        ("indicator_name", "string"),
+        ("year", "int32"),
+        ("value", "float64"),
+        ("unit", "string"),
+        ("obs_status", "string"),
+        ("decimal", "int32"),
+        ("last_updated", "date32"),
     ),
     key=("country_iso3", "indicator_id", "year"),
 )
