@@ -204,6 +204,8 @@ class ContainerLauncher:
         argv += self._identity(spec)
         if spec.read_only_root:
             argv.append("--read-only")
+            if self.is_podman:  # podman adds writable tmpfs on /tmp, /var/tmp and /run; a pod gets none of them
+                argv.append("--read-only-tmpfs=false")
         for capability in spec.drop_capabilities:
             argv += ["--cap-drop", capability]
         if spec.no_new_privileges:

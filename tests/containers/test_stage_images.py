@@ -121,7 +121,10 @@ def recorded(
 
 
 def _boto_keys() -> dict[str, str]:
-    return {"aws_access_key_id": S3_KEYS["AWS_ACCESS_KEY_ID"], "aws_secret_access_key": S3_KEYS["AWS_SECRET_ACCESS_KEY"]}
+    return {
+        "aws_access_key_id": S3_KEYS["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": S3_KEYS["AWS_SECRET_ACCESS_KEY"],
+    }
 
 
 def test_every_path_ran_as_the_pipeline_runs_it(recorded: stage_paths.Recorded) -> None:
@@ -170,9 +173,7 @@ def test_on_the_trino_target_a_missing_warehouse_is_one_line_and_exit_75(
         yaml.safe_dump(
             {
                 "http": dict(FAST_HTTP),
-                "sources": {
-                    "worldbank": {"base_url": server.worldbank_base_url, "start_year": 2020, "end_year": 2024}
-                },
+                "sources": {"worldbank": {"base_url": server.worldbank_base_url, "start_year": 2020, "end_year": 2024}},
             }
         )
     )

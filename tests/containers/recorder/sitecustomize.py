@@ -22,7 +22,7 @@ if _OUT:
             _seen.add(name)
             _sink.write(name + "\n")
 
-    def _recording_import(name, globals=None, locals=None, fromlist=(), level=0):  # noqa: A002 - __import__'s own
+    def _recording_import(name, globals=None, locals=None, fromlist=(), level=0):
         module = _original(name, globals, locals, fromlist, level)
         importer = (globals or {}).get("__name__") or ""
         if importer == "__main__" or importer == "steps" or importer.startswith("steps."):
