@@ -10,7 +10,7 @@ EXTRAS ?= dev
 .DEFAULT_GOAL := help
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 $(VENV)/.installed-$(EXTRAS): pyproject.toml requirements/lock.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=python3"; exit 2; }
@@ -26,6 +26,12 @@ setup: $(VENV)/.installed-$(EXTRAS) ## create .venv with the pinned dependencies
 
 demo: setup ## run the whole pipeline locally against the bundled replay server (lake in ./lake)
 	$(VENV)/bin/tributary run --replay
+
+images: setup ## build the base and six stage images with podman or docker (CONTAINER_ENGINE chooses); prints sizes
+	$(VENV)/bin/tributary images
+
+demo-containers: images ## the demo with every task a container of its stage image, as its pod runs (lake in ./lake)
+	$(VENV)/bin/tributary run --replay --launcher container
 
 test: setup ## run the test suite (fails when no test ran)
 	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
@@ -54,4 +60,4 @@ lock: ## re-resolve requirements/lock.txt from pyproject.toml (needs the package
 clean: ## remove the local lake and caches (keeps .venv)
 	rm -rf lake .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: help setup demo test test-deploy lint fmt bench lock clean
+.PHONY: help setup demo images demo-containers test test-deploy lint fmt bench lock clean

@@ -116,9 +116,19 @@ def _parse_cache(project_dir: Path, target: str) -> Path:
 
 
 def _seed_partial_parse(cache: Path, target_dir: Path) -> None:
-    if cache.exists() and not (target_dir / PARTIAL_PARSE).exists():
-        target_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(cache, target_dir / PARTIAL_PARSE)
+    """Start from this machine's saved parse, else from the one an image was built with.
+
+    ``TRIBUTARY_DBT_PARSE_SEED`` names a read-only copy of the cache folder (the dbt image parses its project at
+    build time and keeps it there): a pod starts with an empty /tmp, and would otherwise parse from scratch.
+    """
+    if (target_dir / PARTIAL_PARSE).exists():
+        return
+    seed = os.environ.get("TRIBUTARY_DBT_PARSE_SEED")
+    for source in (cache, *([Path(seed) / cache.parent.name / PARTIAL_PARSE] if seed else [])):
+        if source.exists():
+            target_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target_dir / PARTIAL_PARSE)
+            return
 
 
 def _keep_partial_parse(target_dir: Path, cache: Path) -> None:
