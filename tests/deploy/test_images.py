@@ -13,14 +13,8 @@ import pytest
 from tests.deploy.manifests import IMAGES, REPO
 
 # Which optional-dependency group each stage image installs (None: the core dependencies only).
-STAGE_EXTRAS = {
-    "verify": "verify",
-    "freshness": None,
-    "ingest": "ingest",
-    "validate": "validate",
-    "dbt": "dbt",
-    "summary": None,
-}
+# Every stage image installs the core and the extra named after its stage (empty for freshness and summary).
+STAGE_EXTRAS = {stage: stage for stage in ("verify", "freshness", "ingest", "validate", "dbt", "summary")}
 DIGEST = re.compile(r"@sha256:[0-9a-f]{64}\b")
 
 
@@ -67,7 +61,7 @@ def test_stage_image(stage: str) -> None:
     install = next(arg for ins, arg in steps if ins == "RUN" and "uv pip install" in arg)
     assert "-c /src/lock.txt" in install and "-r /src/pyproject.toml" in install
     extras = re.findall(r"--extra (\S+)", install)
-    assert extras == ([STAGE_EXTRAS[stage]] if STAGE_EXTRAS[stage] else [])
+    assert extras == [STAGE_EXTRAS[stage]]
     assert "--compile-bytecode" in install, "bytecode is compiled at build time (read-only root filesystem)"
     # Dependencies in their own layer, before the code.
     order = [arg for ins, arg in steps if ins in ("RUN", "COPY")]

@@ -3,10 +3,12 @@ imports, lazily or not, once the import succeeded.
 
 ``RECORD_STAGE_IMPORTS`` names the file; one line per module. Only imports made by ``steps`` code count: what
 a third-party library tries to import for itself (an optional accelerator, a Windows module) is that library's
-business, its required dependencies come with it.
+business, its required dependencies come with it. One exception: the adapter plugin dbt loads by name from the
+profile's target type (``dbt.adapters.<type>``) is chosen by our configuration, so it is part of the stage's path.
 """
 
 import builtins
+import importlib
 import os
 import sys
 
@@ -37,3 +39,14 @@ if _OUT:
         return module
 
     builtins.__import__ = _recording_import
+
+    _import_module = importlib.import_module
+
+    def _recording_import_module(name, package=None):
+        module = _import_module(name, package)
+        full = module.__name__
+        if full.startswith("dbt.adapters.") and full.count(".") == 2:  # the adapter plugin of a profile's type
+            _note(full)
+        return module
+
+    importlib.import_module = _recording_import_module
