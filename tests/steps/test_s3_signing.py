@@ -31,6 +31,7 @@ def _signature(headers: dict[str, str]) -> str:
 def test_get_object_canonical_request_string_to_sign_and_header() -> None:
     headers = {**HOST, "range": "bytes=0-9", "x-amz-content-sha256": EMPTY_SHA256, "x-amz-date": "20130524T000000Z"}
     request, signed = canonical_request("GET", "/test.txt", {}, headers, EMPTY_SHA256)
+    assert signed == "host;range;x-amz-content-sha256;x-amz-date"
     assert request == (
         "GET\n/test.txt\n\nhost:examplebucket.s3.amazonaws.com\nrange:bytes=0-9\n"
         f"x-amz-content-sha256:{EMPTY_SHA256}\nx-amz-date:20130524T000000Z\n\n"
