@@ -1,51 +1,58 @@
-"""All lake I/O: one root (a local folder or ``s3://bucket[/prefix]``) behind pyarrow's filesystems.
+"""All lake I/O: one root, a local folder (:mod:`steps.lake_local`) or ``s3://bucket[/prefix]`` (:mod:`steps.lake_s3`).
 
 Paths given to :class:`Lake` are relative to the root and always use ``/``. Writes are atomic: an object either
-appears whole under its final name or not at all (a temporary hidden name, then a move), so readers never see
-a partial file.
+appears whole under its final name or not at all (locally a hidden temporary file, then a rename; on S3 a single
+PUT or a multipart upload, which S3 publishes only when complete), so readers never see a partial file.
+
+Nothing here imports pyarrow: the verify, freshness and summary images do not have it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import pyarrow as pa
-import pyarrow.fs as pafs
-
-from steps.errors import ConfigError, TransientError
+from steps.errors import ConfigError
+from steps.lake_local import LocalStore
+from steps.lake_s3 import S3Store
+from steps.lake_store import ObjectInfo, OutputStream, Store
 from steps.settings import StageSettings
 
-_CREDENTIAL_ERRORS = ("ACCESS_DENIED", "InvalidAccessKeyId", "SignatureDoesNotMatch", "INVALID_ACCESS_KEY_ID")
+__all__ = ["Lake", "ObjectInfo", "OutputStream"]
 
 
 class Lake:
-    """A lake root and the filesystem it lives on."""
+    """A lake root and the store it lives in."""
 
     def __init__(self, root: str, *, s3_endpoint: str | None = None, s3_region: str | None = None) -> None:
-        """Open the lake at ``root``; S3 credentials come from the standard AWS environment variables."""
+        """Open the lake at ``root``; S3 credentials come from the standard AWS environment variables.
+
+        Opening makes no request: a missing bucket or folder shows at the first call.
+        """
         self.root = root.rstrip("/")
+        self.s3_endpoint = s3_endpoint
+        self.s3_region = s3_region
+        self._store: Store
         if self.root.startswith("s3://"):
             parts = urlsplit(self.root)
             if not parts.netloc:
                 raise ConfigError(f"lake root {root!r} has no bucket", "use s3://bucket or s3://bucket/prefix")
             self.is_local = False
             self.base = f"{parts.netloc}{parts.path}".rstrip("/")
-            self.fs: pafs.FileSystem = _s3_filesystem(s3_endpoint, s3_region)
+            self._store = S3Store(
+                parts.netloc, parts.path, endpoint=s3_endpoint, region=s3_region, name=f"lake {self.root}"
+            )
         elif "://" in self.root:
             raise ConfigError(f"lake root {root!r} has an unsupported scheme", "use a local folder or s3://bucket")
         else:
             self.is_local = True
             self.base = str(Path(self.root).resolve())
-            self.fs = pafs.LocalFileSystem()
-        self.s3_endpoint = s3_endpoint
-        self.s3_region = s3_region
+            self._store = LocalStore(Path(self.base), f"lake {self.root}")
 
     @classmethod
     def from_settings(cls, settings: StageSettings) -> Lake:
@@ -64,13 +71,11 @@ class Lake:
 
     def exists(self, rel: str) -> bool:
         """Whether an object exists at ``rel``."""
-        info = self._call(self.fs.get_file_info, self.path(rel))
-        return bool(info.type == pafs.FileType.File)
+        return self._store.info(_key(rel)) is not None
 
     def read_bytes(self, rel: str) -> bytes:
         """The bytes of the object at ``rel`` (FileNotFoundError when absent)."""
-        with self._call(self.fs.open_input_stream, self.path(rel)) as stream:
-            return bytes(stream.read())
+        return self._store.read(_key(rel))
 
     def read_json(self, rel: str) -> Any:
         """Parse the JSON object at ``rel``; None when it does not exist."""
@@ -79,16 +84,21 @@ class Lake:
         except FileNotFoundError:
             return None
 
+    def list_infos(self, prefix: str) -> list[ObjectInfo]:
+        """Every object under the folder ``prefix`` (recursive, sorted by path, hidden ones included)."""
+        folder = _key(prefix).rstrip("/")
+        return sorted(self._store.list_objects(f"{folder}/" if folder else ""), key=lambda info: info.path)
+
     def list_files(self, prefix: str) -> list[str]:
         """Relative paths of all objects under ``prefix`` (recursive, sorted); empty when it does not exist."""
-        selector = pafs.FileSelector(self.path(prefix), recursive=True, allow_not_found=True)
-        infos = self._call(self.fs.get_file_info, selector)
-        cut = len(self.base) + 1
-        return sorted(i.path[cut:] for i in infos if i.type == pafs.FileType.File)
+        return [info.path for info in self.list_infos(prefix)]
 
     def size(self, rel: str) -> int:
-        """Size in bytes of the object at ``rel``."""
-        return int(self._call(self.fs.get_file_info, self.path(rel)).size or 0)
+        """Size in bytes of the object at ``rel`` (FileNotFoundError when absent)."""
+        info = self._store.info(_key(rel))
+        if info is None:
+            raise FileNotFoundError(f"lake {self.root}: {rel}: no such object")
+        return info.size
 
     # -- writes ------------------------------------------------------------------------------------------------
 
@@ -102,84 +112,32 @@ class Lake:
         self.write_bytes(rel, json.dumps(obj, indent=2, default=str, ensure_ascii=False).encode() + b"\n")
 
     @contextmanager
-    def open_atomic(self, rel: str) -> Iterator[pa.NativeFile]:
-        """Open an output stream whose object appears at ``rel`` only when the block exits without error.
-
-        The data goes to a hidden sibling (``.<name>.<uuid>.tmp``, which Hive, Trino and our globs ignore) and is
-        moved into place at the end; on error the temporary object is removed.
-        """
-        final = self.path(rel)
-        parent, _, name = final.rpartition("/")
-        tmp = f"{parent}/.{name}.{uuid.uuid4().hex[:8]}.tmp"
-        if self.is_local:
-            self._call(os.makedirs, parent, exist_ok=True)
-        out = self._call(self.fs.open_output_stream, tmp)
+    def open_atomic(self, rel: str) -> Iterator[OutputStream]:
+        """Open an output stream whose object appears at ``rel`` only when the block exits without error."""
+        out = self._store.open_atomic(_key(rel))
         try:
             yield out
             out.close()
-            self._call(self.fs.move, tmp, final)
         except BaseException:
-            if not out.closed:
-                out.close()
-            self._delete_quietly(tmp)
+            with contextlib.suppress(Exception):  # the error that stopped the write is the one to report
+                self._store.discard(out)
             raise
 
-    def open_output(self, rel: str) -> pa.NativeFile:
-        """Open a plain output stream at ``rel`` (callers publish it with :meth:`move`)."""
-        if self.is_local:
-            self._call(os.makedirs, os.path.dirname(self.path(rel)), exist_ok=True)
-        return self._call(self.fs.open_output_stream, self.path(rel))
+    def open_output(self, rel: str) -> OutputStream:
+        """Open a plain output stream at ``rel`` (callers publish it with :meth:`move`).
+
+        On S3 the stream is an upload that also has ``abort()``: call it instead of ``close()`` to drop the data.
+        """
+        return self._store.open_output(_key(rel))
 
     def move(self, src_rel: str, dst_rel: str) -> None:
-        """Move one object inside the lake (a rename locally; copy + delete on S3)."""
-        if self.is_local:
-            self._call(os.makedirs, os.path.dirname(self.path(dst_rel)), exist_ok=True)
-        self._call(self.fs.move, self.path(src_rel), self.path(dst_rel))
+        """Move one object inside the lake (a rename locally; copy + delete on S3, objects up to 5 GiB)."""
+        self._store.move(_key(src_rel), _key(dst_rel))
 
     def delete(self, rel: str) -> None:
         """Delete the object at ``rel`` if it exists."""
-        self._delete_quietly(self.path(rel))
-
-    def _delete_quietly(self, full: str) -> None:
-        try:
-            self.fs.delete_file(full)
-        except FileNotFoundError:
-            pass
-
-    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        """Call a filesystem function: a missing object stays FileNotFoundError, anything else becomes one line."""
-        try:
-            return fn(*args, **kwargs)
-        except FileNotFoundError:
-            raise
-        except OSError as exc:
-            if self.is_local:
-                raise ConfigError(f"lake {self.root}: {exc}", "check the folder exists and is writable") from None
-            text = str(exc)
-            if "NO_SUCH_BUCKET" in text:
-                raise ConfigError(
-                    f"lake {self.root}: the bucket does not exist", "create the bucket or correct TRIBUTARY_LAKE"
-                ) from None
-            if any(code in text for code in _CREDENTIAL_ERRORS):
-                raise ConfigError(
-                    f"lake {self.root}: the object store refused our credentials ({text[:160]})",
-                    "check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (the lake Secret) and the bucket policy",
-                ) from None
-            raise TransientError(
-                f"lake {self.root}: {exc}", "check the S3 endpoint, bucket and credentials, then retry"
-            ) from None
+        self._store.delete(_key(rel))
 
 
-def _s3_filesystem(endpoint: str | None, region: str | None) -> pafs.S3FileSystem:
-    kwargs: dict[str, Any] = {"region": region or "us-east-1"}
-    if endpoint:
-        parts = urlsplit(endpoint)
-        kwargs.update(endpoint_override=parts.netloc, scheme=parts.scheme, force_virtual_addressing=False)
-    key, secret = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
-    if key and secret:
-        kwargs.update(access_key=key, secret_key=secret, session_token=os.environ.get("AWS_SESSION_TOKEN"))
-    # Fail fast instead of retrying for minutes inside the SDK; our callers decide about retries.
-    kwargs["retry_strategy"] = pafs.AwsStandardS3RetryStrategy(max_attempts=3)
-    kwargs["connect_timeout"] = 5
-    kwargs["request_timeout"] = 60
-    return pafs.S3FileSystem(**kwargs)
+def _key(rel: str) -> str:
+    return rel.lstrip("/")

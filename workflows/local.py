@@ -261,7 +261,7 @@ def ingest_expected(run: LocalRun) -> bool:
         config = load_config(config_file(run))
         now = datetime.now(UTC)
         for name in run.sources or config.enabled_sources():
-            path = Path(run.lake) / layout.state(name)  # not steps.state.read_state: its Lake would import pyarrow here
+            path = Path(run.lake) / layout.state(name)  # one local file: no Lake needed
             state = SourceState.model_validate_json(path.read_bytes()) if path.exists() else SourceState(source=name)
             if decide(state, config.source(name).max_age_days, now).ingest:
                 return True

@@ -35,7 +35,6 @@ LIGHT = (
     "pydantic_settings",
     "yaml",
     "pyarrow",
-    "pyarrow.fs",
     "pyarrow.parquet",
     "requests",
     "orjson",

@@ -132,7 +132,10 @@ class BronzeWriter:
             self._writer.close()
         except Exception:  # noqa: BLE001, S110 - closing a broken writer may fail; the file is deleted anyway
             pass
-        if not self._stream.closed:
+        abort = getattr(self._stream, "abort", None)
+        if abort is not None:
+            abort()  # an S3 upload: dropping it leaves no object behind (closing would publish it)
+        elif not self._stream.closed:
             self._stream.close()
         self.lake.delete(self.temp)
 

@@ -36,9 +36,7 @@ from steps.columns import Columns
 from steps.config import FileDataset, FilesConfig
 from steps.errors import ConfigError, InputError, TransientError
 from steps.http import HttpClient, Response
-
-# FilesSource.prepare lists through the lake's filesystem module until the lake lists by itself (Lake.list_infos).
-from steps.lake import Lake, pafs  # type: ignore[attr-defined]
+from steps.lake import Lake
 from steps.sources.base import Backfill, Dataset, PageRequest, ParsedPage, RawSink
 from steps.state import Checkpoint, SourceState
 
@@ -265,19 +263,14 @@ class FilesSource:
         if self.store.is_local and not os.path.isdir(self.store.base):
             raise ConfigError(f"{self.name}: location {self.location} is not a folder", f"check sources.{self.name}")
         try:
-            infos = self.store.fs.get_file_info(
-                pafs.FileSelector(self.store.base, recursive=True, allow_not_found=True)
-            )
+            infos = self.store.list_infos("")
         except OSError as exc:
             raise TransientError(
                 f"{self.name}: cannot list {self.location}: {' '.join(str(exc).split())[:200]}",
                 "check the location, its endpoint and the AWS_* credentials, then retry",
             ) from None
-        cut = len(self.store.base) + 1
         files = [
-            FileInfo(i.path[cut:], int(i.size or 0), _iso(i.mtime))
-            for i in infos
-            if i.type == pafs.FileType.File and not os.path.basename(i.path).startswith(".")
+            FileInfo(i.path, i.size, _iso(i.mtime)) for i in infos if not i.path.rpartition("/")[2].startswith(".")
         ]
         self._listing = {
             d.name: sorted((f for f in files if fnmatch.fnmatchcase(f.path, d.pattern)), key=lambda f: f.path)
@@ -367,8 +360,5 @@ class FilesSource:
         )
 
 
-def _iso(mtime: Any) -> str:
-    if isinstance(mtime, datetime):
-        stamp = mtime if mtime.tzinfo else mtime.replace(tzinfo=UTC)
-        return stamp.astimezone(UTC).isoformat()
-    return ""
+def _iso(mtime: datetime) -> str:
+    return mtime.astimezone(UTC).isoformat()

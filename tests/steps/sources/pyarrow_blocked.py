@@ -6,8 +6,8 @@ every source of ``$TRIBUTARY_CONFIG``, prepares each and sends the probe of each
 source), declares every dataset to Trino, and runs ``steps.verify`` itself. The last line of stdout is a JSON report
 for test_without_pyarrow.py.
 
-``BLOCKED_LAKE_MAY_USE_PYARROW=1``: ``steps.lake`` still reads through pyarrow's filesystems until the lake rewrite
-lands. It alone is then allowed to load pyarrow, after which pyarrow is blocked again for everything else.
+``BLOCKED_LAKE_MAY_USE_PYARROW=1`` let ``steps.lake`` alone load pyarrow while it read through pyarrow's filesystems;
+it no longer does, and test_without_pyarrow.py sets ``0``.
 """
 
 import sys

@@ -21,9 +21,9 @@ from tests.conftest import REPO
 from tests.steps.sources.conftest import Postgres
 from tests.steps.sources.helpers import KEYS, write_pipeline
 
-# steps.lake reads through pyarrow's filesystems until the lake rewrite lands; then set this to False, so that the
-# blocked process blocks pyarrow for steps.lake too.
-LAKE_USES_PYARROW = True
+# steps.lake reads and writes without pyarrow (steps.lake_local, steps.lake_s3), so the blocked process blocks
+# pyarrow for steps.lake too.
+LAKE_USES_PYARROW = False
 
 # Catalog types the Postgres source maps to declared types (bytea aside: Trino gets no binary column), and three it
 # reads as text.
