@@ -63,6 +63,11 @@ def test_stage_image(stage: str) -> None:
     extras = re.findall(r"--extra (\S+)", install)
     assert extras == [STAGE_EXTRAS[stage]]
     assert "--compile-bytecode" in install, "bytecode is compiled at build time (read-only root filesystem)"
+    # The files the install reads are COPYed: podman's builder keys its layer cache on a COPY's content but not on a
+    # bind mount's, so a bind-mounted lock that changed would silently reuse the old dependency layer.
+    assert "type=bind" not in install
+    copied = " ".join(arg for ins, arg in steps if ins == "COPY")
+    assert all(name in copied for name in ("pyproject.toml", "README.md", "requirements/lock.txt"))
     # Dependencies in their own layer, before the code.
     order = [arg for ins, arg in steps if ins in ("RUN", "COPY")]
     assert order.index(install) < next(i for i, a in enumerate(order) if a.startswith("steps/"))
