@@ -130,6 +130,8 @@ class ContainerLauncher:
         self._lock = threading.Lock()
         self._owned: set[tuple[Path, int]] = set()
         self._warned = False
+        self._closing = False  # close() kills what runs: those exit codes are ours, not the kernel's
+        self._cgroups: int | None = None
 
     # -- before a run ------------------------------------------------------------------------------------------
 
@@ -183,7 +185,7 @@ class ContainerLauncher:
                     sink.write(stderr)
                     return timed_out(timeout)
                 sink.write(stderr)
-                return self._outcome(name, proc.returncode, stderr)
+                return self._outcome(name, proc.returncode, stderr, spec)
             finally:
                 subprocess.run([self.engine, "rm", "--force", name], capture_output=True, check=False)
                 with self._lock:
@@ -192,6 +194,7 @@ class ContainerLauncher:
     def close(self) -> None:
         """Remove containers still running (an interrupted run must not leave stages writing)."""
         with self._lock:
+            self._closing = True
             names = sorted(self._running)
         for name in names:
             subprocess.run([self.engine, "rm", "--force", "--time", "5", name], capture_output=True, check=False)
@@ -270,18 +273,29 @@ class ContainerLauncher:
     def _name(self, task: str, attempt: int) -> str:
         return re.sub(r"[^a-zA-Z0-9_.-]", "-", f"tributary-{self.run_id}-{task}-{attempt}")
 
-    def _outcome(self, name: str, code: int, stderr: bytes) -> Attempt:
-        if code == 137 and self._oom_killed(name):
+    def _outcome(self, name: str, code: int, stderr: bytes, spec: ContainerRun) -> Attempt:
+        if code == 137 and not self._closing and self._oom_killed(name, spec):
             return Attempt(137, "OOMKilled (exit code 137)")  # what Argo reports for an out-of-memory kill
         if code in (EXIT_ENGINE, 126, 127) and b"Error:" in stderr:
             return Attempt(EXIT_ENGINE, f"container engine: {finished(code, stderr).message}", ERROR)
         return finished(code, stderr)
 
-    def _oom_killed(self, name: str) -> bool:
+    def _oom_killed(self, name: str, spec: ContainerRun) -> bool:
         probe = subprocess.run(
             [self.engine, "inspect", "--format", "{{.State.OOMKilled}}", name], capture_output=True, check=False
         )
-        return probe.stdout.strip() == b"true"
+        if probe.stdout.strip() == b"true":
+            return True
+        # On cgroup v1 the engine never learns of an OOM kill (podman 4 reports false, seen here), so a SIGKILL we
+        # did not send, under a memory limit, is taken for what it almost surely is: the kernel's OOM killer.
+        return spec.memory_limit is not None and self._cgroup_version() == 1
+
+    def _cgroup_version(self) -> int:
+        if self._cgroups is None:
+            template = "{{.Host.CgroupsVersion}}" if self.is_podman else "{{.CgroupVersion}}"
+            probe = subprocess.run([self.engine, "info", "--format", template], capture_output=True, check=False)
+            self._cgroups = 1 if probe.stdout.strip().lstrip(b"v") == b"1" else 2
+        return self._cgroups
 
 
 def _writable_folder(folder: Path) -> None:

@@ -173,7 +173,14 @@ def test_on_the_trino_target_a_missing_warehouse_is_one_line_and_exit_75(
         yaml.safe_dump(
             {
                 "http": dict(FAST_HTTP),
-                "sources": {"worldbank": {"base_url": server.worldbank_base_url, "start_year": 2020, "end_year": 2024}},
+                "sources": {
+                    "worldbank": {
+                        "base_url": server.worldbank_base_url,
+                        "indicators": ["NY.GDP.MKTP.CD"],
+                        "start_year": 2020,
+                        "end_year": 2024,
+                    }
+                },
             }
         )
     )
