@@ -48,6 +48,7 @@ def _run_pipeline(args: argparse.Namespace) -> int:
         config=config,
         parallelism=args.parallelism,
         launcher=args.launcher,
+        wait_lock_s=args.wait_lock,
     )
     work_dir = Path(args.work_dir or (Path(lake) / ".runs" if "://" not in lake else Path(".tributary"))) / run.run_id
     sys.stderr.write(
@@ -63,6 +64,17 @@ def _run_pipeline(args: argparse.Namespace) -> int:
         sys.stderr.write(f"replay server {server.url} (provinces snapshot {snapshot})\n")
         urls = {"worldbank": server.worldbank_base_url, "vn_provinces": server.provinces_base_url}
         return execute(run, {s: u for s, u in urls.items() if s in sources}, work_dir, spec=spec, env_name=args.env)
+
+
+def _seconds(text: str) -> float:
+    """Parse ``--wait-lock``: a number of seconds, zero or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds; use e.g. 0, 30 or 600")
+    return value
 
 
 def _read_spec(path: Path) -> dict[str, object]:
@@ -202,6 +214,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--spec", type=Path, help="run this rendered workflowtemplate.yaml instead of rendering one")
     run.add_argument("--parallelism", type=int, help="tasks at once (default: the spec's parallelism)")
     run.add_argument(
+        "--wait-lock",
+        type=_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="how long to wait for another run on the same lake to finish before giving up with exit 75 (default 30)",
+    )
+    run.add_argument(
         "--launcher",
         choices=LAUNCHERS,
         default="process" if os.environ.get("TRIBUTARY_WARM") == "0" else "warm",
@@ -268,7 +287,11 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["replay-server"]:
         return _replay_server(argv[1:])
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:  # Ctrl-C before the run's own handler is in place (rendering, imports)
+        sys.stderr.write(f"tributary {args.command}: interrupted\n")
+        return 130
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workflows.launch import ERROR, Attempt, finished, open_log, timed_out
+from workflows.launch import ERROR, Attempt, Stoppable, finished, open_log, refused, timed_out, wait_process
 
 if TYPE_CHECKING:
     from workflows.runner import Task
@@ -107,7 +108,7 @@ def cpus(quantity: str) -> str:
     return f"{number / 1000 if match.group(2) == 'm' else number:g}"
 
 
-class ContainerLauncher:
+class ContainerLauncher(Stoppable):
     """Runs each attempt as ``<engine> run … <image> …`` and reports it as Argo reads a pod."""
 
     name = "container"
@@ -121,6 +122,7 @@ class ContainerLauncher:
             volumes: Host folders every container gets besides the template's own volumes (the local lake).
             network: The containers' network; ``host`` reaches servers on this machine's loopback.
         """
+        super().__init__()
         self.engine = engine
         self.run_id = run_id
         self.volumes = tuple(volumes)
@@ -170,22 +172,26 @@ class ContainerLauncher:
             with self._lock:
                 self._running.add(name)
             try:
+                if self.stopped:
+                    return refused(self.stop_signal)
                 proc = subprocess.Popen(
                     argv,
                     env=env,
                     stdout=None if task.show_output else sink,
                     stderr=subprocess.PIPE,
                     stdin=subprocess.DEVNULL,
+                    start_new_session=True,  # a terminal's Ctrl-C reaches the runner, which tells the container
                 )
-                try:
-                    _, stderr = proc.communicate(timeout=timeout)
-                except subprocess.TimeoutExpired:
-                    subprocess.run([self.engine, "kill", name], capture_output=True, check=False)
-                    _, stderr = proc.communicate()
-                    sink.write(stderr)
-                    return timed_out(timeout)
+
+                def deliver(signum: int) -> None:
+                    sig = signal.Signals(signum).name
+                    subprocess.run([self.engine, "kill", "--signal", sig, name], capture_output=True, check=False)
+
+                stderr, code = wait_process(proc, timeout, self, deliver)
                 sink.write(stderr)
-                return self._outcome(name, proc.returncode, stderr, spec)
+                if code is None:
+                    return timed_out(timeout)
+                return self._outcome(name, code, stderr, spec)
             finally:
                 subprocess.run([self.engine, "rm", "--force", name], capture_output=True, check=False)
                 with self._lock:
@@ -274,7 +280,7 @@ class ContainerLauncher:
         return re.sub(r"[^a-zA-Z0-9_.-]", "-", f"tributary-{self.run_id}-{task}-{attempt}")
 
     def _outcome(self, name: str, code: int, stderr: bytes, spec: ContainerRun) -> Attempt:
-        if code == 137 and not self._closing and self._oom_killed(name, spec):
+        if code == 137 and not (self._closing or self.killing) and self._oom_killed(name, spec):
             return Attempt(137, "OOMKilled (exit code 137)")  # what Argo reports for an out-of-memory kill
         if code in (EXIT_ENGINE, 126, 127) and b"Error:" in stderr:
             return Attempt(EXIT_ENGINE, f"container engine: {finished(code, stderr).message}", ERROR)

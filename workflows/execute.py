@@ -9,7 +9,9 @@ What a pod would get, the task gets, resolved from local stand-ins:
   and output paths are mapped to them, and ``emptyDir`` folders are emptied before every attempt, as each retry is
   a new pod. For a container (:mod:`workflows.container`) the paths stay as the spec says: the ConfigMap folder is
   mounted read-only, an ``emptyDir`` is a tmpfs, and the folders holding output parameters are mounted from here;
-- parameters, ``when``, ``depends``, retries, deadlines, the exit handler and the mutex as Argo applies them.
+- parameters, ``when``, ``depends``, retries, deadlines and the exit handler as Argo applies them. The spec's mutex
+  is the cluster's; a local run holds the lake's own lock instead (:mod:`workflows.lakelock`, taken by
+  :func:`workflows.local.execute`), which also keeps out runs from other work folders or machines.
 
 The task's environment is only the runtime basics (none for a container: the image has its own) plus what the
 spec declares, never this process's whole environment, so a stage missing a declaration fails here as it would
@@ -18,14 +20,12 @@ in the cluster. How a task is started is the launcher's business (:mod:`workflow
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import re
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
@@ -72,7 +72,7 @@ class LocalWorkflow:
         parameters: Mapping[str, str] | None = None,
         parallelism: int | None = None,
         progress: TextIO = sys.stderr,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         python: str = sys.executable,
         launcher: Launcher | None = None,
@@ -87,7 +87,7 @@ class LocalWorkflow:
             parameters: Workflow parameter values overriding the spec's defaults (e.g. ``force``).
             parallelism: Override of the spec's parallelism.
             progress: Where each task's phase is printed.
-            sleep: Waits between retries (replaceable in tests).
+            sleep: Waits between retries (replaceable in tests; default: a wait an interrupt ends).
             clock: Monotonic clock for backoff budgets and deadlines (replaceable in tests).
             python: Interpreter running ``python -m <module>`` (process launchers).
             launcher: Starts each task (default a fresh process; :class:`workflows.warm.WarmLauncher` forks it from
@@ -140,12 +140,11 @@ class LocalWorkflow:
         return sorted(missing)
 
     def run(self) -> bool:
-        """Run the DAG and the exit handler, holding the spec's mutexes; True when everything succeeded."""
-        with self._mutexes():
-            try:
-                return self.runner.run()
-            finally:
-                self.launcher.close()
+        """Run the DAG and the exit handler; True when everything succeeded (and nothing interrupted the run)."""
+        try:
+            return self.runner.run()
+        finally:
+            self.launcher.close()
 
     def images(self) -> list[str]:
         """The images the spec's templates run."""
@@ -395,24 +394,6 @@ class LocalWorkflow:
         name = str(failure["displayName"])
         template = next((t.template for t in self.spec.tasks if t.name == name), None)
         return {**failure, "templateName": template, "podName": f"{self.run_id}-{name}"}
-
-    # -- synchronization ---------------------------------------------------------------------------------------
-
-    @contextlib.contextmanager
-    def _mutexes(self) -> Iterator[None]:
-        """Hold every mutex of the spec: a lock file beside the run folders, waited for like Argo waits."""
-        with contextlib.ExitStack() as stack:
-            for name in self.spec.mutexes:
-                lock_dir = self.work_dir.parent
-                lock_dir.mkdir(parents=True, exist_ok=True)
-                handle = stack.enter_context(open(lock_dir / f"mutex-{name}.lock", "w"))
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    self.runner.progress.write(f"waiting for mutex {name!r}: another run holds it\n")
-                    fcntl.flock(handle, fcntl.LOCK_EX)
-                stack.callback(fcntl.flock, handle, fcntl.LOCK_UN)
-            yield
 
 
 def _parameters(spec: WorkflowSpec, overrides: Mapping[str, str]) -> dict[str, str]:

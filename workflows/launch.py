@@ -15,7 +15,9 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-from collections.abc import Mapping, Sequence
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Protocol
@@ -58,31 +60,135 @@ class Launcher(Protocol):
         """Stop anything still running and release what the launcher holds (called once, at the end of a run)."""
         ...
 
+    def interrupt(self, signum: int) -> None:
+        """Send ``signum`` to every running attempt and start no new one until :meth:`resume`."""
+        ...
 
-class ProcessLauncher:
+    def kill(self) -> None:
+        """Kill every running attempt (SIGKILL) and start no new one until :meth:`resume`."""
+        ...
+
+    def resume(self) -> None:
+        """Start attempts again (the exit handler, after an interrupt)."""
+        ...
+
+
+class Stoppable:
+    """What every launcher shares for interrupts: the runner's request, read by each running attempt.
+
+    :meth:`interrupt` and :meth:`kill` only record the request; each attempt, waiting for its process in short
+    steps, delivers it (:meth:`due`) to its own process. So an attempt starting at the moment of the request
+    still gets it, and the signal handler that calls them takes no lock an attempt may hold.
+    """
+
+    POLL_S = 0.2
+
+    def __init__(self) -> None:
+        """Nothing requested."""
+        self.stop_signal: int | None = None
+        self.killing = False
+        self.stop_changed = threading.Event()
+
+    def interrupt(self, signum: int) -> None:
+        """Ask every running attempt to end with ``signum``; refuse new ones."""
+        self.stop_signal = signum
+        self.stop_changed.set()
+
+    def kill(self) -> None:
+        """Ask every running attempt to be killed; refuse new ones."""
+        self.killing = True
+        self.stop_changed.set()
+
+    def resume(self) -> None:
+        """Accept new attempts again."""
+        self.stop_signal, self.killing = None, False
+        self.stop_changed.clear()
+
+    @property
+    def stopped(self) -> bool:
+        """Whether an interrupt or kill is in force (no attempt may start)."""
+        return self.stop_signal is not None or self.killing
+
+    def due(self, sent: int | None) -> int | None:
+        """The signal an attempt that already sent ``sent`` owes its process now, if any."""
+        if self.killing and sent != signal.SIGKILL:
+            return signal.SIGKILL
+        if self.stop_signal is not None and sent is None:
+            return self.stop_signal
+        return None
+
+
+class ProcessLauncher(Stoppable):
     """Each attempt a fresh process running ``task.argv`` with the task's environment."""
 
     name = "process"
 
     def launch(self, task: Task, attempt: int, timeout: float | None, log: Path | None) -> Attempt:
-        """Run ``task.argv`` as a subprocess."""
+        """Run ``task.argv`` as a subprocess in a process group of its own (signals reach it from us only)."""
+        if self.stopped:
+            return refused(self.stop_signal)
         with open_log(log, attempt) as sink:
-            try:
-                proc = subprocess.run(
-                    list(task.argv),
-                    env=dict(environment_of(task)),
-                    stdout=None if task.show_output else sink,
-                    stderr=subprocess.PIPE,
-                    timeout=timeout,
-                    check=False,
-                )
-            except subprocess.TimeoutExpired:
-                return timed_out(timeout)
-            sink.write(proc.stderr)
-        return finished(proc.returncode, proc.stderr)
+            proc = subprocess.Popen(
+                list(task.argv),
+                env=dict(environment_of(task)),
+                stdout=None if task.show_output else sink,
+                stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # a terminal's Ctrl-C reaches the runner, which decides
+            )
+            stderr, code = wait_process(proc, timeout, self)
+            sink.write(stderr)
+        return timed_out(timeout) if code is None else finished(code, stderr)
 
     def close(self) -> None:
         """Nothing is left running: every attempt was waited for."""
+
+
+def wait_process(
+    proc: subprocess.Popen[bytes],
+    timeout: float | None,
+    stop: Stoppable,
+    deliver: Callable[[int], None] | None = None,
+) -> tuple[bytes, int | None]:
+    """Wait for ``proc`` (its stderr piped), delivering ``stop``'s requests; (stderr, exit code or None: timed out).
+
+    ``deliver`` sends a signal to what ``proc`` runs (default: its process group); SIGKILL at the time limit.
+    """
+    send = deliver or (lambda signum: signal_group(proc.pid, signum))
+    deadline = None if timeout is None else time.monotonic() + timeout
+    sent: int | None = None
+    while True:
+        step = Stoppable.POLL_S if deadline is None else max(0.0, min(Stoppable.POLL_S, deadline - time.monotonic()))
+        try:
+            _, err = proc.communicate(timeout=step)  # a retried communicate() loses no output
+            return err or b"", proc.returncode
+        except subprocess.TimeoutExpired:
+            pass
+        if deadline is not None and time.monotonic() >= deadline:
+            send(signal.SIGKILL)
+            _, err = proc.communicate()
+            return err or b"", None
+        due = stop.due(sent)
+        if due is not None:
+            send(due)
+            sent = due
+
+
+def signal_group(pid: int, signum: int) -> None:
+    """Send ``signum`` to the process group led by ``pid`` (the task and what it started), else to ``pid``."""
+    try:
+        os.killpg(pid, signum)
+    except OSError:
+        try:
+            os.kill(pid, signum)
+        except OSError:
+            pass  # already gone
+
+
+def refused(signum: int | None) -> Attempt:
+    """An attempt not started because the run is being interrupted."""
+    name = signal.Signals(signum).name if signum else "SIGKILL"
+    return Attempt(128 + (signum or signal.SIGKILL), f"not started: the run was interrupted by {name}", ERROR)
 
 
 def open_log(log: Path | None, attempt: int) -> BinaryIO:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import sys
 import tempfile
 from collections.abc import Mapping
@@ -20,7 +21,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
 
+from steps.errors import StepError
+from workflows import interrupts
 from workflows.execute import LocalConfigMap, LocalResources, LocalWorkflow
+from workflows.lakelock import LakeBusyError, LockInterruptedError, Owner, acquire, lake_lock
 from workflows.launch import Launcher, ProcessLauncher
 from workflows.model import WorkflowSpec
 from workflows.runner import FAILED
@@ -78,6 +82,7 @@ class LocalRun:
     parallelism: int | None = None  # None: the spec's parallelism
     launcher: str = "warm"  # warm (forked from pre-imported interpreters), process, or container
     engine: str | None = None  # container launcher: podman or docker (default: $CONTAINER_ENGINE, else found)
+    wait_lock_s: float = 30.0  # how long to wait for another run to release the lake before exit 75
 
 
 def config_file(run: LocalRun) -> Path:
@@ -219,10 +224,56 @@ def execute(
                 "Fix: make images (or build them with skaffold)\n"
             )
             return EXIT_BAD_INPUT
-    if workflow.run():
-        return 0
+    with interrupts.caught(workflow.runner.interrupt) as received:
+        code = _run_holding_lake(run, workflow, progress, received)
+    if code is not None:
+        return code
+    if workflow.runner.interrupted is not None:
+        name = signal.Signals(workflow.runner.interrupted).name
+        progress.write(
+            f"tributary run {run.run_id}: interrupted by {name}; every task stopped, the lake is released. "
+            "Fix: run again to finish (completed work is kept)\n"
+        )
+        return interrupts.exit_code(workflow.runner.interrupted)
     codes = [r.exit_code for r in workflow.runner.runs.values() if r.phase == FAILED and r.exit_code]
     return next((c for c in codes if c in (EXIT_BAD_INPUT, EXIT_TRANSIENT)), 1)
+
+
+def _run_holding_lake(run: LocalRun, workflow: LocalWorkflow, progress: TextIO, received: list[int]) -> int | None:
+    """Run ``workflow`` holding the lake's lock, released last.
+
+    Returns 0 when every task succeeded, None when the run failed or was interrupted (``workflow.runner`` says
+    how), else the exit code of a run that never started (the lake busy, a signal while waiting, no lock possible).
+    """
+
+    def say(line: str) -> None:
+        progress.write(f"tributary run: {line}\n")
+        progress.flush()
+
+    try:
+        lock = lake_lock(run.lake, Owner(run_id=run.run_id), say=say)
+        acquire(lock, run.lake, wait_s=run.wait_lock_s, say=say, interrupted=lambda: bool(received))
+    except LakeBusyError as exc:
+        workflow.launcher.close()
+        say(exc.line())
+        return EXIT_TRANSIENT
+    except LockInterruptedError:
+        workflow.launcher.close()
+        say(f"interrupted by {signal.Signals(received[0]).name} while waiting for the lake; nothing ran")
+        return interrupts.exit_code(received[0])
+    except StepError as exc:  # the S3 lease: bad credentials or bucket (2), an unreachable endpoint (75)
+        workflow.launcher.close()
+        say(f"cannot lock the lake: {exc.line()}")
+        return exc.exit_code
+    except OSError as exc:
+        workflow.launcher.close()
+        say(f"cannot create the lake's lock file in {run.lake} ({exc.strerror}). Fix: pass --lake a writable folder")
+        return EXIT_BAD_INPUT
+    try:
+        ok = workflow.run()
+    finally:
+        lock.release()  # last: every task, the exit handler and the launcher have ended
+    return 0 if ok else None
 
 
 def _launcher(run: LocalRun, resources: LocalResources) -> Launcher:

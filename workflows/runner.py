@@ -4,6 +4,11 @@ Semantics follow Argo: a task starts when all its dependencies completed (Succee
 ``when`` is false is Skipped; a task downstream of a failure is Omitted; a failing task is retried per its retry
 policy (only for the exit codes it allows) with exponential backoff, capped per wait and bounded in total; the
 workflow deadline stops what is still running or waiting; the exit handler always runs last.
+
+An interrupt (:meth:`DagRunner.interrupt`, called from ``tributary run``'s SIGINT/SIGTERM handler) is Argo's
+``stop``: the signal is passed to every running task, nothing new starts and nothing is retried, the tasks get
+``grace_s`` to end before they are killed, then the exit handler runs with the workflow Failed and the signal named.
+A second signal is Argo's ``terminate``: whatever still runs is killed at once and the exit handler is skipped.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import signal
 import sys
 import threading
 import time
@@ -144,16 +150,18 @@ class DagRunner:
         parallelism: int = 4,
         log_dir: Path | None = None,
         progress: TextIO = sys.stderr,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         deadline_s: float | None = None,
         launcher: Launcher | None = None,
+        grace_s: float = 10.0,
     ) -> None:
         """Prepare a run of ``tasks``; child output goes to ``log_dir/<task>.log`` when given.
 
         ``deadline_s`` is the workflow's ``activeDeadlineSeconds``: after it, running commands are stopped and
         nothing new starts (the exit handler still runs). ``launcher`` starts each attempt (default: a fresh
-        process). ``sleep`` and ``clock`` are replaceable for tests.
+        process). ``grace_s`` is how long interrupted tasks get to end before they are killed. ``sleep`` and
+        ``clock`` are replaceable for tests.
         """
         names = [t.name for t in tasks]
         if len(set(names)) != len(names):
@@ -167,12 +175,18 @@ class DagRunner:
         self.parallelism = max(1, parallelism)
         self.log_dir = log_dir
         self.progress = progress
-        self.sleep = sleep
+        self._wake = threading.Event()  # set on an interrupt: ends the backoff waits of retries
+        self.sleep = sleep or self._backoff
         self.clock = clock
         self.deadline_s = deadline_s
         self.launcher: Launcher = launcher or ProcessLauncher()
         self.runs = {t.name: TaskRun(t.name) for t in tasks}
         self.status: str | None = None
+        self.grace_s = grace_s
+        self.interrupted: int | None = None  # the first signal received, once handled
+        self.terminated = False  # a second signal: everything killed, no exit handler
+        self._signals: list[int] = []  # appended by the signal handler, handled by the main loop
+        self._kill_at: float | None = None
         self._deadline: float | None = None
         self._lock = threading.Condition()
 
@@ -184,6 +198,7 @@ class DagRunner:
         threads: list[threading.Thread] = []
         running = 0
         while True:
+            self._handle_signals()
             with self._lock:
                 self._omit_blocked()
                 if self._past_deadline():
@@ -201,13 +216,61 @@ class DagRunner:
                     thread.start()
                 self._lock.wait(timeout=0.2)
                 running = sum(1 for r in self.runs.values() if r.phase == RUNNING)
-        for thread in threads:
-            thread.join()
+        self._wait_for(threads)
         ok = all(r.phase in COMPLETED_OK for r in self.runs.values())
         self.status = self._workflow_status()
-        if self.exit_handler is not None:
-            ok = self._run_exit_handler(self.exit_handler) and ok
-        return ok
+        if self.exit_handler is not None and not self.terminated:
+            if self.interrupted is not None:
+                self.launcher.resume()  # the report of the run, as Argo's stop still runs onExit
+                self._kill_at = None
+            handler = self.exit_handler
+            result: list[bool] = []
+            thread = threading.Thread(target=lambda: result.append(self._run_exit_handler(handler)), daemon=True)
+            thread.start()
+            self._wait_for([thread])
+            ok = bool(result and result[0]) and ok
+        return ok and self.interrupted is None
+
+    def interrupt(self, signum: int) -> None:
+        """Stop the run on ``signum`` (SIGINT, SIGTERM); a second call kills what still runs.
+
+        Safe in a signal handler: it only records the signal; the main loop acts on it within 0.2 s.
+        """
+        self._signals.append(signum)
+
+    def _backoff(self, seconds: float) -> None:
+        """Wait before a retry; an interrupt ends the wait."""
+        self._wake.wait(seconds)
+
+    def _wait_for(self, threads: Sequence[threading.Thread]) -> None:
+        """Join ``threads`` while acting on signals (the main thread must not block in a join)."""
+        for thread in threads:
+            while thread.is_alive():
+                self._handle_signals()
+                thread.join(timeout=0.2)
+
+    def _handle_signals(self) -> None:
+        """Pass new signals on to the running tasks; kill them at the end of the grace period or on a second one."""
+        while self._signals:
+            signum = self._signals.pop(0)
+            name = signal.Signals(signum).name
+            if self.interrupted is None or (self._kill_at is None and not self.terminated):
+                if self.interrupted is None:
+                    self.interrupted = signum
+                    self._wake.set()
+                    with self._lock:
+                        self._omit_pending(f"interrupted by {name}")
+                self._say(f"■ {name}: stopping the running tasks (up to {self.grace_s:.0f}s); again to kill them now")
+                self.launcher.interrupt(signum)
+                self._kill_at = self.clock() + self.grace_s
+            else:
+                self._say(f"■ {name} again: killing what still runs; the exit handler is skipped")
+                self.terminated = True
+                self.launcher.kill()
+        if self._kill_at is not None and self.clock() >= self._kill_at:
+            self._say(f"■ still running {self.grace_s:.0f}s after the interrupt: killed")
+            self._kill_at = None
+            self.launcher.kill()
 
     def nodes(self) -> list[dict[str, object]]:
         """Every task's phase, duration, attempts and message, as Argo's node status lists them."""
@@ -261,11 +324,16 @@ class DagRunner:
                 )
                 handler = handler.prepare(scope)
             env = {**handler.env, "TRIBUTARY_WORKFLOW_STATUS": status}
+            if self.interrupted is not None:  # a local extra: Argo's status of a stopped workflow is just Failed
+                env["TRIBUTARY_WORKFLOW_INTERRUPTED"] = signal.Signals(self.interrupted).name
             self._deadline = None  # the exit handler runs even after the workflow deadline
             self._execute(replace(handler, env=env, prepare=None))
         except Exception as exc:  # noqa: BLE001 - a runner problem fails the handler, never the whole process
             self._fail(run, ERROR, _describe(exc))
         return run.phase == SUCCEEDED
+
+    def _handler_name(self) -> str | None:
+        return self.exit_handler.name if self.exit_handler is not None else None
 
     def _deps_done(self, name: str) -> bool:
         return all(self.runs[d].phase in COMPLETED_OK for d in self.tasks[name].depends)
@@ -295,6 +363,9 @@ class DagRunner:
         task = self.tasks[name]
         run = self.runs[name]
         try:
+            if self._signals or self.interrupted is not None:
+                self._fail(run, OMITTED, "interrupted before it started")
+                return
             outputs = {n: r.outputs for n, r in self.runs.items()}
             if task.when is not None and not task.when(outputs):
                 run.phase, run.message = SKIPPED, "when condition was false"
@@ -325,6 +396,9 @@ class DagRunner:
             log = self.log_dir / f"{task.name}.log" if self.log_dir else None
             outcome = self.launcher.launch(task, run.attempts, timeout, log)
             run.exit_code = outcome.exit_code
+            if self.interrupted is not None and not outcome.succeeded and task.name != self._handler_name():
+                self._fail(run, FAILED, f"interrupted by {signal.Signals(self.interrupted).name}")
+                return
             if outcome.succeeded:
                 missing = self._read_outputs(task, run)
                 if missing:
@@ -354,6 +428,9 @@ class DagRunner:
                     f"in {delay:.1f}s"
                 )
                 self.sleep(delay)
+                if self.interrupted is not None or self._signals:
+                    self._fail(run, phase, f"{message} (no retry: the run was interrupted)")
+                    return
                 continue
             run.phase, run.message = phase, message
             break

@@ -18,12 +18,23 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workflows.launch import Attempt, ProcessLauncher, environment_of, finished, open_log, timed_out
+from workflows.launch import (
+    Attempt,
+    ProcessLauncher,
+    Stoppable,
+    environment_of,
+    finished,
+    open_log,
+    refused,
+    signal_group,
+    timed_out,
+)
 
 if TYPE_CHECKING:
     from workflows.runner import Task
@@ -68,7 +79,7 @@ class _Zygote:
     done: threading.Condition = field(default_factory=threading.Condition)
 
 
-class WarmLauncher:
+class WarmLauncher(Stoppable):
     """Runs ``python -m`` commands by forking them from warm zygotes."""
 
     name = "warm"
@@ -87,6 +98,7 @@ class WarmLauncher:
         run's ConfigMap values) for dbt's warm-up, rather than at the first ingest. They are still used only once
         an ingest has started; otherwise they are discarded, unused, at :meth:`close`.
         """
+        super().__init__()
         self._next = 0
         self._fallback = ProcessLauncher()
         self._lock = threading.Lock()
@@ -122,6 +134,7 @@ class WarmLauncher:
             pass_fds=(req_r, rep_w),
             env=dict(env),
             stdin=subprocess.DEVNULL,
+            start_new_session=True,  # a terminal's Ctrl-C reaches the runner only: it decides what the tasks get
         )
         os.close(req_r)
         os.close(rep_w)
@@ -148,7 +161,9 @@ class WarmLauncher:
             z.done.notify_all()
 
     def launch(self, task: Task, attempt: int, timeout: float | None, log: Path | None) -> Attempt:
-        """Fork the attempt from a zygote; a plain subprocess when no zygote can take it."""
+        """Fork the attempt from a zygote; a plain subprocess when no zygote could start it."""
+        if self.stopped:
+            return refused(self.stop_signal)
         if log is None or not self.handles(task.argv):
             return self._fallback.launch(task, attempt, timeout, log)
         err_path = log.with_suffix(f".stderr.{attempt}")
@@ -159,8 +174,8 @@ class WarmLauncher:
             )
         except subprocess.TimeoutExpired:
             return timed_out(timeout)
-        if code is None:
-            return self._fallback.launch(task, attempt, timeout, log)
+        if code is None:  # never started: a plain subprocess runs it, unless the run is being interrupted
+            return refused(self.stop_signal) if self.stopped else self._fallback.launch(task, attempt, timeout, log)
         stderr = err_path.read_bytes() if err_path.exists() else b""
         err_path.unlink(missing_ok=True)
         with open(log, "ab") as sink:
@@ -174,7 +189,11 @@ class WarmLauncher:
     def run(
         self, argv: Sequence[str], env: Mapping[str, str], stdout: str | None, stderr: str, timeout: float | None
     ) -> int | None:
-        """Run ``argv`` forked from a zygote; None when no zygote can take it (run it as a subprocess then)."""
+        """Run ``argv`` forked from a zygote; None when no zygote started it (run it as a subprocess then).
+
+        A task the zygote started is never run again here: if the zygote dies under it, the task is killed and
+        reported killed, as a pod whose node died.
+        """
         module = argv[2]
         if module.startswith(HEAVY_TRIGGERS):
             self._start_heavy(env)
@@ -204,16 +223,30 @@ class WarmLauncher:
                 os.write(z.requests, (json.dumps(request) + "\n").encode())
         except OSError:
             return None
+        deadline = None if timeout is None else time.monotonic() + timeout
+        sent: int | None = None
         with z.done:
-            if not z.done.wait_for(lambda: "exit" in z.waiting.get(rid, {}) or not z.usable, timeout=timeout):
+            while "exit" not in z.waiting.get(rid, {}) and z.usable:
                 pid = z.waiting.get(rid, {}).get("pid")
-                if pid:
-                    os.kill(pid, signal.SIGKILL)
-                z.done.wait_for(lambda: "exit" in z.waiting.get(rid, {}) or not z.usable, timeout=10)
-                z.waiting.pop(rid, None)
-                raise subprocess.TimeoutExpired(list(argv), timeout or 0)
+                due = self.due(sent)
+                if pid and due is not None:
+                    signal_group(pid, due)
+                    sent = due
+                if deadline is not None and time.monotonic() >= deadline:
+                    if pid:
+                        signal_group(pid, signal.SIGKILL)
+                    z.done.wait_for(lambda: "exit" in z.waiting.get(rid, {}) or not z.usable, timeout=10)
+                    z.waiting.pop(rid, None)
+                    raise subprocess.TimeoutExpired(list(argv), timeout or 0)
+                step = self.POLL_S if deadline is None else max(0.0, min(self.POLL_S, deadline - time.monotonic()))
+                z.done.wait(step)
             result = z.waiting.pop(rid, {})
-        return int(result["exit"]) if "exit" in result else None
+        if "exit" in result:
+            return int(result["exit"])
+        if "pid" in result:  # the zygote died with our task running: the task must not outlive it unwatched
+            signal_group(int(result["pid"]), signal.SIGKILL)
+            return -int(signal.SIGKILL)
+        return None
 
     def close(self) -> None:
         """Let the zygotes finish (closing their request pipes ends them once their children exited)."""

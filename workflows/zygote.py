@@ -30,6 +30,7 @@ def _child(request: dict[str, Any], fds: tuple[int, int], wake: int) -> None:
     try:
         for fd in (*fds, wake):
             os.close(fd)
+        os.setpgid(0, 0)  # a group of its own: the runner's signals reach the task and whatever it starts
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.set_wakeup_fd(-1)
         err = os.open(request["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)

@@ -94,13 +94,25 @@ class S3Client:
         """The bytes of ``key`` (FileNotFoundError when absent)."""
         return self._request("GET", key).content
 
-    def put(self, key: str, body: bytes) -> None:
-        """Store ``body`` at ``key`` in one request (S3 makes it visible whole or not at all)."""
-        self._request("PUT", key, body=body)
+    def put(self, key: str, body: bytes, *, if_none_match: bool = False, if_match: str | None = None) -> str:
+        """Store ``body`` at ``key`` in one request (S3 makes it visible whole or not at all); returns its ETag.
 
-    def delete(self, key: str) -> None:
-        """Delete ``key``; deleting a missing key succeeds (S3 answers 204 either way)."""
-        self._request("DELETE", key)
+        ``if_none_match`` writes only when no object exists at ``key``, ``if_match`` only when the object there has
+        that ETag: either way a :class:`PreconditionFailedError` when the condition does not hold.
+        """
+        headers = {"If-None-Match": "*"} if if_none_match else {}
+        if if_match is not None:
+            headers["If-Match"] = if_match
+        return self._request("PUT", key, body=body, headers=headers).headers.get("ETag", "")
+
+    def get_tagged(self, key: str) -> tuple[bytes, str]:
+        """The bytes of ``key`` and its ETag (FileNotFoundError when absent)."""
+        response = self._request("GET", key)
+        return response.content, response.headers.get("ETag", "")
+
+    def delete(self, key: str, *, if_match: str | None = None) -> None:
+        """Delete ``key`` (only if its ETag is ``if_match``, when given); deleting a missing key succeeds."""
+        self._request("DELETE", key, headers={"If-Match": if_match} if if_match is not None else None)
 
     def copy(self, src: str, dst: str) -> None:
         """Server-side copy of ``src`` to ``dst`` (objects up to 5 GiB, CopyObject's limit)."""

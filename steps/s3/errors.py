@@ -13,6 +13,10 @@ RETRIED_STATUSES = frozenset({500, 502, 503, 504})
 CREDENTIALS_FIX = "check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (the lake Secret) and the bucket policy"
 
 
+class PreconditionFailedError(Exception):
+    """A conditional write or delete found the object other than required (HTTP 412)."""
+
+
 def is_retried(status: int, code: str) -> bool:
     """Whether a failed call may succeed if repeated now: server errors and throttling only."""
     return status in RETRIED_STATUSES or code == "SlowDown"
@@ -29,6 +33,8 @@ def classify(name: str, what: str, status: int, code: str, message: str) -> Exce
         message: S3's error message (S3 never echoes the secret key in it).
     """
     detail = f"{code or f'HTTP {status}'}{f': {message}' if message else ''}"[:200]
+    if status == 412 or code == "PreconditionFailed":
+        return PreconditionFailedError(f"{name}: {what}: precondition failed")
     if code in MISSING_CODES or (status == 404 and not code):
         return FileNotFoundError(f"{name}: {what}: no such object")
     if code == "NoSuchBucket":

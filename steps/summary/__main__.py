@@ -43,6 +43,11 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("TRIBUTARY_WORKFLOW_FAILURES") or None,
         help="Argo's {{workflow.failures}} JSON list (default: $TRIBUTARY_WORKFLOW_FAILURES)",
     )
+    parser.add_argument(
+        "--interrupted-by",
+        default=os.environ.get("TRIBUTARY_WORKFLOW_INTERRUPTED") or None,
+        help="the signal that stopped a local run (default: $TRIBUTARY_WORKFLOW_INTERRUPTED, set by the runner)",
+    )
     args = parser.parse_args(argv)
 
     def body(ctx: StageContext) -> None:
@@ -54,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
             workflow_status=args.workflow_status,
             failures=_failures(args.workflow_failures),
             launcher=os.environ.get("TRIBUTARY_LAUNCHER"),
+            interrupted_by=args.interrupted_by,
         )
         folder = layout.report_dir(ctx.run_id)
         ctx.lake.write_json(f"{folder}/summary.json", summary)

@@ -20,6 +20,7 @@ def build_summary(
     workflow_status: str | None = None,
     failures: list[dict[str, Any]] | None = None,
     launcher: str | None = None,
+    interrupted_by: str | None = None,
 ) -> dict[str, Any]:
     """Everything the run did, per source, per layer and per task.
 
@@ -28,7 +29,7 @@ def build_summary(
     passes Argo's ``{{workflow.status}}`` and ``{{workflow.failures}}``, which mark tasks that failed without
     recording a result (a pod killed for memory, a deadline). ``launcher`` says how the tasks ran: as pods
     (``argo``), or, in a local run, as containers (``container``), fresh processes (``process``) or warm forks
-    (``warm``).
+    (``warm``). ``interrupted_by`` names the signal that stopped a local run: its status is then ``interrupted``.
     """
     results = read_results(lake, run_id)
     freshness = lake.read_json(layout.freshness_decisions(run_id)) or {}
@@ -50,7 +51,9 @@ def build_summary(
     status = "failed" if failed else "succeeded"
     if workflow_status is not None and workflow_status != "Succeeded":
         status = "failed"  # Argo's verdict wins: a pod can die before it records anything
-    return {
+    if interrupted_by:
+        status = "interrupted"
+    summary: dict[str, Any] = {
         "run_id": run_id,
         "status": status,
         "launcher": launcher or "argo",
@@ -61,6 +64,9 @@ def build_summary(
         "tasks": tasks,
         "reports": layout.report_dir(run_id),
     }
+    if interrupted_by:
+        summary["interrupted_by"] = interrupted_by
+    return summary
 
 
 def _tasks_from_results(results: list[StageResult], decisions: dict[str, Any]) -> list[dict[str, Any]]:
