@@ -2,7 +2,9 @@
 
 Called as ``python -m standin_stage <stage> <the stage's own args>``. ``STANDIN_DIR`` is where calls are recorded
 (``calls.jsonl``); ``STANDIN_PLAN`` (JSON) says per node key (``verify``, ``ingest-worldbank``, ``dbt-silver`` …):
-``exit`` codes per attempt, ``sleep`` seconds, and ``fresh`` decisions per source for freshness.
+``exit`` codes per attempt, ``sleep`` seconds, and ``fresh`` decisions per source for freshness. Each call is also
+recorded when it starts (``started.jsonl``: key, time, pid). ``TRIBUTARY_STANDIN_DIR`` and ``TRIBUTARY_STANDIN_PLAN``
+are read when the plain names are unset: ``tributary run`` passes ``TRIBUTARY_*`` variables on to every task.
 """
 
 import json
@@ -18,8 +20,8 @@ def _arg(args: list[str], flag: str) -> str | None:
 
 def main() -> int:
     stage, args = sys.argv[1], sys.argv[2:]
-    plan = json.loads(os.environ.get("STANDIN_PLAN", "{}"))
-    record_dir = Path(os.environ["STANDIN_DIR"])
+    plan = json.loads(os.environ.get("STANDIN_PLAN") or os.environ.get("TRIBUTARY_STANDIN_PLAN") or "{}")
+    record_dir = Path(os.environ.get("STANDIN_DIR") or os.environ["TRIBUTARY_STANDIN_DIR"])
     qualifier = _arg(args, "--source") or _arg(args, "--layer") or _arg(args, "--suite")
     key = f"{stage}-{qualifier}" if qualifier else stage
     if stage == "summary" and "TRIBUTARY_WORKFLOW_STATUS" in os.environ:  # only the exit handler gets it
@@ -29,6 +31,8 @@ def main() -> int:
         sum(1 for line in calls.read_text().splitlines() if json.loads(line)["key"] == key) if calls.exists() else 0
     )
     start = time.time()
+    with (record_dir / "started.jsonl").open("a") as sink:
+        sink.write(json.dumps({"key": key, "start": start, "pid": os.getpid()}) + "\n")
     time.sleep(plan.get("sleep", {}).get(key, 0))
     if stage == "freshness":
         outputs = Path(_arg(args, "--outputs") or "")

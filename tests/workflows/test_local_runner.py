@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
-import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -143,22 +140,6 @@ def test_webhook_secret_reaches_only_the_exit_handler(standin_run: Callable[...,
 def test_parameter_outside_its_enum_is_refused(standin_run: Callable[..., StandinRun]) -> None:
     with pytest.raises(ValueError, match=r"force='yes' is not one of \['false', 'true'\]"):
         standin_run(parameters={"force": "yes"})
-
-
-def test_a_second_run_waits_for_the_mutex(standin_run: Callable[..., StandinRun], tmp_path: Path) -> None:
-    run = standin_run({"fresh": {"worldbank": "false", "vn_provinces": "false"}})
-    lock_path = tmp_path / "runs" / "mutex-tributary.lock"
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "w") as held:
-        fcntl.flock(held, fcntl.LOCK_EX)  # another run holds the mutex
-        result: list[bool] = []
-        thread = threading.Thread(target=lambda: result.append(run.workflow.run()))
-        thread.start()
-        time.sleep(0.5)
-        assert run.calls() == [] and "waiting for mutex 'tributary'" in run.progress.getvalue()
-        fcntl.flock(held, fcntl.LOCK_UN)
-        thread.join(timeout=60)
-    assert result == [True]
 
 
 def test_missing_required_secrets_are_listed_before_anything_runs(standin_run: Callable[..., StandinRun]) -> None:
