@@ -254,18 +254,18 @@ class DagRunner:
         while self._signals:
             signum = self._signals.pop(0)
             name = signal.Signals(signum).name
-            if self.interrupted is None or (self._kill_at is None and not self.terminated):
-                if self.interrupted is None:
-                    self.interrupted = signum
-                    self._wake.set()
-                    with self._lock:
-                        self._omit_pending(f"interrupted by {name}")
+            if self.interrupted is None:
                 self._say(f"■ {name}: stopping the running tasks (up to {self.grace_s:.0f}s); again to kill them now")
+                self.interrupted = signum
+                self._wake.set()
+                with self._lock:
+                    self._omit_pending(f"interrupted by {name}")
                 self.launcher.interrupt(signum)
                 self._kill_at = self.clock() + self.grace_s
             else:
                 self._say(f"■ {name} again: killing what still runs; the exit handler is skipped")
                 self.terminated = True
+                self._kill_at = None
                 self.launcher.kill()
         if self._kill_at is not None and self.clock() >= self._kill_at:
             self._say(f"■ still running {self.grace_s:.0f}s after the interrupt: killed")

@@ -1,0 +1,133 @@
+"""SIGINT and SIGTERM to a real ``tributary run`` in the middle of a task.
+
+Found in issue 12: SIGTERM ended only the runner (its tasks kept writing; an orphan dbt held the DuckDB lock), and
+Ctrl-C interrupted the tasks, then the runner relaunched the interrupted ingest as a plain subprocess that went on
+writing after ``tributary`` had exited. Now: the signal reaches every task, nothing starts after it, the runner
+waits for the tasks, the exit handler records the run as interrupted, the lake is released, exit 130 or 143.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from steps.lake import Lake
+from steps.summary.core import build_summary
+from tests.faults.conftest import FRESH, RunProcess, processes_with
+from workflows.lakelock import FolderLock, Owner
+from workflows.runner import OMITTED, DagRunner, Retry, Task
+
+SLOW_INGEST = {**FRESH, "sleep": {"ingest-worldbank": 60, "ingest-vn_provinces": 60}}
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "launcher"),
+    [
+        (signal.SIGINT, 130, "warm"),
+        (signal.SIGTERM, 143, "warm"),
+        (signal.SIGINT, 130, "process"),
+        (signal.SIGTERM, 143, "process"),
+    ],
+)
+def test_a_signal_mid_ingest_stops_every_task_and_nothing_after_it(
+    start_run: Callable[..., RunProcess], tmp_path: Path, signum: int, code: int, launcher: str
+) -> None:
+    run = start_run(SLOW_INGEST, "--launcher", launcher)
+    run.wait_started("ingest-worldbank")
+    run.wait_started("ingest-vn_provinces")
+    sent = time.time()
+    if signum == signal.SIGINT:
+        os.killpg(run.proc.pid, signum)  # Ctrl-C: the terminal signals the whole foreground job
+    else:
+        os.kill(run.proc.pid, signum)  # kill PID: the runner alone
+    exit_code, err = run.finish(timeout=40)
+    assert exit_code == code, err
+    assert time.time() - sent < 15  # the 60 s ingests were stopped, not waited for
+    assert "Traceback" not in err
+    assert f"interrupted by {signal.Signals(signum).name}" in err.strip().splitlines()[-1]
+    assert processes_with(run.marker) == []  # nothing of the run is left running
+    after = [s["key"] for s in run.started() if s["start"] > sent]
+    assert after == ["on-exit"]  # no task started (or relaunched) after the signal; the exit handler reports it
+    report = run.calls("on-exit")[0]["env"]
+    assert report["TRIBUTARY_WORKFLOW_STATUS"] == "Failed"
+    assert report["TRIBUTARY_WORKFLOW_INTERRUPTED"] == signal.Signals(signum).name
+    assert run.calls("ingest-worldbank") == []  # the stand-in never reached its end
+    probe = FolderLock(tmp_path / "lake", Owner(run_id="probe"))
+    assert probe.try_acquire() is None  # the lake is released
+    probe.release()
+
+
+def test_an_interrupted_run_is_reported_as_interrupted(tmp_path: Path) -> None:
+    nodes = [{"task": "ingest-worldbank", "phase": "Failed", "duration_s": 1.0, "message": "interrupted by SIGINT"}]
+    summary = build_summary(Lake(str(tmp_path)), "local-a", nodes, workflow_status="Failed", interrupted_by="SIGINT")
+    assert summary["status"] == "interrupted" and summary["interrupted_by"] == "SIGINT"
+
+
+def _python(code: str) -> list[str]:
+    return [sys.executable, "-c", code]
+
+
+STUBBORN = "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); print('up', flush=True); time.sleep(60)"
+
+
+def _interrupt_later(runner: DagRunner, *signums: int, after: float = 0.5) -> None:
+    def send() -> None:
+        for signum in signums:
+            time.sleep(after)
+            runner.interrupt(signum)
+
+    threading.Thread(target=send, daemon=True).start()
+
+
+def test_a_task_ignoring_the_signal_is_killed_after_the_grace_period(tmp_path: Path) -> None:
+    marker = tmp_path / "handler-ran"
+    runner = DagRunner(
+        [Task("stubborn", _python(STUBBORN)), Task("next", _python("pass"), depends=("stubborn",))],
+        exit_handler=Task(
+            "onExit",
+            _python(f"import os; open({str(marker)!r}, 'w').write(os.environ['TRIBUTARY_WORKFLOW_INTERRUPTED'])"),
+        ),
+        progress=io.StringIO(),
+        grace_s=1.0,
+    )
+    _interrupt_later(runner, signal.SIGINT)
+    started = time.monotonic()
+    assert runner.run() is False
+    assert time.monotonic() - started < 10
+    assert runner.runs["stubborn"].message == "interrupted by SIGINT"
+    assert runner.runs["next"].phase == OMITTED and runner.runs["next"].attempts == 0
+    assert marker.read_text() == "SIGINT" and runner.interrupted == signal.SIGINT
+    assert "after the interrupt: killed" in runner.progress.getvalue()  # type: ignore[attr-defined]
+
+
+def test_no_retry_after_an_interrupt_even_mid_backoff(tmp_path: Path) -> None:
+    retry = Retry(limit=3, condition=lambda _vars: True, duration_s=30)
+    runner = DagRunner([Task("flaky", _python("raise SystemExit(75)"), retry=retry)], progress=io.StringIO())
+    _interrupt_later(runner, signal.SIGTERM, after=1.5)
+    started = time.monotonic()
+    assert runner.run() is False
+    assert time.monotonic() - started < 10  # the 30 s backoff was cut short
+    assert runner.runs["flaky"].attempts == 1 and "no retry" in runner.runs["flaky"].message
+
+
+def test_a_second_signal_kills_at_once_and_skips_the_exit_handler(tmp_path: Path) -> None:
+    marker = tmp_path / "handler-ran"
+    runner = DagRunner(
+        [Task("stubborn", _python(STUBBORN))],
+        exit_handler=Task("onExit", _python(f"open({str(marker)!r}, 'w')")),
+        progress=io.StringIO(),
+        grace_s=30.0,
+    )
+    _interrupt_later(runner, signal.SIGINT, signal.SIGINT)
+    started = time.monotonic()
+    assert runner.run() is False
+    assert time.monotonic() - started < 10  # not the 30 s grace
+    assert runner.terminated and not marker.exists()
