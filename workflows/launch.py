@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -87,22 +86,18 @@ class Stoppable:
         """Nothing requested."""
         self.stop_signal: int | None = None
         self.killing = False
-        self.stop_changed = threading.Event()
 
     def interrupt(self, signum: int) -> None:
         """Ask every running attempt to end with ``signum``; refuse new ones."""
         self.stop_signal = signum
-        self.stop_changed.set()
 
     def kill(self) -> None:
         """Ask every running attempt to be killed; refuse new ones."""
         self.killing = True
-        self.stop_changed.set()
 
     def resume(self) -> None:
         """Accept new attempts again."""
         self.stop_signal, self.killing = None, False
-        self.stop_changed.clear()
 
     @property
     def stopped(self) -> bool:

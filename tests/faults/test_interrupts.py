@@ -9,17 +9,22 @@ waits for the tasks, the exit handler records the run as interrupted, the lake i
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from steps.lake import Lake
+from steps.replay.faults import Fault
+from steps.replay.server import ReplayServer
 from steps.summary.core import build_summary
 from tests.faults.conftest import FRESH, RunProcess, processes_with
 from workflows.lakelock import FolderLock, Owner
@@ -131,3 +136,49 @@ def test_a_second_signal_kills_at_once_and_skips_the_exit_handler(tmp_path: Path
     assert runner.run() is False
     assert time.monotonic() - started < 10  # not the 30 s grace
     assert runner.terminated and not marker.exists()
+
+
+def test_ctrl_c_mid_ingest_of_the_real_pipeline_leaves_nothing_fetching_or_writing(
+    tmp_path: Path, replay_server: ReplayServer
+) -> None:
+    replay_server.add_fault(Fault(path="/worldbank/", delay=1.0))  # a slow API: the ingest is still running
+    lake = tmp_path / "lake"
+    marker = f"fault-{uuid.uuid4().hex}"
+    env = {
+        **os.environ,
+        "TRIBUTARY_SOURCE_WORLDBANK_BASE_URL": replay_server.worldbank_base_url,
+        "TRIBUTARY_FAULT_MARKER": marker,
+    }
+    argv = [sys.executable, "-m", "workflows.cli", "run", "--lake", str(lake), "--sources", "worldbank"]
+    proc = subprocess.Popen(
+        [*argv, "--run-id", "local-stopped"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        end = time.monotonic() + 90
+        while not any("/worldbank/" in r.path for r in replay_server.requests):
+            assert proc.poll() is None and time.monotonic() < end, proc.communicate()
+            time.sleep(0.1)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+        left = processes_with(marker)
+        for pid in left:  # a failing run must not leave its tasks behind
+            os.kill(pid, signal.SIGKILL)
+    assert proc.returncode == 130, err
+    assert left == []
+    assert "Traceback" not in err
+    fetched = len(replay_server.requests)
+    time.sleep(2.5)
+    assert len(replay_server.requests) == fetched  # nothing goes on fetching (and writing) after the exit
+    assert not (lake / "state" / "worldbank.json").exists()  # the stopped ingest committed nothing
+    summary = json.loads((lake / "reports" / "local-stopped" / "summary.json").read_text())
+    assert summary["status"] == "interrupted" and summary["interrupted_by"] == "SIGINT"
