@@ -65,6 +65,28 @@ def _run_pipeline(args: argparse.Namespace) -> int:
         return execute(run, {s: u for s, u in urls.items() if s in sources}, work_dir, spec=spec, env_name=args.env)
 
 
+def _rebuild(args: argparse.Namespace) -> int:
+    """Run the dbt stage once with ``--rebuild true``: gold replays the history and rebuilds silver with it."""
+    import subprocess
+
+    from workflows.local import LocalRun, child_environment
+
+    lake = str(Path(args.lake).resolve()) if "://" not in args.lake else args.lake
+    config = args.config.resolve() if args.config else None
+    run = LocalRun(
+        run_id=args.run_id or new_run_id().replace("local-", "rebuild-", 1),
+        lake=lake,
+        sources=_enabled_sources(config),
+        config=config,
+        launcher="process",
+    )
+    what = "silver" if args.layer == "silver" else "silver and gold, gold's history replayed"
+    sys.stderr.write(f"tributary rebuild {run.run_id}: lake {lake}, {what} from the committed bronze\n")
+    argv = ["--layer", args.layer, "--run-id", run.run_id, "--force", "true", "--rebuild", "true"]
+    env = {**os.environ, **child_environment(run, {})}
+    return subprocess.run([sys.executable, "-m", "steps.dbt", *argv], env=env, check=False).returncode
+
+
 def _read_spec(path: Path) -> dict[str, object]:
     import yaml
 
@@ -209,6 +231,27 @@ def build_parser() -> argparse.ArgumentParser:
         "interpreter each), container (the stage's image, as its pod; podman or docker, $CONTAINER_ENGINE)",
     )
     run.set_defaults(func=_run)
+
+    rebuild = sub.add_parser(
+        "rebuild",
+        help="rebuild the warehouse from the lake's committed bronze (gold: its SCD2 history replayed in ingest order)",
+    )
+    rebuild.add_argument("--lake", default="lake", help="lake root: a folder (default ./lake) or s3://bucket")
+    rebuild.add_argument(
+        "--layer",
+        choices=["silver", "gold"],
+        default="gold",
+        help="silver: rebuild silver only; gold (default): replay every ingest into silver and gold's snapshots, "
+        "then build gold",
+    )
+    rebuild.add_argument(
+        "--config",
+        type=Path,
+        default=default_config,
+        help="pipeline configuration YAML (default: $TRIBUTARY_CONFIG, else the packaged one)",
+    )
+    rebuild.add_argument("--run-id", help="run id of the report (default: rebuild-<UTC timestamp>)")
+    rebuild.set_defaults(func=_rebuild)
 
     prepare = sub.add_parser(
         "prepare",

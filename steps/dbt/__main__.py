@@ -93,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
             ctx.metrics["reason"] = rebuild
         if rebuild is not None and warehouse is not None and (args.layer == "gold" or rebuild != REBUILD_ASKED):
             drop_layers(warehouse)
-            ctx.metrics["replayed_ingests"] = replay(ctx.lake, project, committed)
+            ctx.metrics["replayed_ingests"], silver = replay(ctx.lake, project, committed)
+            if args.layer == "silver":
+                ctx.metrics.update(counts=silver.counts, rows=silver.rows)
         elif rebuild is not None and warehouse is not None:
             drop_layers(warehouse, ("silver",))
         if args.layer == "gold" or rebuild is None or rebuild == REBUILD_ASKED:

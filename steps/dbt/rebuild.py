@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 
 from steps.dbt.committed import Delivery, bronze_files_env, bronze_index, replay_steps
-from steps.dbt.runner import DbtProject, dbt_build
+from steps.dbt.runner import DbtProject, LayerBuild, dbt_build
 from steps.errors import ConfigError, TransientError
 from steps.lake import Lake
 
@@ -60,8 +60,10 @@ def drop_layers(path: Path, schemas: tuple[str, ...] = LAYER_SCHEMAS) -> None:
             con.execute(f'drop schema if exists "{schema}" cascade')
 
 
-def replay(lake: Lake, project: DbtProject, committed: list[Delivery]) -> int:
-    """Build silver and snapshot gold once per ingest run of ``committed``, in order; returns the steps replayed.
+def replay(lake: Lake, project: DbtProject, committed: list[Delivery]) -> tuple[int, LayerBuild]:
+    """Build silver and snapshot gold once per ingest run of ``committed``, in order.
+
+    Returns how many ingest runs were replayed and the last silver build.
 
     The warehouse must hold neither layer (:func:`drop_layers`). Afterwards silver is built from every committed
     file and the snapshots hold the history; the caller builds gold's models.
@@ -72,10 +74,11 @@ def replay(lake: Lake, project: DbtProject, committed: list[Delivery]) -> int:
             "rebuild on the local target, or restore the Iceberg tables from their snapshots",
         )
     steps = replay_steps(committed)
+    silver = LayerBuild(success=True)
     for i, step in enumerate(steps, 1):
         log.info("replaying ingest", extra={"step": i, "of": len(steps), "run": step[-1].run_id})
         os.environ.update(bronze_files_env(bronze_index(lake, step)))
-        dbt_build(project, "silver")
+        silver = dbt_build(project, "silver")
         dbt_build(project, "gold", select=SNAPSHOTS)
     os.environ.update(bronze_files_env(bronze_index(lake, committed)))
-    return len(steps)
+    return len(steps), silver
