@@ -77,6 +77,50 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _rebuild(args: argparse.Namespace) -> int:
+    """Run the dbt stage once with ``--rebuild true``: gold replays the history and rebuilds silver with it."""
+    import subprocess
+
+    from steps.errors import EXIT_BAD_INPUT, EXIT_TRANSIENT, StepError
+    from workflows.lakelock import LakeBusyError, Owner, acquire, lake_lock
+    from workflows.local import LocalRun, child_environment
+
+    lake = str(Path(args.lake).resolve()) if "://" not in args.lake else args.lake
+    config = args.config.resolve() if args.config else None
+    run = LocalRun(
+        run_id=args.run_id or new_run_id().replace("local-", "rebuild-", 1),
+        lake=lake,
+        sources=_enabled_sources(config),
+        config=config,
+        launcher="process",
+    )
+    what = "silver" if args.layer == "silver" else "silver and gold, gold's history replayed"
+    sys.stderr.write(f"tributary rebuild {run.run_id}: lake {lake}, {what} from the committed bronze\n")
+    argv = ["--layer", args.layer, "--run-id", run.run_id, "--force", "true", "--rebuild", "true"]
+    env = {**os.environ, **child_environment(run, {})}
+
+    def say(line: str) -> None:
+        sys.stderr.write(f"tributary rebuild: {line}\n")
+
+    # A rebuild rewrites the warehouse: it holds the lake like a run does, so neither sees the other half-done.
+    try:
+        lock = lake_lock(lake, Owner(run_id=run.run_id), say=say)
+        acquire(lock, lake, wait_s=args.wait_lock, say=say, interrupted=lambda: False)
+    except LakeBusyError as exc:
+        say(exc.line())
+        return EXIT_TRANSIENT
+    except StepError as exc:
+        say(f"cannot lock the lake: {exc.line()}")
+        return exc.exit_code
+    except OSError as exc:
+        say(f"cannot create the lake's lock file in {lake} ({exc.strerror}). Fix: pass --lake a writable folder")
+        return EXIT_BAD_INPUT
+    try:
+        return subprocess.run([sys.executable, "-m", "steps.dbt", *argv], env=env, check=False).returncode
+    finally:
+        lock.release()
+
+
 def _read_spec(path: Path) -> dict[str, object]:
     import yaml
 
@@ -228,6 +272,34 @@ def build_parser() -> argparse.ArgumentParser:
         "interpreter each), container (the stage's image, as its pod; podman or docker, $CONTAINER_ENGINE)",
     )
     run.set_defaults(func=_run)
+
+    rebuild = sub.add_parser(
+        "rebuild",
+        help="rebuild the warehouse from the lake's committed bronze (gold: its SCD2 history replayed in ingest order)",
+    )
+    rebuild.add_argument("--lake", default="lake", help="lake root: a folder (default ./lake) or s3://bucket")
+    rebuild.add_argument(
+        "--layer",
+        choices=["silver", "gold"],
+        default="gold",
+        help="silver: rebuild silver only; gold (default): replay every ingest into silver and gold's snapshots, "
+        "then build gold",
+    )
+    rebuild.add_argument(
+        "--config",
+        type=Path,
+        default=default_config,
+        help="pipeline configuration YAML (default: $TRIBUTARY_CONFIG, else the packaged one)",
+    )
+    rebuild.add_argument("--run-id", help="run id of the report (default: rebuild-<UTC timestamp>)")
+    rebuild.add_argument(
+        "--wait-lock",
+        type=_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="wait this long for a run holding the lake, then exit 75 (default 30)",
+    )
+    rebuild.set_defaults(func=_rebuild)
 
     prepare = sub.add_parser(
         "prepare",

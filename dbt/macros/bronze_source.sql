@@ -21,22 +21,28 @@
 
 
 {% macro duckdb__bronze_exists(source_name, table_name) -%}
-    {#- DuckDB reads the files: the glob its bronze view reads. -#}
-    {%- set found = run_query("select count(*) from glob('" ~ bronze_files(source_name, table_name) ~ "')") -%}
-    {{ return(found.columns[0].values()[0] > 0) }}
+    {#- DuckDB reads the files: a table exists once a manifest commits one. -#}
+    {{ return(bronze_files(source_name, table_name) | length > 0) }}
 {%- endmacro %}
 
 
 {% macro bronze_files(source_name, table_name) -%}
     {#-
-        The bronze Parquet files of a source table in the lake. `[!._]*`
-        skips in-flight temp files and other hidden files (names starting
-        with "." or "_", as Hive and Trino ignore them): DuckDB's `*` matches
-        dot-files too. Read at run time, never at parse time, so that a saved
-        parse serves every lake.
+        The committed bronze Parquet files of a source table: the URIs the
+        manifests name, listed by the dbt stage (steps/dbt/committed.py) in
+        TRIBUTARY_BRONZE_FILES ({source: {table: [uri, ...]}}). Never a glob:
+        a file published by a run that crashed before its manifest is visible
+        but not committed. Unset, nothing is committed. Read at run time,
+        never at parse time, so that a saved parse serves every lake.
     -#}
-    {{- return(env_var('TRIBUTARY_LAKE').rstrip('/') ~ '/bronze/' ~ source_name ~ '/' ~ table_name
-        ~ '/*/[!._]*.parquet') -}}
+    {%- set index = fromjson(env_var('TRIBUTARY_BRONZE_FILES', '{}')) -%}
+    {{- return(index.get(source_name, {}).get(table_name, [])) -}}
+{%- endmacro %}
+
+
+{% macro sql_string(value) -%}
+    {#- A SQL string literal of any value: quotes doubled (lake paths may hold them). -#}
+    {{- return("'" ~ (value | string | replace("'", "''")) ~ "'") -}}
 {%- endmacro %}
 
 
@@ -56,20 +62,30 @@
 
 {% macro duckdb__declare_bronze_views() -%}
     {#-
-        A view per bronze table over its Parquet files, replaced on every
-        build so it sees new files and new columns (union_by_name); tables
-        without files get no view (bronze_source() stands in an empty one).
+        A view per bronze table over its committed Parquet files (a list
+        literal, never a glob), replaced on every build so it sees new files
+        and new columns (union_by_name); tables without committed files get
+        no view (bronze_source() stands in an empty one).
     -#}
     {%- if execute -%}
         {%- set enabled = var('tributary_sources', ['worldbank', 'vn_provinces']) -%}
         {%- for node in graph.sources.values() if node.source_name in enabled -%}
-            {%- if bronze_exists(node.source_name, node.name) -%}
+            {%- set files = bronze_files(node.source_name, node.name) -%}
+            {%- set relation = source(node.source_name, node.name) -%}
+            {%- if files | length > 0 -%}
                 {%- do run_query('create schema if not exists ' ~ adapter.quote(node.schema)) -%}
+                {%- set literals = [] -%}
+                {%- for path in files -%}
+                    {%- do literals.append(sql_string(path)) -%}
+                {%- endfor -%}
                 {%- do run_query(
-                    'create or replace view ' ~ source(node.source_name, node.name)
-                    ~ " as select * from read_parquet('" ~ bronze_files(node.source_name, node.name)
-                    ~ "', hive_partitioning = true, union_by_name = true)"
+                    'create or replace view ' ~ relation
+                    ~ ' as select * from read_parquet([' ~ literals | join(', ')
+                    ~ '], hive_partitioning = true, union_by_name = true)'
                 ) -%}
+            {%- else -%}
+                {#- A view left from an earlier build (its batch since quarantined) must not outlive its files. -#}
+                {%- do run_query('drop view if exists ' ~ relation) -%}
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 from steps import layout
 from steps.config import PipelineConfig, load_config
+from steps.dbt.committed import bronze_files_env, bronze_index, deliveries
 from steps.dbt.environment import activate_dbt_environment, prepare_dbt_environment
 from steps.dbt.freshness import is_current, layer_inputs, project_fingerprint
+from steps.dbt.integrity import quarantine_unreadable
+from steps.dbt.rebuild import drop_layers, missing_layer, replay, warehouse_tables
 from steps.dbt.runner import dbt_build
 from steps.dbt.settings import DbtSettings
 from steps.errors import ConfigError
 from steps.lake import Lake
 from steps.settings import load_settings
 from steps.stage import StageContext, run_stage
+
+log = logging.getLogger(__name__)
 
 
 def expose_bronze(lake: Lake, config: PipelineConfig) -> int:
@@ -45,37 +52,84 @@ def expose_bronze(lake: Lake, config: PipelineConfig) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Build one layer, or skip it when nothing it depends on changed."""
+    """Build one layer, or skip it when nothing it depends on changed; rebuild it when the warehouse lost it."""
     parser = argparse.ArgumentParser(prog="python -m steps.dbt", description=__doc__)
     parser.add_argument("--layer", required=True, choices=["silver", "gold"])
     parser.add_argument("--run-id", required=True)
     parser.add_argument("--force", default="false", help="true to build even when nothing changed")
+    parser.add_argument(
+        "--rebuild",
+        default="false",
+        help="true to rebuild the layer from the lake (gold: its history replayed, which rebuilds silver too)",
+    )
     args = parser.parse_args(argv)
 
     def body(ctx: StageContext) -> None:
         settings = load_settings(DbtSettings)
         config = load_config(ctx.settings.config)
-        inputs = layer_inputs(
-            ctx.lake, args.layer, config.enabled_sources(), project_fingerprint(settings.dbt_project_dir)
-        )
+        sources = config.enabled_sources()
         env = prepare_dbt_environment(ctx.lake, settings)
-        warehouse_missing = settings.target == "local" and not os.path.exists(env["TRIBUTARY_DUCKDB_PATH"])
-        if args.force.lower() != "true" and not warehouse_missing and is_current(ctx.lake, args.layer, inputs):
+        committed = deliveries(ctx.lake, sources)
+        if args.layer == "silver":
+            # Before the skip decision: a rejected batch rolls its source's state back, which changes the inputs.
+            committed, rejected = quarantine_unreadable(ctx.lake, committed)
+            if rejected:
+                ctx.metrics["quarantined"] = rejected
+        inputs = layer_inputs(ctx.lake, args.layer, sources, project_fingerprint(settings.dbt_project_dir))
+        warehouse = Path(env["TRIBUTARY_DUCKDB_PATH"]) if settings.target == "local" else None
+        built_before = ctx.lake.read_json(layout.layer_state(args.layer)) is not None
+        rebuild = rebuild_reason(args.layer, args.rebuild.lower() == "true", warehouse if built_before else None)
+        if args.force.lower() != "true" and rebuild is None and is_current(ctx.lake, args.layer, inputs):
             ctx.status = "skipped"
             ctx.metrics["reason"] = "nothing new since the last build"
             return
-        project = settings.project(ctx.lake.uri(), config.enabled_sources())
-        activate_dbt_environment(env)
+        project = settings.project(ctx.lake.uri(), sources)
+        activate_dbt_environment({**env, **bronze_files_env(bronze_index(ctx.lake, committed))})
         if settings.target == "trino" and args.layer == "silver":
             ctx.metrics["bronze_statements"] = expose_bronze(ctx.lake, config)
-        build = dbt_build(project, args.layer)
-        ctx.metrics.update(layer=args.layer, counts=build.counts, rows=build.rows)
+        if rebuild is not None:
+            log.warning("rebuilding", extra={"layer": args.layer, "reason": rebuild})
+            sys.stderr.write(f"dbt {args.layer}: {rebuild}\n")
+            ctx.metrics["reason"] = rebuild
+        if rebuild is not None and warehouse is not None and (args.layer == "gold" or rebuild != REBUILD_ASKED):
+            drop_layers(warehouse)
+            ctx.metrics["replayed_ingests"], silver = replay(ctx.lake, project, committed)
+            if args.layer == "silver":
+                ctx.metrics.update(counts=silver.counts, rows=silver.rows)
+        elif rebuild is not None and warehouse is not None:
+            drop_layers(warehouse, ("silver",))
+        if args.layer == "gold" or rebuild is None or rebuild == REBUILD_ASKED:
+            build = dbt_build(project, args.layer)
+            ctx.metrics.update(counts=build.counts, rows=build.rows)
+        ctx.metrics["layer"] = args.layer
         ctx.lake.write_json(
             layout.layer_state(args.layer),
             {"layer": args.layer, "run_id": ctx.run_id, "built_at": datetime.now(UTC).isoformat(), "inputs": inputs},
         )
 
     return run_stage("dbt", f"dbt-{args.layer}", args.run_id, body)
+
+
+REBUILD_ASKED = "rebuild asked: built from every committed bronze file"
+
+
+def rebuild_reason(layer: str, asked: bool, warehouse: Path | None) -> str | None:
+    """Why the layer is rebuilt from the lake rather than built incrementally, or None.
+
+    Silver rebuilds on request or when the warehouse has no silver (a lost warehouse: gold's history is replayed
+    with it). Gold rebuilds, replaying its history, on request or when the warehouse has no gold. The layer
+    state under ``state/`` cannot tell: it survives a deleted warehouse. ``warehouse`` is None when there is
+    nothing to inspect: a layer never built (a first build is no rebuild), or Trino's warehouse.
+    """
+    if asked:
+        return REBUILD_ASKED if layer == "silver" else "rebuild asked: gold's history replayed from the lake"
+    if warehouse is None:
+        return None
+    tables = warehouse_tables(warehouse)
+    if not missing_layer(tables, layer):
+        return None
+    what = f"the warehouse {warehouse} is missing" if tables is None else f"the warehouse has no {layer} tables"
+    return f"{what}: rebuilding silver and gold's history from the committed bronze"
 
 
 if __name__ == "__main__":

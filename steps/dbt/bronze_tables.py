@@ -59,6 +59,11 @@ def _s3a(lake: Lake, rel: str) -> str:
     return lake.uri(rel).replace("s3://", "s3a://", 1)
 
 
+def _literal(text: str) -> str:
+    """A SQL string literal: quotes doubled, so a lake prefix with an apostrophe stays one literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def ddl(lake: Lake, source: str, dataset: Dataset) -> list[str]:
     """CREATE SCHEMA / CREATE TABLE / partition sync for one bronze dataset."""
     if lake.is_local:
@@ -66,9 +71,9 @@ def ddl(lake: Lake, source: str, dataset: Dataset) -> list[str]:
     schema = f"bronze_{source}"
     columns = ",\n  ".join(f'"{name}" {trino_type(spelling)}' for name, spelling in bronze_columns(dataset.columns))
     return [
-        f"CREATE SCHEMA IF NOT EXISTS {CATALOG}.{schema} WITH (location = '{_s3a(lake, f'bronze/{source}')}')",
+        f"CREATE SCHEMA IF NOT EXISTS {CATALOG}.{schema} WITH (location = {_literal(_s3a(lake, f'bronze/{source}'))})",
         f"CREATE TABLE IF NOT EXISTS {CATALOG}.{schema}.{dataset.name} (\n  {columns},\n  \"{PARTITION}\" varchar\n)"
-        f" WITH (external_location = '{_s3a(lake, layout.bronze_dataset_dir(source, dataset.name))}',"
+        f" WITH (external_location = {_literal(_s3a(lake, layout.bronze_dataset_dir(source, dataset.name)))},"
         f" format = 'PARQUET', partitioned_by = ARRAY['{PARTITION}'])",
         f"CALL {CATALOG}.system.sync_partition_metadata("
         f"schema_name => '{schema}', table_name => '{dataset.name}', mode => 'FULL')",

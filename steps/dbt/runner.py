@@ -83,10 +83,10 @@ def dbt_parse(project: DbtProject) -> bool:
     return bool(project.invoke("parse").success)
 
 
-def dbt_build(project: DbtProject, layer: str) -> LayerBuild:
-    """``dbt build --select tag:<layer>``; raises on failure with the failing nodes."""
-    log.info("dbt build", extra={"layer": layer, "target": project.target})
-    res = project.invoke("build", "--select", f"tag:{layer}")
+def dbt_build(project: DbtProject, layer: str, *, select: str | None = None) -> LayerBuild:
+    """``dbt build --select tag:<layer>`` (or ``select``, within it); raises on failure with the failing nodes."""
+    log.info("dbt build", extra={"layer": layer, "target": project.target, "select": select})
+    res = project.invoke("build", "--select", select or f"tag:{layer}")
     if res.exception is not None:
         _raise_for_exception(res.exception, layer)
     build = _condense(res.result)

@@ -7,9 +7,8 @@ both, in an order that is safe to interrupt and to repeat:
 2. the source's state forgets the run: its record leaves the history and ``last_success`` falls back to the
    previous ingest (the state file is removed when there was none), so freshness re-ingests the source next run
    and dbt silver sees nothing new;
-3. the batch's Parquet files move to ``quarantine/<source>/<run_id>/<dataset>/…``: dbt's bronze sources read
-   ``bronze/<source>/<dataset>/*/*.parquet`` by glob, so a rejected file left there would reach silver on the
-   next build;
+3. the batch's Parquet files move to ``quarantine/<source>/<run_id>/<dataset>/…``: dbt reads only files a
+   manifest names, but the files go with their manifest so that bronze holds committed data only;
 4. the manifest moves to ``quarantine/<source>/<run_id>/_manifest.json`` (last: while it is in ``_manifests`` a
    re-run of the gate recognises the interrupted rejection and finishes it).
 
@@ -44,13 +43,23 @@ def read_rejection(lake: Lake, source: str, run_id: str) -> dict[str, Any] | Non
 
 
 def reject(
-    lake: Lake, source: str, run_id: str, manifest: dict[str, Any], failures: list[str], docs: str | None
+    lake: Lake,
+    source: str,
+    run_id: str,
+    manifest: dict[str, Any],
+    failures: list[str],
+    docs: str | None,
+    *,
+    gate: str = "bronze",
 ) -> dict[str, Any]:
-    """Reject the batch of ``source`` ingested by ``run_id`` (steps 1-4 above); returns the rejection record."""
+    """Reject the batch of ``source`` ingested by ``run_id`` (steps 1-4 above); returns the rejection record.
+
+    ``gate`` names who rejected it: the bronze gate, or the dbt stage for a committed file it cannot read.
+    """
     record: dict[str, Any] = {
         "source": source,
         "run_id": run_id,
-        "gate": "bronze",
+        "gate": gate,
         "rejected_at": datetime.now(UTC).isoformat(),
         "failures": failures,
         "docs": docs,

@@ -121,10 +121,38 @@ def _table(rows: list[dict[str, Any]], schema: pa.Schema, run: IngestRun) -> pa.
 
 
 def _write(lake: Path, source: str, dataset: str, table: pa.Table, run: IngestRun) -> Path:
+    """Publish the file, then commit it in the run's manifest (as the ingest does: only committed files count)."""
     folder = lake / "bronze" / source / dataset / f"ingest_date={run.ingest_date}"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{run.run_id}.parquet"
     pq.write_table(table, path)
+    manifest = lake / "bronze" / source / "_manifests" / f"{run.run_id}.json"
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    record = json.loads(manifest.read_text()) if manifest.exists() else {"run_id": run.run_id, "datasets": {}}
+    record["finished_at"] = run.ingested_at.isoformat()
+    record["datasets"][dataset] = {
+        "path": path.relative_to(lake).as_posix(),
+        "rows": table.num_rows,
+        "bytes": path.stat().st_size,
+    }
+    manifest.write_text(json.dumps(record))
+    return path
+
+
+def write_uncommitted_file(lake: Path, run: IngestRun) -> Path:
+    """A visible provinces file no manifest names (a run killed between publishing it and its manifest)."""
+    bogus = {
+        "code": 998,
+        "name": "Uncommitted province",
+        "division_type": "tỉnh",
+        "codename": "uncommitted_province",
+        "phone_code": None,
+        "source_api": "v1",
+    }
+    folder = lake / "bronze" / "vn_provinces" / "provinces" / f"ingest_date={run.ingest_date}"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{run.run_id}-crashed.parquet"
+    pq.write_table(_table([bogus], PROVINCES_SCHEMA, run), path)
     return path
 
 

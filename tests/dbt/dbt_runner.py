@@ -16,6 +16,9 @@ from dbt.artifacts.schemas.results import RunStatus, TestStatus
 from dbt.artifacts.schemas.run import RunExecutionResult, RunResult
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
+from steps.dbt.committed import bronze_files_env, bronze_index, deliveries
+from steps.lake import Lake
+
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt"
 
 _PASSING = {RunStatus.Success, TestStatus.Pass}
@@ -29,6 +32,12 @@ class DbtProject:
     target: str = "local"
 
     def invoke(self, *args: str) -> dbtRunnerResult:
+        if self.target == "local":
+            # As the dbt stage does: the bronze views read the files the lake's manifests commit, listed here.
+            endpoint = os.environ.get("DBT_DUCKDB_S3_ENDPOINT")  # an s3:// lake (tests use moto over http)
+            lake = Lake(os.environ["TRIBUTARY_LAKE"], s3_endpoint=f"http://{endpoint}" if endpoint else None)
+            committed = deliveries(lake, ["worldbank", "vn_provinces"])
+            os.environ.update(bronze_files_env(bronze_index(lake, committed)))
         before = sorted(os.listdir(DBT_PROJECT_DIR))
         result = dbtRunner().invoke(
             [

@@ -22,6 +22,7 @@ from tests.dbt.bronze_fixtures import (
     IngestRun,
     worldbank_csv_values,
     write_hidden_temp_files,
+    write_uncommitted_file,
     write_provinces_v1,
     write_provinces_v2,
     write_worldbank,
@@ -84,6 +85,7 @@ def first_stage(lakehouse: Lakehouse) -> Stage:
     write_worldbank(lakehouse.lake, FIRST, YEARS)
     write_provinces_v1(lakehouse.lake, FIRST)
     write_hidden_temp_files(lakehouse.lake, FIRST)
+    write_uncommitted_file(lakehouse.lake, FIRST)
     return run_dbt_stages(lakehouse)
 
 
@@ -127,16 +129,22 @@ def test_bronze_tables_are_warehouse_views_over_the_lake_files(lakehouse: Lakeho
         (row["schema_name"], row["view_name"]): row["sql"]
         for row in lakehouse.query("select schema_name, view_name, sql from duckdb_views() where not internal")
     }
-    # One view per bronze table of the enabled sources (the hook ran before the build); the hidden temp files
-    # written beside the real ones are not read.
+    # One view per bronze table of the enabled sources (the hook ran before the build), over the files the
+    # manifests commit as a list, never a glob: neither hidden temp files nor a visible uncommitted file are read.
     assert set(views) == {
         ("bronze_worldbank", "indicator_values"),
         ("bronze_vn_provinces", "provinces"),
         ("bronze_vn_provinces", "districts"),
         ("bronze_vn_provinces", "wards"),
     }
-    assert "[!._]*.parquet" in views[("bronze_worldbank", "indicator_values")]
-    files = [p for p in (lakehouse.lake / "bronze/vn_provinces/provinces").glob("*/*.parquet") if p.name[0] not in "._"]
+    assert "*.parquet" not in views[("bronze_vn_provinces", "provinces")]
+    assert "list_value('" in views[("bronze_vn_provinces", "provinces")]
+    assert "-crashed.parquet" not in views[("bronze_vn_provinces", "provinces")]
+    files = [
+        p
+        for p in (lakehouse.lake / "bronze/vn_provinces/provinces").glob("*/*.parquet")
+        if p.name[0] not in "._" and not p.name.endswith("-crashed.parquet")
+    ]
     expected = sum(pq.ParquetFile(path).metadata.num_rows for path in files)
     assert lakehouse.scalar("select count(*) from bronze_vn_provinces.provinces") == expected > 0
 
@@ -176,6 +184,8 @@ def test_first_run_every_pre_reform_unit_is_current(first_stage: Stage) -> None:
 def test_hidden_temp_files_in_bronze_are_ignored(first_stage: Stage, lakehouse: Lakehouse) -> None:
     assert first_stage.silver_counts["stg_vn_provinces__provinces"] == 63
     assert lakehouse.scalar("select count(*) from silver.stg_vn_provinces__provinces where province_code = 999") == 0
+    # A visible file no manifest commits (province 998) is not read either.
+    assert lakehouse.scalar("select count(*) from silver.stg_vn_provinces__provinces where province_code = 998") == 0
 
 
 def test_unit_tests_pass(first_stage: Stage) -> None:

@@ -7,6 +7,8 @@ runs started from different folders) ran at once and one's cleanup deleted the o
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +17,7 @@ import pytest
 
 from steps.s3.client import S3Client
 from steps.s3.signing import Credentials
-from tests.conftest import S3_KEYS
+from tests.conftest import REPO, S3_KEYS
 from tests.faults.conftest import FRESH, RunProcess
 from workflows.lakelock import LOCK_KEY, FolderLock, LakeBusyError, Owner, acquire
 from workflows.lease import S3Lease
@@ -115,3 +117,23 @@ def test_a_run_on_an_s3_lake_held_by_another_exits_75(
     assert code == 75, err
     assert "in use by run local-elsewhere" in err and "laptop-2" in err and "Traceback" not in err
     assert run.started() == []
+
+
+def test_a_rebuild_waits_for_the_run_holding_the_lake_then_exits_75(tmp_path: Path) -> None:
+    """A rebuild rewrites the warehouse, so it must not run beside a pipeline run on the same lake."""
+    held = FolderLock(tmp_path / "lake", Owner(run_id="local-running"))
+    assert held.try_acquire() is None
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "workflows.cli", "rebuild", "--lake", str(tmp_path / "lake"), "--wait-lock", "0"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            cwd=REPO,
+        )
+    finally:
+        held.release()
+    assert proc.returncode == 75, proc.stderr
+    assert "local-running" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "lake" / "warehouse.duckdb").exists()
