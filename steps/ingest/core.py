@@ -25,7 +25,7 @@ from steps.sources.base import (
     ReaderStream,
     Source,
     Stream,
-    decode_json,
+    json_body,
 )
 from steps.state import Checkpoint, IngestRecord, advance_state, merge_watermarks, read_state
 
@@ -90,9 +90,10 @@ def ingest_source(
             warnings.extend(parsed.warnings)
 
     def fetch(stream: Stream, request: PageRequest) -> ParsedPage:
-        resp = client.get(request.url, request.params, accept=request.accept)
+        # parsed inside the client's retries: a malformed page is requested again before it counts as bad input
+        resp = client.get(request.url, request.params, accept=request.accept, parse=json_body)
         raw.keep(stream.raw_name, stream.stream_id, request.page, resp)
-        parsed = stream.parse(decode_json(resp.body, source.name, resp.url), request)
+        parsed = stream.parse(resp.parsed, request)
         write(stream.stream_id, parsed)
         return parsed
 
