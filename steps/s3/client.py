@@ -134,6 +134,17 @@ class S3Client:
         response = self._request("POST", key, params={"uploadId": upload_id}, body=responses.complete_body(etags))
         _raise_embedded_error(self, f"COMPLETE {key}", response)
 
+    def list_uploads(self, prefix: str) -> Iterator[tuple[str, str]]:
+        """``(key, upload id)`` of every incomplete multipart upload below ``prefix`` (ListMultipartUploads)."""
+        params = {"uploads": "", "prefix": prefix}
+        while True:
+            page = responses.parse_uploads_page(self._request("GET", "", params=params).content)
+            yield from page.uploads
+            if page.next_markers is None:
+                return
+            key_marker, id_marker = page.next_markers
+            params = {**params, "key-marker": key_marker, "upload-id-marker": id_marker}
+
     def abort_upload(self, key: str, upload_id: str) -> None:
         """Drop a multipart upload and its stored parts."""
         try:
