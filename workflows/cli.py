@@ -48,6 +48,8 @@ def _run_pipeline(args: argparse.Namespace) -> int:
     # everything the run is given is checked before the first write (work folder, lock, tasks)
     run_id = check_run_id(args.run_id) if args.run_id is not None else new_run_id()
     preflight.check_lake(args.lake)
+    if args.parallelism is not None and args.parallelism < 1:
+        raise ConfigError(f"--parallelism {args.parallelism} is less than 1", "pass 1 or more, or leave it out")
     lake = str(Path(args.lake).resolve()) if "://" not in args.lake else args.lake
     config = args.config.resolve() if args.config else None
     snapshot = preflight.parse_snapshot(args.snapshot) if args.snapshot is not None else None
@@ -92,12 +94,15 @@ def _run_pipeline(args: argparse.Namespace) -> int:
 def _read_spec(path: Path) -> dict[str, object]:
     import yaml
 
+    from steps.errors import ConfigError
+
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise SystemExit(f"tributary run: cannot read --spec {path}: {exc}") from None
+        detail = " ".join(str(exc).split())[:200]
+        raise ConfigError(f"cannot read --spec {path}: {detail}", "pass a file tributary render wrote") from None
     if not isinstance(doc, dict):
-        raise SystemExit(f"tributary run: --spec {path} is not a WorkflowTemplate document")
+        raise ConfigError(f"--spec {path} is not a WorkflowTemplate document", "pass a file tributary render wrote")
     return doc
 
 

@@ -89,8 +89,18 @@ def test_malformed_yaml(tmp_path: Path) -> None:
         (["--sources", "nope"], "unknown source 'nope'"),
         (["--run-id", "../../x"], "run id '../../x' is not usable"),
         (["--run-id", "/tmp/abs-run"], "run id '/tmp/abs-run' is not usable"),
+        (["--spec", "missing.yaml"], "cannot read --spec missing.yaml"),
+        (["--parallelism", "0"], "--parallelism 0 is less than 1"),
     ],
-    ids=["snapshot", "sources-empty", "sources-unknown", "run-id-traversal", "run-id-absolute"],
+    ids=[
+        "snapshot",
+        "sources-empty",
+        "sources-unknown",
+        "run-id-traversal",
+        "run-id-absolute",
+        "spec-missing",
+        "parallelism-zero",
+    ],
 )
 def test_bad_argument(tmp_path: Path, config: Path, args: list[str], expected: str) -> None:
     work = tmp_path / "work"
