@@ -169,11 +169,12 @@ class HttpClient:
                         parsed = parse(body) if parse is not None else None
                     except MalformedBody as exc:
                         malformed += 1
-                        last_problem = f"malformed body: {redact_text(str(exc), self.secrets)[:_BODY_SNIPPET]}"
+                        detail = redact_text(str(exc), self.secrets)[:_BODY_SNIPPET]
+                        last_problem = f"malformed body: {detail}"
                         if malformed >= min(MALFORMED_ATTEMPTS, policy.max_attempts):
                             raise InputError(
                                 f"{self.source}: GET {shown} returned a malformed body {malformed} times "
-                                f"({last_problem}; {len(body)} bytes)",
+                                f"({detail}; {len(body)} bytes)",
                                 "the provider keeps sending a broken page; check the URL and the provider's status",
                             ) from None
                     else:

@@ -155,3 +155,17 @@ def test_verify_failures_are_shown_on_the_terminal(tmp_path: Path, config: Path)
     assert proc.returncode == 2, proc.stderr[-2000:]
     failed = next(ln for ln in proc.stderr.splitlines() if ln.startswith("✗ verify"))
     assert "1 of 5 checks failed: source fred: fred: environment variable" in failed and "FRED_API_KEY" in failed
+
+
+def test_read_only_lake_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from steps.errors import ConfigError
+    from workflows import preflight
+
+    (tmp_path / "ro").mkdir()
+    monkeypatch.setattr(preflight.os, "access", lambda *_: False)  # as root every folder is writable
+    with pytest.raises(ConfigError) as refused:
+        preflight.check_lake(str(tmp_path / "ro"))
+    assert refused.value.exit_code == 2
+    assert refused.value.line() == (
+        f"--lake {tmp_path / 'ro'} is not writable. Fix: choose a folder you can write, or fix its permissions"
+    )
