@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from steps.errors import StepError
 
 ENVIRONMENTS = ("dev", "staging", "prod")
+EXIT_BAD_INPUT = 2  # steps.errors.EXIT_BAD_INPUT, without importing it for --help
 LAUNCHERS = ("warm", "process", "container")  # workflows.local.LAUNCHERS, without importing it for --help
 
 
@@ -28,9 +29,11 @@ def _run(args: argparse.Namespace) -> int:
     except StepError as exc:  # bad arguments, configuration or state, refused before anything is written
         return _refuse("tributary run", exc)
     except UnsupportedSpec as exc:
-        raise SystemExit(f"tributary run: the spec cannot run locally: {exc}") from None
+        sys.stderr.write(f"tributary run: the spec cannot run locally: {exc}\n")
+        return EXIT_BAD_INPUT
     except (ValueError, EngineError) as exc:  # settings or sources that cannot be rendered, no container engine
-        raise SystemExit(f"tributary run: {exc}") from None
+        sys.stderr.write(f"tributary run: {exc}\n")
+        return EXIT_BAD_INPUT
 
 
 def _refuse(command: str, exc: StepError) -> int:
