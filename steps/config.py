@@ -83,7 +83,8 @@ class SourceConfig(_Strict):
     """Fields every source has."""
 
     enabled: bool = True
-    max_age_days: float = Field(30, ge=0, description="Skip the source when its last ingest is younger.")
+    # 0 would make every run ingest and then fail the gold freshness gate (data is never younger than 0 days)
+    max_age_days: float = Field(30, gt=0, description="Skip the source when its last ingest is younger.")
     breaker: BreakerPolicy = BreakerPolicy()
     rate_limits: list[RateLimit] = Field(default_factory=list, description="Token buckets, all enforced.")
     daily_quota: int | None = Field(None, gt=0, description="Requests per UTC day, counted across runs.")
@@ -369,6 +370,9 @@ def load_config(path: Path | None = None) -> PipelineConfig:
         raw = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
         detail = " ".join(str(exc).split())
+        mark = getattr(exc, "problem_mark", None)
+        if getattr(exc, "problem", None) and mark is not None:  # the problem and where, without the source excerpt
+            detail = f"{exc.problem} (line {mark.line + 1}, column {mark.column + 1})"  # type: ignore[attr-defined]
         raise ConfigError(f"config {where} is not valid YAML: {detail}", "fix the YAML syntax") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("sources"), dict):
         raise ConfigError(f"config {where} has no 'sources' mapping", "add a 'sources:' section")

@@ -1,8 +1,10 @@
 """The one HTTP client every source uses: timeouts, bounded retries with backoff and jitter, Retry-After.
 
-Retried: connection errors, timeouts, truncated bodies, HTTP 429 and 5xx. Not retried: other 4xx (bad input or
-configuration). When attempts run out the request fails with :class:`TransientError` (exit 75, Argo retries the
-pod later); a refused request fails with :class:`InputError` or :class:`ConfigError` (exit 2).
+Retried: connection errors, timeouts, truncated bodies, HTTP 429 and 5xx, and a body the caller's ``parse`` rejects
+(a malformed JSON page is usually a glitch the next request does not repeat; after :data:`MALFORMED_ATTEMPTS` it
+is bad input). Not retried: other 4xx (bad input or configuration). When attempts run out the request fails with
+:class:`TransientError` (exit 75, Argo retries the pod later); a refused request fails with :class:`InputError` or
+:class:`ConfigError` (exit 2).
 
 Around every attempt (retries included), when the source has them: the circuit breaker is checked
 (:mod:`steps.breaker`), a rate-limit token is taken (:mod:`steps.ratelimit`) and the request is counted against
@@ -20,7 +22,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import requests
 
@@ -46,6 +48,11 @@ _TRANSIENT_ERRORS = (
     requests.exceptions.ContentDecodingError,
 )
 _BODY_SNIPPET = 200
+MALFORMED_ATTEMPTS = 3  # requests of one URL whose body fails to parse before the body counts as bad input
+
+
+class MalformedBody(ValueError):
+    """Raised by a ``parse`` callback of :meth:`HttpClient.get` for a body it cannot read (e.g. invalid JSON)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,7 @@ class Response:
     fetched_at: datetime
     elapsed_s: float
     attempts: int
+    parsed: Any = None  # what the ``parse`` callback of HttpClient.get returned
 
 
 @dataclass
@@ -120,12 +128,24 @@ class HttpClient:
             self.quota.flush()
         self._session.close()
 
-    def get(self, url: str, params: Params | None = None, *, accept: frozenset[int] = frozenset()) -> Response:
-        """GET ``url`` with ``params``, retrying transient failures; returns 2xx responses and ``accept`` ones."""
+    def get(
+        self,
+        url: str,
+        params: Params | None = None,
+        *,
+        accept: frozenset[int] = frozenset(),
+        parse: Callable[[bytes], Any] | None = None,
+    ) -> Response:
+        """GET ``url`` with ``params``, retrying transient failures; returns 2xx responses and ``accept`` ones.
+
+        ``parse`` reads the body (its result is ``Response.parsed``); a :class:`MalformedBody` it raises is retried
+        like a broken connection, and becomes an :class:`InputError` naming the URL when it keeps happening.
+        """
         sent = [*_pairs(params), *self._auth_params.items()]
         shown = redact_text(redact_url(url, sent), self.secrets)  # credentials show as ***
         policy = self.policy
         last_problem = ""
+        malformed = 0
         for attempt in range(1, policy.max_attempts + 1):
             self._before_attempt()
             started = time.monotonic()
@@ -145,26 +165,41 @@ class HttpClient:
                 elif resp.status_code != 429 and self.breaker is not None:
                     self.breaker.success()
                 if 200 <= resp.status_code < 300 or resp.status_code in accept:
-                    return Response(
-                        url=shown,
-                        status=resp.status_code,
-                        body=body,
-                        content_type=resp.headers.get("content-type", ""),
-                        fetched_at=datetime.now(UTC),
-                        elapsed_s=time.monotonic() - started,
-                        attempts=attempt,
-                    )
-                snippet = redact_text(body[:_BODY_SNIPPET].decode("utf-8", "replace"), self.secrets)
-                if resp.status_code not in RETRY_STATUSES:
+                    try:
+                        parsed = parse(body) if parse is not None else None
+                    except MalformedBody as exc:
+                        malformed += 1
+                        detail = redact_text(str(exc), self.secrets)[:_BODY_SNIPPET]
+                        last_problem = f"malformed body: {detail}"
+                        if malformed >= min(MALFORMED_ATTEMPTS, policy.max_attempts):
+                            raise InputError(
+                                f"{self.source}: GET {shown} returned a malformed body {malformed} times "
+                                f"({detail}; {len(body)} bytes)",
+                                "the provider keeps sending a broken page; check the URL and the provider's status",
+                            ) from None
+                    else:
+                        return Response(
+                            url=shown,
+                            status=resp.status_code,
+                            body=body,
+                            content_type=resp.headers.get("content-type", ""),
+                            fetched_at=datetime.now(UTC),
+                            elapsed_s=time.monotonic() - started,
+                            attempts=attempt,
+                            parsed=parsed,
+                        )
+                elif resp.status_code not in RETRY_STATUSES:
+                    snippet = redact_text(body[:_BODY_SNIPPET].decode("utf-8", "replace"), self.secrets)
                     raise _refused(self.source, shown, resp.status_code, snippet)
-                last_problem = f"HTTP {resp.status_code}"
-                wait = _retry_after(resp.headers.get("Retry-After"))
-                if wait is not None and wait > policy.max_retry_after_s:
-                    raise TransientError(
-                        f"{self.source}: GET {shown} asked to retry after {wait:.0f}s "
-                        f"(limit {policy.max_retry_after_s:.0f}s)",
-                        "the provider is throttling us; the run can be retried later",
-                    )
+                else:
+                    last_problem = f"HTTP {resp.status_code}"
+                    wait = _retry_after(resp.headers.get("Retry-After"))
+                    if wait is not None and wait > policy.max_retry_after_s:
+                        raise TransientError(
+                            f"{self.source}: GET {shown} asked to retry after {wait:.0f}s "
+                            f"(limit {policy.max_retry_after_s:.0f}s)",
+                            "the provider is throttling us; the run can be retried later",
+                        )
             if attempt == policy.max_attempts:
                 break
             delay = wait if wait is not None else self._backoff(attempt)

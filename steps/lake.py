@@ -138,6 +138,10 @@ class Lake:
         """Delete the object at ``rel`` if it exists."""
         self._store.delete(_key(rel))
 
+    def abort_uploads(self, prefix: str) -> int:
+        """Abort incomplete multipart uploads below the folder ``prefix`` (S3; none locally); returns how many."""
+        return self._store.abort_uploads(f"{_key(prefix).rstrip('/')}/")
+
 
 def _key(rel: str) -> str:
     return rel.lstrip("/")

@@ -130,6 +130,10 @@ class LocalStore:
         with self._guard():
             self._path(key).unlink(missing_ok=True)
 
+    def abort_uploads(self, prefix: str) -> int:
+        """Nothing to abort: a crashed local write leaves a hidden temporary file, removed with its run's leftovers."""
+        return 0
+
     def _path(self, key: str) -> Path:
         return self.base / key if key else self.base
 

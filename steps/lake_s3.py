@@ -72,6 +72,13 @@ class S3Store:
         """Delete ``key``; no error when it is absent."""
         self.client.delete(self._key(key))
 
+    def abort_uploads(self, prefix: str) -> int:
+        """Abort every incomplete multipart upload below ``prefix``: S3 keeps (and bills) their parts until then."""
+        found = list(self.client.list_uploads(self._key(prefix)))
+        for key, upload_id in found:
+            self.client.abort_upload(key, upload_id)
+        return len(found)
+
     def _key(self, key: str) -> str:
         return f"{self.prefix}{key}"
 

@@ -79,3 +79,7 @@ class Store(Protocol):
     def delete(self, key: str) -> None:
         """Delete ``key``; no error when it is absent."""
         ...
+
+    def abort_uploads(self, prefix: str) -> int:
+        """Abort incomplete multipart uploads below ``prefix`` (leftovers of a crash); returns how many."""
+        ...

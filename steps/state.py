@@ -13,6 +13,7 @@ keeps measuring the age of the last regular ingest.
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -20,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from steps import layout
+from steps.errors import ConfigError
 from steps.lake import Lake
 
 _HISTORY = 20  # successful ingests kept in the state file; the manifests keep the rest
@@ -91,10 +93,41 @@ def merge_watermarks(old: dict[str, Watermark], new: dict[str, Watermark]) -> di
     return merged
 
 
+class CorruptState(ConfigError):
+    """A state file that does not parse: refused, since guessing would re-ingest or skip the wrong data."""
+
+    def __init__(self, lake: Lake, source: str, problem: str) -> None:
+        """Name the file, what is wrong with it, and the two ways out."""
+        self.source = source
+        super().__init__(
+            f"state file {lake.uri(layout.state(source))} is corrupt ({problem})",
+            f"restore it, or run with --force to set it aside and ingest {source} again",
+        )
+
+
 def read_state(lake: Lake, source: str) -> SourceState:
-    """The state of ``source`` (empty when it was never ingested)."""
-    raw: Any = lake.read_json(layout.state(source))
-    return SourceState.model_validate(raw) if raw else SourceState(source=source)
+    """The state of ``source`` (empty when it was never ingested); :class:`CorruptState` when it does not parse."""
+    try:
+        data = lake.read_bytes(layout.state(source))
+    except FileNotFoundError:
+        return SourceState(source=source)
+    if not data.strip():
+        raise CorruptState(lake, source, "empty file")
+    try:
+        return SourceState.model_validate(json.loads(data))
+    except ValueError as exc:  # JSONDecodeError and pydantic's ValidationError both are ValueErrors
+        problem = " ".join(str(exc).split())[:120]
+        raise CorruptState(lake, source, problem) from None
+
+
+def set_aside_corrupt_state(lake: Lake, source: str, run_id: str) -> str:
+    """Move a corrupt state file to ``state/<source>.json.corrupt-<run_id>``; returns where it went.
+
+    Kept rather than deleted: it may hold history worth restoring by hand. Without it the source starts afresh.
+    """
+    aside = f"{layout.state(source)}.corrupt-{run_id}"
+    lake.move(layout.state(source), aside)
+    return aside
 
 
 def advance_state(lake: Lake, source: str, record: IngestRecord) -> SourceState:

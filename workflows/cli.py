@@ -7,41 +7,71 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from steps.layout import new_run_id
 
+if TYPE_CHECKING:
+    from steps.errors import StepError
+
 ENVIRONMENTS = ("dev", "staging", "prod")
+EXIT_BAD_INPUT = 2  # steps.errors.EXIT_BAD_INPUT, without importing it for --help
 LAUNCHERS = ("warm", "process", "container")  # workflows.local.LAUNCHERS, without importing it for --help
 
 
 def _run(args: argparse.Namespace) -> int:
+    from steps.errors import StepError
     from workflows.container import EngineError
     from workflows.spec import UnsupportedSpec
 
     try:
         return _run_pipeline(args)
+    except StepError as exc:  # bad arguments, configuration or state, refused before anything is written
+        return _refuse("tributary run", exc)
     except UnsupportedSpec as exc:
-        raise SystemExit(f"tributary run: the spec cannot run locally: {exc}") from None
+        sys.stderr.write(f"tributary run: the spec cannot run locally: {exc}\n")
+        return EXIT_BAD_INPUT
     except (ValueError, EngineError) as exc:  # settings or sources that cannot be rendered, no container engine
-        raise SystemExit(f"tributary run: {exc}") from None
+        sys.stderr.write(f"tributary run: {exc}\n")
+        return EXIT_BAD_INPUT
+
+
+def _refuse(command: str, exc: StepError) -> int:
+    """Print the one line of a refused command and return its exit code (2: bad input)."""
+    sys.stderr.write(f"{command}: {exc.line()}\n")
+    return exc.exit_code
 
 
 def _run_pipeline(args: argparse.Namespace) -> int:
-    from workflows.local import LocalRun, execute, snapshot_date
+    from steps.errors import ConfigError
+    from steps.layout import check_run_id
+    from workflows import preflight
+    from workflows.local import LocalRun, execute
 
+    # everything the run is given is checked before the first write (work folder, lock, tasks)
+    run_id = check_run_id(args.run_id) if args.run_id is not None else new_run_id()
+    preflight.check_lake(args.lake)
+    if args.parallelism is not None and args.parallelism < 1:
+        raise ConfigError(f"--parallelism {args.parallelism} is less than 1", "pass 1 or more, or leave it out")
     lake = str(Path(args.lake).resolve()) if "://" not in args.lake else args.lake
     config = args.config.resolve() if args.config else None
+    snapshot = preflight.parse_snapshot(args.snapshot) if args.snapshot is not None else None
     spec = _read_spec(args.spec) if args.spec else None
-    if spec is not None and args.sources:
-        raise SystemExit("tributary run: --sources cannot change a --spec file; render it with those sources instead")
+    if spec is not None and args.sources is not None:
+        raise ConfigError(
+            "--sources cannot change a --spec file", "render the spec with those sources instead, or drop --sources"
+        )
     if spec is not None:
         sources = _spec_sources(spec)
-    elif args.sources:
-        sources = tuple(s for s in args.sources.split(",") if s)
+        preflight.load_run_config(config, sources)
+    elif args.sources is not None:
+        sources = preflight.check_sources(args.sources)
+        preflight.load_run_config(config, sources)
     else:
-        sources = _enabled_sources(config)
+        sources = tuple(preflight.load_run_config(config, ()).enabled_sources())
+    preflight.check_state(lake, sources, force=args.force)
     run = LocalRun(
-        run_id=args.run_id or new_run_id(),
+        run_id=run_id,
         lake=lake,
         sources=sources,
         force=args.force,
@@ -59,9 +89,8 @@ def _run_pipeline(args: argparse.Namespace) -> int:
         return execute(run, {}, work_dir, spec=spec, env_name=args.env)
     from steps.replay.server import PRE_REFORM_SNAPSHOT, ReplayServer
 
-    snapshot = snapshot_date(args.snapshot) if args.snapshot else PRE_REFORM_SNAPSHOT
-    with ReplayServer(snapshot=snapshot) as server:
-        sys.stderr.write(f"replay server {server.url} (provinces snapshot {snapshot})\n")
+    with ReplayServer(snapshot=snapshot or PRE_REFORM_SNAPSHOT) as server:
+        sys.stderr.write(f"replay server {server.url} (provinces snapshot {snapshot or PRE_REFORM_SNAPSHOT})\n")
         urls = {"worldbank": server.worldbank_base_url, "vn_provinces": server.provinces_base_url}
         return execute(run, {s: u for s, u in urls.items() if s in sources}, work_dir, spec=spec, env_name=args.env)
 
@@ -124,12 +153,15 @@ def _rebuild(args: argparse.Namespace) -> int:
 def _read_spec(path: Path) -> dict[str, object]:
     import yaml
 
+    from steps.errors import ConfigError
+
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise SystemExit(f"tributary run: cannot read --spec {path}: {exc}") from None
+        detail = " ".join(str(exc).split())[:200]
+        raise ConfigError(f"cannot read --spec {path}: {detail}", "pass a file tributary render wrote") from None
     if not isinstance(doc, dict):
-        raise SystemExit(f"tributary run: --spec {path} is not a WorkflowTemplate document")
+        raise ConfigError(f"--spec {path} is not a WorkflowTemplate document", "pass a file tributary render wrote")
     return doc
 
 
@@ -148,7 +180,8 @@ def _enabled_sources(config: Path | None) -> tuple[str, ...]:
     try:
         return tuple(load_config(config).enabled_sources())
     except StepError as exc:
-        raise SystemExit(f"tributary: {exc.line()}") from None
+        sys.stderr.write(f"tributary: {exc.line()}\n")
+        raise SystemExit(exc.exit_code) from None
 
 
 def _prepare(args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ import sys
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
@@ -319,11 +319,3 @@ def ingest_expected(run: LocalRun) -> bool:
     except Exception:  # noqa: BLE001 - a hint: the freshness task reports real problems
         return True
     return False
-
-
-def snapshot_date(text: str) -> date:
-    """Parse ``--snapshot``."""
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise SystemExit(f"tributary run: --snapshot {text!r} is not a date; use YYYY-MM-DD, e.g. 2025-01-04") from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +13,9 @@ from steps import layout
 from steps.config import load_config
 from steps.freshness.core import decide
 from steps.stage import StageContext, run_stage
-from steps.state import read_state
+from steps.state import CorruptState, SourceState, read_state, set_aside_corrupt_state
+
+log = logging.getLogger(__name__)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,7 +32,9 @@ def main(argv: list[str] | None = None) -> int:
         names = [n for n in args.sources.split(",") if n] or config.enabled_sources()
         force = _flag(args.force)
         now = datetime.now(UTC)
-        decisions = [decide(read_state(ctx.lake, n), config.source(n).max_age_days, now, force=force) for n in names]
+        decisions = [
+            decide(_state(ctx, n, force=force), config.source(n).max_age_days, now, force=force) for n in names
+        ]
         doc = {
             "run_id": ctx.run_id,
             "decided_at": now.isoformat(),
@@ -47,6 +52,20 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     return run_stage("freshness", "freshness", args.run_id, body)
+
+
+def _state(ctx: StageContext, source: str, *, force: bool) -> SourceState:
+    """The source's state; with ``--force`` a corrupt state file is set aside (and said so) instead of refused."""
+    try:
+        return read_state(ctx.lake, source)
+    except CorruptState as exc:
+        if not force:
+            raise
+        aside = set_aside_corrupt_state(ctx.lake, source, ctx.run_id)
+        line = f"freshness: {exc.what}; --force: set it aside as {aside}, {source} is ingested from scratch"
+        log.warning("corrupt state set aside", extra={"source": source, "moved_to": aside})
+        sys.stderr.write(line + "\n")
+        return SourceState(source=source)
 
 
 def _flag(value: str) -> bool:

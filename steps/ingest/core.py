@@ -13,7 +13,8 @@ from steps import layout
 from steps.errors import ConfigError
 from steps.http import HttpClient
 from steps.ingest.arrow import page_batches
-from steps.ingest.bronze import BronzeWriter, Manifest, StreamStats, remove_uncommitted
+from steps.ingest.bronze import BronzeWriter, Manifest, StreamStats
+from steps.ingest.leftovers import drop_run, remove_leftovers
 from steps.ingest.pages import Cancelled, PagePool
 from steps.ingest.raw import RawArchive
 from steps.lake import Lake
@@ -25,7 +26,7 @@ from steps.sources.base import (
     ReaderStream,
     Source,
     Stream,
-    decode_json,
+    json_body,
 )
 from steps.state import Checkpoint, IngestRecord, advance_state, merge_watermarks, read_state
 
@@ -62,9 +63,17 @@ def ingest_source(
             f"source {source.name!r} does not support --backfill (it fetches its whole configured range every run)",
             "run it without --backfill",
         )
-    stale = remove_uncommitted(lake, source.name)
-    if stale:
-        log.info("removed uncommitted bronze leftovers", extra={"source": source.name, "files": len(stale)})
+    removed = remove_leftovers(lake, source.name)
+    if removed:
+        log.info(
+            "removed leftovers of failed ingests",
+            extra={
+                "source": source.name,
+                "bronze_files": removed.bronze_files,
+                "uploads": removed.uploads,
+                "raw_files": removed.raw_files,
+            },
+        )
     source.prepare(client)
     state = read_state(lake, source.name)
     if incremental is not None:
@@ -90,9 +99,10 @@ def ingest_source(
             warnings.extend(parsed.warnings)
 
     def fetch(stream: Stream, request: PageRequest) -> ParsedPage:
-        resp = client.get(request.url, request.params, accept=request.accept)
+        # parsed inside the client's retries: a malformed page is requested again before it counts as bad input
+        resp = client.get(request.url, request.params, accept=request.accept, parse=json_body)
         raw.keep(stream.raw_name, stream.stream_id, request.page, resp)
-        parsed = stream.parse(decode_json(resp.body, source.name, resp.url), request)
+        parsed = stream.parse(resp.parsed, request)
         write(stream.stream_id, parsed)
         return parsed
 
@@ -126,7 +136,11 @@ def ingest_source(
     except BaseException:
         pool.cancelled.set()
         for w in writers.values():
-            w.abort()
+            try:
+                w.abort()
+            except Exception as exc:  # noqa: BLE001 - the error that stopped the run is the one to report
+                log.warning("bronze upload left for the next ingest", extra={"file": w.temp, "problem": exc})
+        drop_run(lake, source.name, run_id)
         raise
     raw.close()
     stats = [

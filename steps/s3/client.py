@@ -28,7 +28,7 @@ from steps.s3.signing import EMPTY_SHA256, Credentials, canonical_query, sign, u
 
 DEFAULT_REGION = "us-east-1"
 CONNECT_TIMEOUT_S = 5.0
-READ_TIMEOUT_S = 60.0
+READ_TIMEOUT_S = 20.0  # S3 answers in well under a second; a silent endpoint must fail the stage in about a minute
 ATTEMPTS = 3
 BACKOFF_S = 0.2  # doubled per retry, with jitter: about 0.2 s then 0.4 s
 MAX_COPY_BYTES = 5 * 1024**3  # CopyObject's limit; bigger objects need UploadPartCopy
@@ -145,6 +145,17 @@ class S3Client:
         """Assemble the parts: only now does the object appear at ``key``."""
         response = self._request("POST", key, params={"uploadId": upload_id}, body=responses.complete_body(etags))
         _raise_embedded_error(self, f"COMPLETE {key}", response)
+
+    def list_uploads(self, prefix: str) -> Iterator[tuple[str, str]]:
+        """``(key, upload id)`` of every incomplete multipart upload below ``prefix`` (ListMultipartUploads)."""
+        params = {"uploads": "", "prefix": prefix}
+        while True:
+            page = responses.parse_uploads_page(self._request("GET", "", params=params).content)
+            yield from page.uploads
+            if page.next_markers is None:
+                return
+            key_marker, id_marker = page.next_markers
+            params = {**params, "key-marker": key_marker, "upload-id-marker": id_marker}
 
     def abort_upload(self, key: str, upload_id: str) -> None:
         """Drop a multipart upload and its stored parts."""

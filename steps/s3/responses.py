@@ -73,6 +73,29 @@ def parse_list_page(body: bytes) -> ListPage:
     return ListPage(objects, (_child_text(root, "NextContinuationToken") or None) if truncated else None)
 
 
+@dataclass(frozen=True)
+class UploadsPage:
+    """One page of ListMultipartUploads: ``(key, upload id)`` pairs and the markers of the next page."""
+
+    uploads: list[tuple[str, str]]
+    next_markers: tuple[str, str] | None  # (key-marker, upload-id-marker); None on the last page
+
+
+def parse_uploads_page(body: bytes) -> UploadsPage:
+    """The incomplete multipart uploads of a ListMultipartUploads response."""
+    root = _parse(body)
+    if root is None:
+        raise ValueError("the upload listing is not XML")
+    uploads = [
+        (_child_text(item, "Key") or "", _child_text(item, "UploadId") or "")
+        for item in root
+        if _local(item.tag) == "Upload"
+    ]
+    truncated = (_child_text(root, "IsTruncated") or "").lower() == "true"
+    markers = (_child_text(root, "NextKeyMarker") or "", _child_text(root, "NextUploadIdMarker") or "")
+    return UploadsPage(uploads, markers if truncated else None)
+
+
 def parse_upload_id(body: bytes) -> str:
     """The UploadId of a CreateMultipartUpload response."""
     root = _parse(body)

@@ -22,11 +22,11 @@ class UploadWriter:
     dropped after a failure must never publish a partial object.
     """
 
-    def __init__(self, client: S3Client, key: str, part_size: int = PART_SIZE) -> None:
-        """Prepare an upload of ``key``; nothing is sent before the first part fills."""
+    def __init__(self, client: S3Client, key: str, part_size: int | None = None) -> None:
+        """Prepare an upload of ``key`` in parts of ``part_size`` (default :data:`PART_SIZE`, read now)."""
         self.client = client
         self.key = key
-        self.part_size = part_size
+        self.part_size = part_size or PART_SIZE
         self._buffer = bytearray()
         self._written = 0
         self._upload_id: str | None = None

@@ -28,7 +28,7 @@ import orjson
 
 from steps.columns import Columns, check_columns
 from steps.errors import ConfigError, InputError
-from steps.http import HttpClient, Params, Response
+from steps.http import HttpClient, MalformedBody, Params, Response
 from steps.state import Checkpoint, SourceState, Watermark, WatermarkKind
 
 if TYPE_CHECKING:
@@ -226,15 +226,12 @@ def _text(value: Any) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-def decode_json(body: bytes, source: str, url: str) -> Any:
-    """Decode a JSON body, or fail with one line naming the URL."""
+def json_body(body: bytes) -> Any:
+    """Decode a JSON page inside the HTTP client's retries (``HttpClient.get(..., parse=json_body)``)."""
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise InputError(
-            f"{source}: response of GET {url} is not valid JSON ({exc}; {len(body)} bytes)",
-            "the provider returned a malformed body; check the URL and the provider's status",
-        ) from None
+        raise MalformedBody(f"not valid JSON ({exc})") from None
 
 
 def page_number_requests(url: str, params: Params, pages: int | None) -> list[PageRequest]:

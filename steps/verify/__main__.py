@@ -32,19 +32,22 @@ def main(argv: list[str] | None = None) -> int:
             ("warehouse", lambda: check_warehouse(ctx.lake, load_settings(WarehouseSettings))),
         ]
         checks += [(f"source {n}", (lambda n=n: check_source(config, n))) for n in names]  # type: ignore[misc]
-        problems: list[StepError] = []
+        problems: list[tuple[str, StepError]] = []
         for what, check in checks:
             try:
                 check()
                 log.info("ok", extra={"check": what})
             except StepError as exc:
-                problems.append(exc)
+                problems.append((what, exc))
                 sys.stderr.write(f"verify: {what}: {exc.line()}\n")
-        ctx.metrics.update(checks=[w for w, _ in checks], problems=[p.line() for p in problems])
+        ctx.metrics.update(checks=[w for w, _ in checks], problems=[p.line() for _, p in problems])
         if not problems:
             return 0
-        ctx.error = f"{len(problems)} of {len(checks)} checks failed (see the lines above)"
-        return EXIT_BAD_INPUT if any(p.exit_code == EXIT_BAD_INPUT for p in problems) else EXIT_TRANSIENT
+        # the runner shows a task's last line only: it must name the failed checks, not point at lines above
+        ctx.error = f"{len(problems)} of {len(checks)} checks failed: " + " | ".join(
+            f"{what}: {exc.line()}" for what, exc in problems
+        )
+        return EXIT_BAD_INPUT if any(p.exit_code == EXIT_BAD_INPUT for _, p in problems) else EXIT_TRANSIENT
 
     return run_stage("verify", "verify", args.run_id, body)
 

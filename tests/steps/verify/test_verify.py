@@ -15,7 +15,8 @@ def test_unreachable_source_is_transient_and_named(local_stage: StageEnv, replay
     assert proc.returncode == 75
     problems = [ln for ln in proc.stderr.splitlines() if ln.startswith("verify: ")]
     assert problems[0].startswith("verify: source worldbank: worldbank: GET ")
-    assert problems[1:] == ["verify: 1 of 4 checks failed (see the lines above)"]
+    assert problems[1].startswith("verify: 1 of 4 checks failed: source worldbank: worldbank: GET ")
+    assert len(problems) == 2
 
 
 def test_several_problems_one_line_each_and_config_wins(
@@ -29,7 +30,9 @@ def test_several_problems_one_line_each_and_config_wins(
     assert proc.returncode == 2
     problems = [ln for ln in proc.stderr.splitlines() if ln.startswith("verify: ")]
     assert [p.split(":")[1].strip() for p in problems[:-1]] == ["lake", "warehouse", "source worldbank"]
-    assert problems[-1] == "verify: 3 of 4 checks failed (see the lines above)"
+    # the last line alone (what the runner shows) names every failed check
+    assert problems[-1].startswith("verify: 3 of 4 checks failed: lake: ")
+    assert " | warehouse: " in problems[-1] and " | source worldbank: " in problems[-1]
 
 
 def test_bad_config_file_is_exit_2(local_stage: StageEnv, replay_server: ReplayServer) -> None:

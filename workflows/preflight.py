@@ -1,0 +1,68 @@
+"""What ``tributary run`` checks before it writes anything: run id, lake, sources, snapshot, configuration, state.
+
+Each check raises a :class:`~steps.errors.ConfigError` (one line: what, the bad value, the fix; exit 2). They run
+before the work folder, the lock or any task exists, so a bad argument leaves nothing behind, inside the lake or
+outside it (a run id like ``../../x`` used to create folders before it was refused).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+from steps.config import PipelineConfig, load_config
+from steps.errors import ConfigError
+
+
+def check_lake(lake: str) -> None:
+    """A local lake must be a folder we can write, or not exist yet below a folder we can write."""
+    if "://" in lake:
+        if not lake.startswith("s3://") or not lake[len("s3://") :].strip("/"):
+            raise ConfigError(f"--lake {lake!r} is not a usable lake", "use a local folder or s3://bucket[/prefix]")
+        return
+    path = Path(lake)
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"--lake {lake} is a file, not a folder", "point --lake at a folder (or a new path)")
+    existing = next((p for p in (path, *path.parents) if p.exists()), None)
+    if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        where = lake if existing == path else f"{existing} (where --lake {lake} would be created)"
+        raise ConfigError(f"--lake {where} is not writable", "choose a folder you can write, or fix its permissions")
+
+
+def check_sources(text: str) -> tuple[str, ...]:
+    """The sources ``--sources`` names (comma-separated); refuses a list that names none."""
+    names = tuple(dict.fromkeys(s.strip() for s in text.split(",") if s.strip()))
+    if not names:
+        raise ConfigError(
+            f"--sources {text!r} names no source", "pass source names separated by commas, e.g. worldbank"
+        )
+    return names
+
+
+def parse_snapshot(text: str) -> date:
+    """The date ``--snapshot`` gives."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"--snapshot {text!r} is not a date", "use YYYY-MM-DD, e.g. 2025-01-04") from None
+
+
+def load_run_config(config: Path | None, sources: tuple[str, ...]) -> PipelineConfig:
+    """The pipeline configuration, validated, with every named source known to it."""
+    loaded = load_config(config)
+    for name in sources:
+        loaded.source(name)  # a ConfigError naming the known sources
+    return loaded
+
+
+def check_state(lake: str, sources: tuple[str, ...], *, force: bool) -> None:
+    """A local lake's state files must parse, unless ``--force`` (the freshness task then sets them aside)."""
+    if force or "://" in lake or not Path(lake).is_dir():
+        return  # an S3 lake's state is checked by the freshness task, which can reach it with the run's settings
+    from steps.lake import Lake
+    from steps.state import read_state
+
+    opened = Lake(lake)
+    for name in sources:
+        read_state(opened, name)
