@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +26,19 @@ from steps.reports import StageResult, Status, write_result
 from steps.settings import StageSettings, load_settings
 
 log = logging.getLogger("steps")
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a pod being stopped, ``tributary run`` passing a stop on).
+
+    Raised in the main thread like Ctrl-C's KeyboardInterrupt, so the stage unwinds the same way: writers abort
+    their temporary files, nothing is committed, the outcome is recorded. Without a handler a stage would die at
+    once, and as PID 1 of a container it would not even die (PID 1 ignores SIGTERM unless it handles it).
+    """
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 @dataclass
@@ -44,6 +59,8 @@ def run_stage(stage: str, task: str, run_id: str, body: Callable[[StageContext],
     started, t0 = datetime.now(UTC), time.monotonic()
     ctx: StageContext | None = None
     code, error = EXIT_OK, None
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         check_run_id(run_id)
         settings = load_settings(StageSettings)
@@ -51,6 +68,8 @@ def run_stage(stage: str, task: str, run_id: str, body: Callable[[StageContext],
         code = body(ctx) or EXIT_OK
     except StepError as exc:
         code, error = exc.exit_code, redact_text(exc.line())
+    except Terminated:
+        code, error = 143, "terminated (SIGTERM); nothing of this task was committed"
     except KeyboardInterrupt:
         code, error = 130, "interrupted"
     except Exception as exc:  # a bug: keep the traceback, still record the failure
