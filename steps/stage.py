@@ -37,7 +37,7 @@ class Terminated(KeyboardInterrupt):
     """
 
 
-def _terminate(signum: int, frame: object) -> None:
+def _terminate(_signum: int, _frame: object) -> None:
     raise Terminated
 
 
