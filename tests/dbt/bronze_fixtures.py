@@ -17,10 +17,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-SHARED_DATA = Path("/work/shared/data/apis")
-WORLDBANK_CSV = SHARED_DATA / "worldbank_VN_2010_2024.csv"
-PROVINCES_V1_JSON = SHARED_DATA / "vn_provinces_v1_depth3_current_DERIVED.json"
-PROVINCES_V2_JSON = SHARED_DATA / "vn_provinces_v2_nested-divisions_2026-02-21.json"
+from steps.replay import data  # the project's own copy of the real API data (any machine, no ../shared needed)
 
 INDICATOR_NAMES = {
     "NY.GDP.MKTP.CD": "GDP (current US$)",
@@ -101,8 +98,7 @@ def worldbank_csv_values() -> dict[tuple[str, int], float]:
     """(indicator_id, year) -> value, exactly as in the shared CSV."""
     # The file has a stray carriage return after each value (before the source column), which
     # csv.reader would take for a line break: split on "\n" only and strip the value.
-    with WORLDBANK_CSV.open(newline="") as handle:
-        lines = handle.read().split("\n")
+    lines = data.read_bytes(data.WORLDBANK_CSV).decode("utf-8").split("\n")
     header = lines[0].split(",")
     rows = [dict(zip(header, line.split(",", 3), strict=True)) for line in lines[1:] if line]
     return {(row["indicator_code"], int(row["year"])): float(row["value"].strip()) for row in rows}
@@ -190,7 +186,7 @@ def write_worldbank(
 
 def write_provinces_v1(lake: Path, run: IngestRun) -> None:
     """Pre-reform units (63 provinces, 696 districts, 10,051 wards) as served by API v1."""
-    nested = json.loads(PROVINCES_V1_JSON.read_text())
+    nested = json.loads(data.read_bytes(data.PROVINCES_V1_DERIVED))
     provinces, districts, wards = [], [], []
     for province in nested:
         provinces.append({**_unit(province), "phone_code": province["phone_code"]})
@@ -209,7 +205,7 @@ def write_provinces_v1(lake: Path, run: IngestRun) -> None:
 
 def write_provinces_v2(lake: Path, run: IngestRun) -> None:
     """Post-reform units (34 provinces, 3,321 wards, no districts) as served by API v2."""
-    nested = json.loads(PROVINCES_V2_JSON.read_text())
+    nested = json.loads(data.read_bytes(data.PROVINCES_V2_NESTED))
     provinces, wards = [], []
     for province in nested:
         provinces.append({**_unit(province), "phone_code": province["phone_code"]})
