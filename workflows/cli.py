@@ -106,6 +106,29 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _lake_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lake", default="lake", help="lake root: a folder (default ./lake) or s3://bucket")
+
+
+def _config_option(parser: argparse.ArgumentParser, default: Path | None) -> None:
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=default,
+        help="pipeline configuration YAML (default: $TRIBUTARY_CONFIG, else the packaged one)",
+    )
+
+
+def _wait_lock_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--wait-lock",
+        type=_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="how long to wait for another run on the same lake to finish before giving up with exit 75 (default 30)",
+    )
+
+
 def _rebuild(args: argparse.Namespace) -> int:
     """Run the dbt stage once with ``--rebuild true``: gold replays the history and rebuilds silver with it."""
     import subprocess
@@ -270,16 +293,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the rendered pipeline DAG locally (verify → … → summary, exit handler)")
     run.add_argument("--replay", action="store_true", help="serve the sources from the bundled replay server")
-    run.add_argument("--lake", default="lake", help="lake root: a folder (default ./lake) or s3://bucket")
+    _lake_option(run)
     run.add_argument("--sources", help="comma-separated sources (default: every enabled source)")
     run.add_argument("--force", action="store_true", help="ingest even sources that are fresh")
     run.add_argument("--snapshot", help="provinces API snapshot date for --replay (YYYY-MM-DD)")
-    run.add_argument(
-        "--config",
-        type=Path,
-        default=default_config,
-        help="pipeline configuration YAML (default: $TRIBUTARY_CONFIG, else the packaged one)",
-    )
+    _config_option(run, default_config)
     run.add_argument("--run-id", help="run id (default: local-<UTC timestamp>)")
     run.add_argument("--work-dir", help="where task logs and outputs go (default: <lake>/.runs)")
     run.add_argument(
@@ -290,13 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--spec", type=Path, help="run this rendered workflowtemplate.yaml instead of rendering one")
     run.add_argument("--parallelism", type=int, help="tasks at once (default: the spec's parallelism)")
-    run.add_argument(
-        "--wait-lock",
-        type=_seconds,
-        default=30.0,
-        metavar="SECONDS",
-        help="how long to wait for another run on the same lake to finish before giving up with exit 75 (default 30)",
-    )
+    _wait_lock_option(run)
     run.add_argument(
         "--launcher",
         choices=LAUNCHERS,
@@ -310,7 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
         "rebuild",
         help="rebuild the warehouse from the lake's committed bronze (gold: its SCD2 history replayed in ingest order)",
     )
-    rebuild.add_argument("--lake", default="lake", help="lake root: a folder (default ./lake) or s3://bucket")
+    _lake_option(rebuild)
     rebuild.add_argument(
         "--layer",
         choices=["silver", "gold"],
@@ -318,20 +330,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="silver: rebuild silver only; gold (default): replay every ingest into silver and gold's snapshots, "
         "then build gold",
     )
-    rebuild.add_argument(
-        "--config",
-        type=Path,
-        default=default_config,
-        help="pipeline configuration YAML (default: $TRIBUTARY_CONFIG, else the packaged one)",
-    )
+    _config_option(rebuild, default_config)
     rebuild.add_argument("--run-id", help="run id of the report (default: rebuild-<UTC timestamp>)")
-    rebuild.add_argument(
-        "--wait-lock",
-        type=_seconds,
-        default=30.0,
-        metavar="SECONDS",
-        help="wait this long for a run holding the lake, then exit 75 (default 30)",
-    )
+    _wait_lock_option(rebuild)
     rebuild.set_defaults(func=_rebuild)
 
     prepare = sub.add_parser(
