@@ -26,8 +26,8 @@ from steps.stage import StageContext, run_stage
 log = logging.getLogger(__name__)
 
 
-def expose_bronze(lake: Lake, config: PipelineConfig) -> int:
-    """Declare the bronze external tables and sync their partitions in Trino's hive catalog."""
+def expose_bronze(lake: Lake, config: PipelineConfig, index: dict[str, dict[str, list[str]]]) -> int:
+    """Declare the bronze tables and their committed views in Trino's hive catalog (``index``: committed files)."""
     import trino
 
     from steps.dbt import bronze_tables
@@ -46,7 +46,7 @@ def expose_bronze(lake: Lake, config: PipelineConfig) -> int:
     if password:  # the same rule as dbt/profiles.yml: a password means LDAP over https
         kwargs.update(http_scheme="https", auth=trino.auth.BasicAuthentication(user, password))
     return bronze_tables.apply(
-        bronze_tables.statements(lake, config),
+        bronze_tables.statements(lake, config, index),
         lambda: trino.dbapi.connect(**kwargs),  # type: ignore[no-untyped-call]
     )
 
@@ -84,9 +84,10 @@ def main(argv: list[str] | None = None) -> int:
             ctx.metrics["reason"] = "nothing new since the last build"
             return
         project = settings.project(ctx.lake.uri(), sources)
-        activate_dbt_environment({**env, **bronze_files_env(bronze_index(ctx.lake, committed))})
+        index = bronze_index(ctx.lake, committed)
+        activate_dbt_environment({**env, **bronze_files_env(index)})
         if settings.target == "trino" and args.layer == "silver":
-            ctx.metrics["bronze_statements"] = expose_bronze(ctx.lake, config)
+            ctx.metrics["bronze_statements"] = expose_bronze(ctx.lake, config, index)
         if rebuild is not None:
             log.warning("rebuilding", extra={"layer": args.layer, "reason": rebuild})
             sys.stderr.write(f"dbt {args.layer}: {rebuild}\n")
