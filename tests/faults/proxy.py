@@ -2,7 +2,9 @@
 
 Connections are forwarded to ``upstream`` until a client sends a request whose first bytes contain ``trigger``
 (e.g. ``b"partNumber=2"``); after ``after_bytes`` more bytes of that request the proxy closes both sides and,
-until :meth:`CuttingProxy.restore`, closes every new connection at once (the endpoint is down).
+until :meth:`CuttingProxy.restore`, closes every new connection at once (the endpoint is down). With
+``hold=True`` the trigger request is held instead: it never reaches the upstream and never gets an answer, and
+:attr:`CuttingProxy.held` is set, so a test can kill the client at exactly that point.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ _CHUNK = 16 * 1024
 class CuttingProxy:
     """Forward ``127.0.0.1:<port>`` to ``upstream`` (``http://host:port``) until the trigger request cuts it."""
 
-    def __init__(self, upstream: str, trigger: bytes, after_bytes: int = 1024) -> None:
+    def __init__(self, upstream: str, trigger: bytes, after_bytes: int = 1024, *, hold: bool = False) -> None:
         """Listen on a free port; call :meth:`close` (or use ``with``) to stop."""
         parts = urlsplit(upstream)
         self.upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
@@ -25,6 +27,8 @@ class CuttingProxy:
         self.after_bytes = after_bytes
         self.cut = threading.Event()  # set from the moment of the cut until restore()
         self.cuts = 0
+        self.hold = hold
+        self.held = threading.Event()  # set once a trigger request is being held (hold=True)
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
         self._open: set[socket.socket] = set()
@@ -88,6 +92,10 @@ class CuttingProxy:
                 if not data or self.cut.is_set():
                     break
                 if upstream and budget is None and self.trigger in data:
+                    if self.hold:
+                        self.held.set()
+                        self._drain(src)
+                        break
                     budget = self.after_bytes
                 if budget is not None:
                     if len(data) >= budget:
@@ -101,6 +109,12 @@ class CuttingProxy:
         finally:
             _close(src)
             _close(dst)
+
+    @staticmethod
+    def _drain(src: socket.socket) -> None:
+        """Read and drop what the client sends until it goes away: a request that is never answered."""
+        while src.recv(_CHUNK):
+            pass
 
 
 def _close(sock: socket.socket) -> None:

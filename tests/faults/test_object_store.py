@@ -120,3 +120,61 @@ def test_next_ingest_aborts_incomplete_uploads(
     assert ok.returncode == 0, ok.stderr[-2000:]
     assert _uploads(s3, s3_bucket) == ["elsewhere/file"]  # ours aborted, others' untouched
     s3.abort_multipart_upload(Bucket=s3_bucket, Key="elsewhere/file", UploadId=other["UploadId"])  # type: ignore[attr-defined]
+
+
+def test_kill9_between_publishing_bronze_and_its_manifest(
+    tmp_path: Path,
+    replay_server: ReplayServer,
+    s3_bucket: str,
+    s3: object,
+    s3_server: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A real SIGKILL at the worst point: bronze is published, the manifest request is in flight.
+
+    The proxy holds the manifest's PUT (it never reaches the store), the test kills the ingest there. Nothing
+    reads the published file (no manifest names it), state did not advance, and the next ingest of the source
+    removes the file and commits its own delivery.
+    """
+    import json
+    import signal
+
+    from steps.dbt.committed import bronze_index, deliveries
+    from steps.lake import Lake
+
+    config = write_config(tmp_path / "pipeline.yaml", replay_server)
+    with CuttingProxy(s3_server, trigger=b"_manifests/killed.json", hold=True) as proxy:
+        env = StageEnv(lake=f"s3://{s3_bucket}", config=config, extra={**S3_KEYS, "TRIBUTARY_S3_ENDPOINT": proxy.url})
+        ingest = subprocess.Popen(
+            [sys.executable, "-m", "steps.ingest", "--source", "vn_provinces", "--run-id", "killed"],
+            env=env.env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            assert proxy.held.wait(120), "the ingest never wrote its manifest"
+            ingest.send_signal(signal.SIGKILL)
+        finally:
+            ingest.wait(30)
+    assert ingest.returncode == -signal.SIGKILL
+
+    published = [k for k in _keys(s3, s3_bucket, "bronze/vn_provinces/") if k.endswith("/killed.parquet")]
+    assert len(published) == 3  # provinces, districts, wards: visible, uncommitted
+    assert [k for k in _keys(s3, s3_bucket, "bronze/") if "_manifests/killed" in k] == []
+    assert [k for k in _keys(s3, s3_bucket, "state/") if "vn_provinces" in k] == []  # state never ahead
+
+    # What dbt would be given to read: the lake as the readers see it (the moto server, the proxy is gone).
+    for name, value in S3_KEYS.items():
+        monkeypatch.setenv(name, value)
+    lake = Lake(f"s3://{s3_bucket}", s3_endpoint=s3_server, s3_region="us-east-1")
+    committed = deliveries(lake, ["vn_provinces"])
+    assert committed == [] and bronze_index(lake, committed) == {}
+
+    direct = StageEnv(lake=env.lake, config=config, extra={**S3_KEYS, "TRIBUTARY_S3_ENDPOINT": s3_server})
+    ok = _ingest(direct, "after-kill", small_parts=False)
+    assert ok.returncode == 0, ok.stderr[-2000:]
+    bronze = _keys(s3, s3_bucket, "bronze/vn_provinces/")
+    assert [k for k in bronze if "killed" in k] == []  # the leftover is gone
+    key = "bronze/vn_provinces/_manifests/after-kill.json"
+    manifest = s3.get_object(Bucket=s3_bucket, Key=key)  # type: ignore[attr-defined]
+    assert json.loads(manifest["Body"].read())["run_id"] == "after-kill"
