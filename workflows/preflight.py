@@ -57,12 +57,20 @@ def load_run_config(config: Path | None, sources: tuple[str, ...]) -> PipelineCo
 
 
 def check_state(lake: str, sources: tuple[str, ...], *, force: bool) -> None:
-    """A local lake's state files must parse, unless ``--force`` (the freshness task then sets them aside)."""
-    if force or "://" in lake or not Path(lake).is_dir():
-        return  # an S3 lake's state is checked by the freshness task, which can reach it with the run's settings
+    """The lake's state files must parse, unless ``--force`` (the freshness task then sets them aside).
+
+    An S3 lake is opened with the endpoint and region the stages and the lake lease read; an endpoint that does
+    not answer is a transient error (exit 75) here as anywhere.
+    """
+    if force or ("://" not in lake and not Path(lake).is_dir()):
+        return
     from steps.lake import Lake
     from steps.state import read_state
 
-    opened = Lake(lake)
+    opened = Lake(
+        lake,
+        s3_endpoint=os.environ.get("TRIBUTARY_S3_ENDPOINT") or None,
+        s3_region=os.environ.get("TRIBUTARY_S3_REGION") or None,
+    )
     for name in sources:
         read_state(opened, name)

@@ -136,6 +136,27 @@ def test_corrupt_state_is_refused_with_its_path(tmp_path: Path, config: Path, co
     assert state.read_text() == content
 
 
+def test_corrupt_state_on_s3_is_refused_before_anything_runs(
+    tmp_path: Path, config: Path, s3_server: str, s3_bucket: str
+) -> None:
+    import boto3
+
+    from tests.conftest import S3_KEYS
+
+    s3 = boto3.client("s3", endpoint_url=s3_server, region_name="us-east-1", **_boto_keys(S3_KEYS))
+    s3.put_object(Bucket=s3_bucket, Key="state/worldbank.json", Body=b"{")
+    extra = {**S3_KEYS, "TRIBUTARY_S3_ENDPOINT": s3_server}
+    proc = _tributary(tmp_path, "--lake", f"s3://{s3_bucket}", "--config", str(config), extra=extra)
+    _refused(proc, f"state file s3://{s3_bucket}/state/worldbank.json is corrupt", "--force")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=s3_bucket).get("Contents", [])]
+    assert keys == ["state/worldbank.json"]  # no lease, no report: refused before the run began
+    assert not (tmp_path / ".tributary").exists()
+
+
+def _boto_keys(keys: dict[str, str]) -> dict[str, str]:
+    return {"aws_access_key_id": keys["AWS_ACCESS_KEY_ID"], "aws_secret_access_key": keys["AWS_SECRET_ACCESS_KEY"]}
+
+
 def test_corrupt_state_with_force_is_set_aside(local_stage: StageEnv) -> None:
     state = Path(local_stage.lake) / "state/worldbank.json"
     state.parent.mkdir(parents=True)
