@@ -112,7 +112,10 @@ def bronze_gate(ctx: StageContext) -> None:
             pending.append((source, found[1], found[0]))
             batch_run[source] = rid
         elif (record := quarantine.read_rejection(ctx.lake, source, ctx.run_id)) is not None:
-            rejected_before[source] = record
+            if record.get("gate", "bronze") == "bronze":
+                rejected_before[source] = record
+            else:  # the dbt stage set aside an unreadable batch of this run and went on: not this gate's failure
+                run.notes.append(f"{source}: its batch was quarantined by {record['gate']} ({record['failures'][0]})")
     if not pending and not rejected_before:
         ctx.status = "skipped"
         ctx.metrics.update(
@@ -120,6 +123,8 @@ def bronze_gate(ctx: StageContext) -> None:
             outcome="nothing new",
             reason="nothing new: every source's current bronze batch was validated before",
         )
+        if run.notes:
+            ctx.metrics["notes"] = run.notes
         return
 
     sources = [_prepare_source(ctx, config, source, raw, view) for source, raw, view in pending]

@@ -9,13 +9,16 @@ file, and the truncated file's batch must be quarantined with its reason while t
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.faults.pipeline import location_history, query, run, silver_counts
+from tests.faults.pipeline import REPO, location_history, query, run, silver_counts
 
 
 @pytest.fixture(scope="module")
@@ -75,3 +78,28 @@ def test_a_truncated_committed_file_is_quarantined_and_the_rest_proceeds(lake: P
     assert location_history(lake)["duplicate_keys"] == 0
     silver = json.loads((lake / "reports/provinces-again/stages/dbt-silver.json").read_text())
     assert silver["metrics"]["quarantined"][0]["run_id"] == "worldbank-again"
+
+
+@pytest.mark.e2e
+def test_the_bronze_gate_rerun_after_a_dbt_quarantine_of_its_own_run_passes(lake: Path) -> None:
+    """A retry of the gate in a run whose own batch the dbt stage quarantined: the gate did not reject it.
+
+    The first rerun validates the batch the rollback made current again; the second has nothing new and finds
+    only the dbt stage's rejection record under its run id, which is not the gate's failure (it exited 2 here).
+    """
+    assert (lake / "quarantine/worldbank/worldbank-again/rejection.json").exists()  # the test above
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIBUTARY_")}
+    for _ in range(2):
+        gate = subprocess.run(
+            [sys.executable, "-m", "steps.validate", "--suite", "bronze", "--run-id", "worldbank-again"],
+            env={**env, "TRIBUTARY_LAKE": str(lake)},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+            cwd=REPO,
+        )
+        assert gate.returncode == 0, gate.stderr[-2000:]
+    record = json.loads((lake / "reports/worldbank-again/stages/validate-bronze.json").read_text())
+    assert record["status"] == "skipped", json.dumps(record)
+    assert any("quarantined by dbt-silver" in note for note in record["metrics"]["notes"]), json.dumps(record)
