@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from steps.replay.server import PRE_REFORM_SNAPSHOT, ReplayServer
+from workflows.replay.server import PRE_REFORM_SNAPSHOT, ReplayServer
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -40,14 +40,14 @@ def write_config(path: Path, server: ReplayServer, **overrides: dict[str, object
         "http": dict(FAST_HTTP),
         "sources": {
             "worldbank": {
-                "base_url": server.worldbank_base_url,
+                "base_url": server.base_url("worldbank"),
                 "countries": ["VN"],
                 "indicators": ["NY.GDP.MKTP.CD", "FP.CPI.TOTL.ZG", "SL.UEM.TOTL.ZS"],
                 "start_year": 2014,
                 "end_year": 2024,
                 "per_page": 1000,
             },
-            "vn_provinces": {"base_url": server.provinces_base_url},
+            "vn_provinces": {"base_url": server.base_url("vn_provinces")},
         },
     }
     for key, value in overrides.items():

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from steps.layout import new_run_id
 
 if TYPE_CHECKING:
+    from steps.config import PipelineConfig
     from steps.errors import StepError
 
 ENVIRONMENTS = ("dev", "staging", "prod")
@@ -63,12 +66,13 @@ def _run_pipeline(args: argparse.Namespace) -> int:
         )
     if spec is not None:
         sources = _spec_sources(spec)
-        preflight.load_run_config(config, sources)
+        loaded = preflight.load_run_config(config, sources)
     elif args.sources is not None:
         sources = preflight.check_sources(args.sources)
-        preflight.load_run_config(config, sources)
+        loaded = preflight.load_run_config(config, sources)
     else:
-        sources = tuple(preflight.load_run_config(config, ()).enabled_sources())
+        loaded = preflight.load_run_config(config, ())
+        sources = tuple(loaded.enabled_sources())
     preflight.check_state(lake, sources, force=args.force)
     run = LocalRun(
         run_id=run_id,
@@ -87,12 +91,52 @@ def _run_pipeline(args: argparse.Namespace) -> int:
     )
     if not args.replay:
         return execute(run, {}, work_dir, spec=spec, env_name=args.env)
-    from steps.replay.server import PRE_REFORM_SNAPSHOT, ReplayServer
+    from workflows.replay.server import PRE_REFORM_SNAPSHOT, ReplayServer
 
-    with ReplayServer(snapshot=snapshot or PRE_REFORM_SNAPSHOT) as server:
-        sys.stderr.write(f"replay server {server.url} (provinces snapshot {snapshot or PRE_REFORM_SNAPSHOT})\n")
-        urls = {"worldbank": server.worldbank_base_url, "vn_provinces": server.provinces_base_url}
-        return execute(run, {s: u for s, u in urls.items() if s in sources}, work_dir, spec=spec, env_name=args.env)
+    served = _replayed(loaded, sources)
+    with ReplayServer(snapshot=snapshot or PRE_REFORM_SNAPSHOT) as server, _replay_keys(loaded, served):
+        not_served = ", ".join(s for s in sources if s not in served)
+        sys.stderr.write(
+            f"replay server {server.url} (provinces snapshot {snapshot or PRE_REFORM_SNAPSHOT}) serves "
+            f"{', '.join(served) or 'no source'}{f'; not replayed: {not_served}' if not_served else ''}\n"
+        )
+        urls = {name: server.base_url(kind) for name, kind in served.items()}
+        return execute(run, urls, work_dir, spec=spec, env_name=args.env)
+
+
+def _replayed(config: PipelineConfig, sources: tuple[str, ...]) -> dict[str, str]:
+    """The run's sources a replay provider serves, each with its kind (``tributary run --replay``)."""
+    from workflows.replay.registry import for_source
+
+    kinds = {name: config.source(name).kind for name in sources}
+    return {name: kind for name, kind in kinds.items() if for_source(kind) is not None}
+
+
+@contextlib.contextmanager
+def _replay_keys(config: PipelineConfig, served: Mapping[str, str]) -> Iterator[None]:
+    """Give each replayed source's secret variables the replay's own key while the run lasts.
+
+    The replay accepts only keys of the public API's shape, and a real key has no business reaching it: the
+    variables the configuration names (``api_key_env``, ``token_env``) hold the provider's stand-in key, and
+    whatever this shell had there is back afterwards.
+    """
+    from workflows.replay.registry import for_source
+
+    keys: dict[str, str] = {}
+    for name, kind in served.items():
+        registration = for_source(kind)
+        if registration is not None and registration.key is not None:
+            keys.update(dict.fromkeys(config.secret_variables(name), registration.key))
+    saved = {name: os.environ.get(name) for name in keys}
+    os.environ.update(keys)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _seconds(text: str) -> float:
@@ -280,7 +324,7 @@ def _images(args: argparse.Namespace) -> int:
 
 
 def _replay_server(argv: list[str]) -> int:
-    from steps.replay.__main__ import main as replay_main
+    from workflows.replay.__main__ import main as replay_main
 
     return replay_main(argv)
 
@@ -292,7 +336,11 @@ def build_parser() -> argparse.ArgumentParser:
     default_config = Path(os.environ["TRIBUTARY_CONFIG"]) if os.environ.get("TRIBUTARY_CONFIG") else None
 
     run = sub.add_parser("run", help="run the rendered pipeline DAG locally (verify → … → summary, exit handler)")
-    run.add_argument("--replay", action="store_true", help="serve the sources from the bundled replay server")
+    run.add_argument(
+        "--replay",
+        action="store_true",
+        help="serve every source that has a replay provider from the bundled replay server (offline, no real keys)",
+    )
     _lake_option(run)
     run.add_argument("--sources", help="comma-separated sources (default: every enabled source)")
     run.add_argument("--force", action="store_true", help="ingest even sources that are fresh")
@@ -382,7 +430,7 @@ def build_parser() -> argparse.ArgumentParser:
     images.add_argument("--stages", help="comma-separated stages to build (default: all six)")
     images.set_defaults(func=_images)
 
-    # Its options belong to steps.replay (see `tributary replay-server --help`); main() passes them through.
+    # Its options belong to workflows.replay (see `tributary replay-server --help`); main() passes them through.
     sub.add_parser("replay-server", help="serve the bundled API replay data over HTTP", add_help=False)
     return parser
 

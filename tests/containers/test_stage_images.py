@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 import yaml
 
-from steps.replay.server import PRE_REFORM_SNAPSHOT, Quota, ReplayServer
 from tests.conftest import FAST_HTTP, S3_KEYS
 from tests.containers import stage_paths
 from tests.containers.conftest import Images, free_port
 from tests.steps.sources.conftest import Postgres
 from workflows.images import STAGES
+from workflows.replay.server import PRE_REFORM_SNAPSHOT, Quota, ReplayServer
 
 POD = ["--read-only", "--tmpfs", "/tmp:rw,mode=1777", "--user", "10001:10001", "--cap-drop", "ALL"]
 IMPORT_ALL = (
@@ -91,11 +91,11 @@ def recorded(
     (drop / "fx" / "2026-01-02.csv").write_text("rate_date,currency,rate\n2026-01-02,USD,25300.5\n")
     password = database.pop("_password")
     apis = {
-        "worldbank": server.worldbank_base_url,
-        "vn_provinces": server.provinces_base_url,
-        "fred": server.fred_base_url,
-        "eia": server.eia_base_url,
-        "noaa": server.noaa_base_url,
+        "worldbank": server.base_url("worldbank"),
+        "vn_provinces": server.base_url("vn_provinces"),
+        "fred": server.base_url("fred"),
+        "eia": server.base_url("eia"),
+        "noaa": server.base_url("noaa"),
     }
     config = stage_paths.pipeline_config(folder, apis, drop, database)
     s3_config = folder / "s3-pipeline.yaml"  # the S3 lake gets the default sources (the gold gate needs both)
@@ -175,7 +175,7 @@ def test_on_the_trino_target_a_missing_warehouse_is_one_line_and_exit_75(
                 "http": dict(FAST_HTTP),
                 "sources": {
                     "worldbank": {
-                        "base_url": server.worldbank_base_url,
+                        "base_url": server.base_url("worldbank"),
                         "indicators": ["NY.GDP.MKTP.CD"],
                         "start_year": 2020,
                         "end_year": 2024,

@@ -77,7 +77,10 @@ def test_stage_image(stage: str) -> None:
     assert f'"-m", "steps.{stage}"' in dict(steps)["ENTRYPOINT"]
     ignore = (IMAGES / stage / "Dockerfile.dockerignore").read_text().splitlines()
     assert ignore[1:3] == ["*", "!pyproject.toml"] or "*" in ignore
-    assert "steps/replay/" in ignore, "the replay server is test-only"
+    # The replay server is development-only: it lives in workflows/, which no stage image copies or is sent.
+    assert not any(arg.startswith("workflows") for ins, arg in steps if ins == "COPY"), "the replay server stays out"
+    assert not any(line.startswith("!workflows") for line in ignore), "the replay server stays out"
+    assert not (REPO / "steps" / "replay").exists(), "the replay server lives in workflows/replay"
 
 
 def test_every_extra_a_stage_installs_exists() -> None:

@@ -16,7 +16,7 @@ from tests.conftest import REPO
 
 pytestmark = pytest.mark.e2e
 
-SHIPPED = REPO / "steps" / "replay" / "data" / "worldbank_VN_2010_2024.csv"
+SHIPPED = REPO / "workflows" / "replay" / "data" / "worldbank_VN_2010_2024.csv"
 
 
 def _run(lake: Path, *args: str) -> subprocess.CompletedProcess[str]:

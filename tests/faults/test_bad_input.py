@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from steps.replay.server import ReplayServer
 from tests.conftest import REPO, StageEnv, write_config
+from workflows.replay.server import ReplayServer
 
 
 def _tributary(cwd: Path, *args: str, extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

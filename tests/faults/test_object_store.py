@@ -11,9 +11,9 @@ from pathlib import Path
 import boto3
 import pytest
 
-from steps.replay.server import Fault, ReplayServer
 from tests.conftest import S3_KEYS, StageEnv, write_config
 from tests.faults.proxy import CuttingProxy
+from workflows.replay.server import Fault, ReplayServer
 
 # The ingest stage with 64 KiB upload parts, so that a small test source uploads in several parts.
 SMALL_PARTS = (

@@ -6,8 +6,8 @@ import boto3
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from steps.replay.server import ReplayServer
 from tests.conftest import S3_KEYS, StageEnv, write_config
+from workflows.replay.server import ReplayServer
 
 
 def test_ingest_to_s3_lake(tmp_path, replay_server: ReplayServer, s3_server: str, s3_bucket: str) -> None:

@@ -297,8 +297,8 @@ def test_bronze_gate_on_an_s3_lake(module_replay: Any, tmp_path: Path, s3_server
 
 
 def test_post_reform_tree_passes_with_an_empty_districts_file(tmp_path: Path) -> None:
-    from steps.replay.server import POST_REFORM_SNAPSHOT, ReplayServer
     from tests.conftest import write_config
+    from workflows.replay.server import POST_REFORM_SNAPSHOT, ReplayServer
 
     with ReplayServer(host="127.0.0.1", port=0, snapshot=POST_REFORM_SNAPSHOT) as server:
         stage = StageEnv(lake=str(tmp_path / "lake"), config=write_config(tmp_path / "pipeline.yaml", server), extra={})

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from steps.replay.server import Fault, ReplayServer
+from workflows.replay.server import Fault, ReplayServer
 
 GDP_PATH = "/worldbank/v2/country/VN/indicator/NY.GDP.MKTP.CD"
 
@@ -39,7 +39,7 @@ def test_rules_only_touch_matching_requests(http: requests.Session, server: Repl
     server.add_fault(Fault(path=r"FP\.CPI", status=500))
 
     assert gdp(http, server).status_code == 200
-    cpi = http.get(f"{server.worldbank_base_url}/country/VN/indicator/FP.CPI.TOTL.ZG?format=json", timeout=10)
+    cpi = http.get(f"{server.base_url('worldbank')}/country/VN/indicator/FP.CPI.TOTL.ZG?format=json", timeout=10)
     assert cpi.status_code == 500
 
 
@@ -111,10 +111,10 @@ def test_malformed_body(http: requests.Session, server: ReplayServer) -> None:
 def test_faults_apply_to_provinces_too(http: requests.Session, server: ReplayServer) -> None:
     server.add_fault(Fault(path=r"^/provinces/api/\?depth=3$", status=429, retry_after=30))
 
-    response = http.get(f"{server.provinces_base_url}/api/?depth=3", timeout=10)
+    response = http.get(f"{server.base_url('vn_provinces')}/api/?depth=3", timeout=10)
     assert response.status_code == 429
     assert response.headers["Retry-After"] == "30"
-    assert http.get(f"{server.provinces_base_url}/api/?depth=1", timeout=10).status_code == 200
+    assert http.get(f"{server.base_url('vn_provinces')}/api/?depth=1", timeout=10).status_code == 200
 
 
 def test_times_is_decremented_atomically(server: ReplayServer) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from steps.replay.server import PRE_REFORM_SNAPSHOT, ReplayServer
+from workflows.replay.server import PRE_REFORM_SNAPSHOT, ReplayServer
 
 
 @pytest.fixture(scope="session")

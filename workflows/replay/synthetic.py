@@ -9,12 +9,8 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Protocol
-
-from steps.replay.limits import KeyedLimiter
-from steps.replay.responses import Response
+from typing import Any
 
 
 def unit(*parts: object) -> float:
@@ -52,28 +48,6 @@ def months(first: date, last: date, step: int = 1) -> Iterator[date]:
         month += step
         while month > 12:
             year, month = year + 1, month - 12
-
-
-@dataclass(frozen=True)
-class Request:
-    """One request to a keyed provider, as its handler sees it."""
-
-    path: str  # below the provider prefix
-    query: str
-    headers: Mapping[str, str]  # names in lower case
-    snapshot: date
-    at: float  # time.monotonic() on arrival
-
-
-class Provider(Protocol):
-    """A stateful provider: it counts requests per key and answers 429 beyond its quota."""
-
-    prefix: str
-    limiter: KeyedLimiter
-
-    def handle(self, request: Request) -> Response:
-        """Answer one request below :attr:`prefix`."""
-        ...
 
 
 def first_value(params: Mapping[str, Any], name: str) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from steps.replay.server import Quota, ReplayServer, Window
+from workflows.replay.server import Quota, ReplayServer, Window
 
 FRED_KEY = "abcdefghij0123456789abcdefghij01"
 EIA_KEY = "EIAkey0123456789abcdefgh"
@@ -22,7 +22,7 @@ def fred(
     http: requests.Session, server: ReplayServer, route: str = "/series/observations", **params: str
 ) -> requests.Response:
     return http.get(
-        f"{server.fred_base_url}{route}", params={"api_key": FRED_KEY, "file_type": "json", **params}, timeout=10
+        f"{server.base_url('fred')}{route}", params={"api_key": FRED_KEY, "file_type": "json", **params}, timeout=10
     )
 
 
@@ -41,10 +41,10 @@ def test_fred_pages_count_and_missing_values(http: requests.Session, keyed: Repl
 def test_fred_metadata_and_errors(http: requests.Session, keyed: ReplayServer) -> None:
     meta = fred(http, keyed, "/series", series_id="UNRATE").json()
     assert meta["seriess"][0]["units"] == "Percent" and meta["seriess"][0]["last_updated"].endswith("-05")
-    missing = http.get(f"{keyed.fred_base_url}/series", params={"series_id": "UNRATE"}, timeout=10)
+    missing = http.get(f"{keyed.base_url('fred')}/series", params={"series_id": "UNRATE"}, timeout=10)
     assert missing.status_code == 400
     assert missing.json()["error_message"].startswith("Bad Request.  Variable api_key is not set.")
-    bad = http.get(f"{keyed.fred_base_url}/series", params={"series_id": "UNRATE", "api_key": "KEY"}, timeout=10)
+    bad = http.get(f"{keyed.base_url('fred')}/series", params={"series_id": "UNRATE", "api_key": "KEY"}, timeout=10)
     assert "not a 32 character alpha-numeric lower-case string" in bad.json()["error_message"]
     unknown = fred(http, keyed, "/series", series_id="NOSUCH")
     assert unknown.status_code == 400
@@ -56,7 +56,7 @@ def test_fred_answers_429_beyond_its_quota_per_key(http: requests.Session, keyed
     statuses = [fred(http, keyed, "/series", series_id="GDP").status_code for _ in range(5)]
     assert statuses == [200, 200, 200, 429, 429]
     other = http.get(
-        f"{keyed.fred_base_url}/series",
+        f"{keyed.base_url('fred')}/series",
         params={"series_id": "GDP", "api_key": "z" * 32, "file_type": "json"},
         timeout=10,
     )
@@ -71,7 +71,7 @@ def eia(http: requests.Session, server: ReplayServer, **params: str) -> requests
         "facets[series][]": "RWTC",
         "start": "2024-01-01",
     }
-    return http.get(f"{server.eia_base_url}/petroleum/pri/spt/data/", params={**base, **params}, timeout=10)
+    return http.get(f"{server.base_url('eia')}/petroleum/pri/spt/data/", params={**base, **params}, timeout=10)
 
 
 def test_eia_strings_echo_and_truncation_warning(http: requests.Session, keyed: ReplayServer) -> None:
@@ -90,7 +90,7 @@ def test_eia_strings_echo_and_truncation_warning(http: requests.Session, keyed: 
 def test_eia_errors(http: requests.Session, keyed: ReplayServer) -> None:
     bad = eia(http, keyed, frequency="yearly")
     assert bad.status_code == 400 and bad.json()["error"].startswith("Invalid frequency 'yearly' provided.")
-    missing = http.get(f"{keyed.eia_base_url}/petroleum/pri/spt/data/", timeout=10)
+    missing = http.get(f"{keyed.base_url('eia')}/petroleum/pri/spt/data/", timeout=10)
     assert missing.status_code == 403 and missing.json()["error"]["code"] == "API_KEY_MISSING"
     assert eia(http, keyed, api_key="short").json()["error"]["code"] == "API_KEY_INVALID"
 
@@ -110,7 +110,7 @@ def noaa(
         "enddate": "2024-01-10",
     }
     sent = NOAA if headers is None else headers
-    return http.get(f"{server.noaa_base_url}/data", params={**base, **params}, headers=sent, timeout=10)
+    return http.get(f"{server.base_url('noaa')}/data", params={**base, **params}, headers=sent, timeout=10)
 
 
 def test_noaa_one_based_pages_and_empty_object(http: requests.Session, keyed: ReplayServer) -> None:

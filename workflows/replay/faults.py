@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-from steps.replay.responses import Response, compact_json
+from workflows.replay.responses import Response, compact_json
 
 _JSON: tuple[tuple[str, str], ...] = (("Content-Type", "application/json"),)
 

@@ -1,4 +1,4 @@
-"""Loading of the data files shipped in ``steps/replay/data/``.
+"""Loading of the data files shipped in ``workflows/replay/data/``.
 
 Everything is loaded lazily, the first time a route needs it, and then kept in memory for the life of the
 process. Loading is serialized by one lock so that concurrent first requests parse a file once, not once per

@@ -27,9 +27,10 @@ from datetime import date, timedelta
 from urllib.parse import parse_qs
 from xml.sax.saxutils import quoteattr
 
-from steps.replay.limits import KeyedLimiter, Quota, Window
-from steps.replay.responses import Headers, Response, compact_json
-from steps.replay.synthetic import Request, days, first_value, months, unit, wave
+from workflows.replay.limits import KeyedLimiter, Quota, Window
+from workflows.replay.registry import Registration, Request, register
+from workflows.replay.responses import Headers, Response, compact_json
+from workflows.replay.synthetic import days, first_value, months, unit, wave
 
 PREFIX = "/fred"
 DEFAULT_QUOTA = Quota((Window(120, 60.0),))
@@ -284,3 +285,11 @@ class FredProvider:
 def _xml(document: str) -> Response:
     body = '<?xml version="1.0" encoding="utf-8" ?>' + document
     return Response(200, (("Content-Type", "text/xml; charset=UTF-8"),), body.encode())
+
+
+DEMO_KEY = "replay" + "0" * 26
+"""A key this replay accepts (32 lower-case alphanumerics, as FRED's are): never a real key."""
+
+register(
+    Registration(name="fred", source="fred", base_path=PREFIX, create=FredProvider, quota=DEFAULT_QUOTA, key=DEMO_KEY)
+)

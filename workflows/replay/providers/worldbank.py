@@ -29,8 +29,9 @@ from typing import Any
 from urllib.parse import unquote
 from xml.sax.saxutils import escape, quoteattr
 
-from steps.replay import data, scale
-from steps.replay.responses import Headers, Response, compact_json, json_response, query_params
+from workflows.replay import data, scale
+from workflows.replay.registry import Registration, Stateless, register
+from workflows.replay.responses import Headers, Response, compact_json, json_response, query_params
 
 PREFIX = "/worldbank"
 LAST_UPDATED = "2026-07-01"
@@ -291,3 +292,6 @@ def _xml(document: str) -> Response:
     """Wrap an XML document in a response."""
     body = '<?xml version="1.0" encoding="utf-8"?>' + document
     return Response(200, _XML_HEADERS, body.encode("utf-8"))
+
+
+register(Registration(name="worldbank", source="worldbank", base_path=f"{PREFIX}/v2", create=lambda: Stateless(handle)))

@@ -1,8 +1,8 @@
 """The response value every replay route returns, and helpers to build one.
 
 Route handlers are pure functions ``(path, query, snapshot) -> Response``; the HTTP plumbing in
-:mod:`steps.replay.server` only writes them out (adding ``Content-Length``), so handlers can be tested without
-sockets and their results can be cached as immutable values.
+:mod:`workflows.replay.server` only writes them out (adding ``Content-Length``), so handlers can be tested
+without sockets and their results can be cached as immutable values.
 """
 
 from __future__ import annotations

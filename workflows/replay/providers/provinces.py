@@ -26,9 +26,10 @@ import re
 from datetime import date
 from typing import Any
 
-from steps.replay import data
-from steps.replay.data import JsonObject
-from steps.replay.responses import Headers, Response, json_response, query_params
+from workflows.replay import data
+from workflows.replay.data import JsonObject
+from workflows.replay.registry import Registration, Stateless, register
+from workflows.replay.responses import Headers, Response, json_response, query_params
 
 PREFIX = "/provinces"
 REFORM_DATE = date(2025, 7, 1)
@@ -269,3 +270,6 @@ def _v2_all() -> Response:
 def _v2_province(code: int, depth: int) -> Response:
     """``/api/v2/p/{code}?depth=N`` for a known code, built once per (code, depth)."""
     return json_response(200, _v2_model(_v2_index()[code], depth))
+
+
+register(Registration(name="provinces", source="vn_provinces", base_path=PREFIX, create=lambda: Stateless(handle)))

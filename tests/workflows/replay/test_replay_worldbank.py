@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import requests
 
-from steps.replay import data
-from steps.replay.server import ReplayServer
+from workflows.replay import data
+from workflows.replay.server import ReplayServer
 
 GDP = "NY.GDP.MKTP.CD"
 CPI = "FP.CPI.TOTL.ZG"
@@ -23,7 +23,7 @@ def get(
 ) -> requests.Response:
     """GET the data endpoint with ``format=json`` unless told otherwise."""
     params.setdefault("format", "json")
-    url = f"{server.worldbank_base_url}/country/{countries}/indicator/{indicator}"
+    url = f"{server.base_url('worldbank')}/country/{countries}/indicator/{indicator}"
     return http.get(url, params=params, timeout=10)
 
 
@@ -166,7 +166,7 @@ def test_country_code_forms(http: requests.Session, server: ReplayServer, countr
 
 
 def test_language_prefix(http: requests.Session, server: ReplayServer) -> None:
-    url = f"{server.worldbank_base_url}/en/country/VN/indicator/{GDP}"
+    url = f"{server.base_url('worldbank')}/en/country/VN/indicator/{GDP}"
     metadata, _ = http.get(url, params={"format": "json", "date": "2024"}, timeout=10).json()
 
     assert metadata["total"] == 1
@@ -192,7 +192,7 @@ def test_wire_format_is_compact_json_with_api_headers(http: requests.Session, se
 
 
 def test_without_format_json_the_answer_is_xml(http: requests.Session, server: ReplayServer) -> None:
-    url = f"{server.worldbank_base_url}/country/VN/indicator/{GDP}"
+    url = f"{server.base_url('worldbank')}/country/VN/indicator/{GDP}"
     response = http.get(url, params={"date": "2024"}, timeout=10)
 
     assert response.status_code == 200
@@ -202,7 +202,7 @@ def test_without_format_json_the_answer_is_xml(http: requests.Session, server: R
 
 
 def test_other_paths_below_worldbank_are_404(http: requests.Session, server: ReplayServer) -> None:
-    response = http.get(f"{server.worldbank_base_url}/sources", timeout=10)
+    response = http.get(f"{server.base_url('worldbank')}/sources", timeout=10)
 
     assert response.status_code == 404
     assert response.json()["error"] == "not found"

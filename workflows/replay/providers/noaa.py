@@ -25,9 +25,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
-from steps.replay.limits import KeyedLimiter, Quota, Window
-from steps.replay.responses import Headers, Response, compact_json
-from steps.replay.synthetic import Request, add_years, days, first_value, unit, wave
+from workflows.replay.limits import KeyedLimiter, Quota, Window
+from workflows.replay.registry import Registration, Request, register
+from workflows.replay.responses import Headers, Response, compact_json
+from workflows.replay.synthetic import add_years, days, first_value, unit, wave
 
 PREFIX = "/noaa"
 DEFAULT_QUOTA = Quota((Window(5, 1.0),), per_day=10_000)
@@ -185,3 +186,18 @@ def _day(text: str | None) -> date:
     if not text:
         raise ValueError("missing")
     return datetime.fromisoformat(text).date()
+
+
+DEMO_TOKEN = "Replay" + "0" * 26
+"""A token this replay accepts (16 or more alphanumerics): never a real token."""
+
+register(
+    Registration(
+        name="noaa",
+        source="noaa",
+        base_path=f"{PREFIX}/cdo-web/api/v2",
+        create=NoaaProvider,
+        quota=DEFAULT_QUOTA,
+        key=DEMO_TOKEN,
+    )
+)

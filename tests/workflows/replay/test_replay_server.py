@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from steps.replay import provinces
-from steps.replay.__main__ import main
-from steps.replay.server import (
+from workflows.replay.__main__ import main
+from workflows.replay.providers import provinces
+from workflows.replay.server import (
     POST_REFORM_SNAPSHOT,
     PRE_REFORM_SNAPSHOT,
     REFORM_DATE,
@@ -23,7 +23,7 @@ from steps.replay.server import (
     RequestRecord,
 )
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_constants() -> None:
@@ -33,8 +33,8 @@ def test_constants() -> None:
 
 def test_urls(server: ReplayServer) -> None:
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+", server.url)
-    assert server.worldbank_base_url == f"{server.url}/worldbank/v2"
-    assert server.provinces_base_url == f"{server.url}/provinces"
+    assert server.base_url("worldbank") == f"{server.url}/worldbank/v2"
+    assert server.base_url("vn_provinces") == f"{server.url}/provinces"
 
 
 def test_health(http: requests.Session, server: ReplayServer) -> None:
@@ -44,7 +44,7 @@ def test_health(http: requests.Session, server: ReplayServer) -> None:
 
 
 def test_snapshot_switch_from_python(http: requests.Session, server: ReplayServer) -> None:
-    url = f"{server.provinces_base_url}/api/v2/?depth=1"
+    url = f"{server.base_url('vn_provinces')}/api/v2/?depth=1"
     assert http.get(url, timeout=10).status_code == 404
 
     server.snapshot = date(2026, 3, 1)
@@ -58,7 +58,7 @@ def test_snapshot_switch_over_http(http: requests.Session, server: ReplayServer)
 
     assert response.json() == {"snapshot": "2026-03-01"}
     assert server.snapshot == date(2026, 3, 1)
-    assert http.get(f"{server.provinces_base_url}/api/v2/?depth=1", timeout=10).status_code == 200
+    assert http.get(f"{server.base_url('vn_provinces')}/api/v2/?depth=1", timeout=10).status_code == 200
 
 
 @pytest.mark.parametrize("payload", [{"date": "2026-13-01"}, {"date": "01/03/2026"}, {"when": "2026-03-01"}, []])
@@ -75,7 +75,7 @@ def test_snapshot_must_be_a_date(server: ReplayServer) -> None:
 
 
 def test_request_log(http: requests.Session, server: ReplayServer) -> None:
-    http.get(f"{server.provinces_base_url}/api/?depth=1", timeout=10)
+    http.get(f"{server.base_url('vn_provinces')}/api/?depth=1", timeout=10)
     http.get(f"{server.url}/_replay/health", timeout=10)  # admin requests are not logged
     http.get(f"{server.url}/nowhere", timeout=10)
 
@@ -101,15 +101,15 @@ def test_request_log(http: requests.Session, server: ReplayServer) -> None:
 def test_unknown_paths_and_methods(http: requests.Session, server: ReplayServer) -> None:
     assert http.get(f"{server.url}/v2/country/VN", timeout=10).status_code == 404
     assert http.get(f"{server.url}/_replay/nothing", timeout=10).status_code == 404
-    not_allowed = http.post(f"{server.provinces_base_url}/api/", timeout=10)
+    not_allowed = http.post(f"{server.base_url('vn_provinces')}/api/", timeout=10)
     assert not_allowed.status_code == 405
     assert not_allowed.json()["error"]
     assert http.put(f"{server.url}/_replay/health", timeout=10).status_code == 405
 
 
 def test_head(http: requests.Session, server: ReplayServer) -> None:
-    head = http.head(f"{server.provinces_base_url}/api/?depth=1", timeout=10)
-    get = http.get(f"{server.provinces_base_url}/api/?depth=1", timeout=10)
+    head = http.head(f"{server.base_url('vn_provinces')}/api/?depth=1", timeout=10)
+    get = http.get(f"{server.base_url('vn_provinces')}/api/?depth=1", timeout=10)
 
     assert head.status_code == 200
     assert head.content == b""
@@ -187,7 +187,7 @@ def test_cli_bad_port(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_cli_serves_until_interrupted() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "steps.replay", "--port", "0", "--snapshot", "2026-03-01"],
+        [sys.executable, "-m", "workflows.replay", "--port", "0", "--snapshot", "2026-03-01"],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -1,12 +1,14 @@
 """The replay server: a real local HTTP/1.1 server that answers like the public APIs, offline.
 
 It is stdlib only (``http.server.ThreadingHTTPServer``, keep-alive, one thread per connection). Requests are
-routed by provider prefix to pure handlers (:mod:`steps.replay.worldbank` below ``/worldbank``,
-:mod:`steps.replay.provinces` below ``/provinces``) and to the keyed providers, which count requests per API key
-and answer HTTP 429 beyond their quotas (:mod:`steps.replay.fred` below ``/fred``, :mod:`steps.replay.eia`
-below ``/eia``, :mod:`steps.replay.noaa` below ``/noaa``; one set per server, quotas in
-:mod:`steps.replay.limits`). :class:`~steps.replay.faults.Fault` rules can turn any of them into errors, slow
-answers, truncated or malformed bodies. Admin endpoints below ``/_replay`` (never faulted, never logged in
+routed by prefix to the registered providers (:mod:`workflows.replay.registry`; one instance of each per server):
+``/<name>/…`` goes to provider ``<name>``, e.g. :mod:`workflows.replay.providers.worldbank` below ``/worldbank``
+and :mod:`workflows.replay.providers.provinces` below ``/provinces``. The keyed providers
+(:mod:`~workflows.replay.providers.fred`, :mod:`~workflows.replay.providers.eia`,
+:mod:`~workflows.replay.providers.noaa`) count requests per API key and answer HTTP 429 beyond their quotas
+(:mod:`workflows.replay.limits`). :meth:`ReplayServer.base_url` gives the URL that stands in for a source's
+``base_url``. :class:`~workflows.replay.faults.Fault` rules can turn any of them into errors, slow answers,
+truncated or malformed bodies. Admin endpoints below ``/_replay`` (never faulted, never logged in
 :attr:`ReplayServer.requests`)::
 
     GET    /_replay/health     {"ok": true, "snapshot": "2025-01-04"}
@@ -20,7 +22,7 @@ answers, truncated or malformed bodies. Admin endpoints below ``/_replay`` (neve
 
 Example:
     >>> with ReplayServer(snapshot=POST_REFORM_SNAPSHOT) as server:  # doctest: +SKIP
-    ...     requests.get(f"{server.provinces_base_url}/api/v2/?depth=1").json()
+    ...     requests.get(f"{server.base_url('vn_provinces')}/api/v2/?depth=1").json()
 """
 
 from __future__ import annotations
@@ -40,12 +42,11 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlsplit
 
-from steps.replay import eia, fred, noaa, provinces, worldbank
-from steps.replay.faults import Fault, FaultSet
-from steps.replay.limits import Quota, Window
-from steps.replay.provinces import REFORM_DATE
-from steps.replay.responses import Handler, Response, json_response
-from steps.replay.synthetic import Provider, Request
+from workflows.replay.faults import Fault, FaultSet
+from workflows.replay.limits import KeyedLimiter, Quota, Window
+from workflows.replay.providers.provinces import REFORM_DATE
+from workflows.replay.registry import Provider, Registration, Request, for_source, registrations
+from workflows.replay.responses import Response, json_response
 
 __all__ = [
     "POST_REFORM_SNAPSHOT",
@@ -68,22 +69,6 @@ ADMIN_PREFIX = "/_replay"
 MAX_LOGGED_REQUESTS = 100_000
 """The request log keeps this many most recent records (a long-running server must not grow without bound)."""
 MAX_ADMIN_BODY = 1 << 20
-
-ROUTES: tuple[tuple[str, Handler], ...] = (
-    (worldbank.PREFIX, worldbank.handle),
-    (provinces.PREFIX, provinces.handle),
-)
-"""Provider prefix -> handler of the paths below it."""
-
-KEYED_PROVIDERS: tuple[str, ...] = ("fred", "eia", "noaa")
-"""Names of the stateful providers each server creates (their prefix is ``/<name>``)."""
-
-
-def _new_providers() -> dict[str, Provider]:
-    return {"fred": fred.FredProvider(), "eia": eia.EiaProvider(), "noaa": noaa.NoaaProvider()}
-
-
-_DEFAULT_QUOTAS = {"fred": fred.DEFAULT_QUOTA, "eia": eia.DEFAULT_QUOTA, "noaa": noaa.DEFAULT_QUOTA}
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -154,7 +139,8 @@ class ReplayServer:
         self._snapshot = snapshot
         self._faults = FaultSet()
         self._requests: deque[RequestRecord] = deque(maxlen=MAX_LOGGED_REQUESTS)
-        self._providers = _new_providers()
+        self._registrations: dict[str, Registration] = {r.name: r for r in registrations()}
+        self._providers: dict[str, Provider] = {name: r.create() for name, r in self._registrations.items()}
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._bound: tuple[str, int] | None = None
@@ -231,50 +217,49 @@ class ReplayServer:
         host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # noqa: S104
         return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
-    @property
-    def worldbank_base_url(self) -> str:
-        """Base URL replacing ``https://api.worldbank.org/v2``."""
-        return f"{self.url}{worldbank.PREFIX}/v2"
+    def base_url(self, source: str) -> str:
+        """The URL that stands in for the ``base_url`` of a source of kind ``source``.
 
-    @property
-    def provinces_base_url(self) -> str:
-        """Base URL replacing ``https://provinces.open-api.vn`` (append ``/api/v1/...`` or ``/api/v2/``)."""
-        return f"{self.url}{provinces.PREFIX}"
+        Args:
+            source: A source kind with a replay provider, e.g. ``worldbank``, ``vn_provinces``, ``eia``.
 
-    @property
-    def fred_base_url(self) -> str:
-        """Base URL replacing ``https://api.stlouisfed.org/fred``."""
-        return f"{self.url}{fred.PREFIX}"
+        Returns:
+            E.g. ``http://127.0.0.1:54321/eia/v2`` for ``eia`` (replacing ``https://api.eia.gov/v2``).
 
-    @property
-    def eia_base_url(self) -> str:
-        """Base URL replacing ``https://api.eia.gov/v2``."""
-        return f"{self.url}{eia.PREFIX}/v2"
-
-    @property
-    def noaa_base_url(self) -> str:
-        """Base URL replacing ``https://www.ncei.noaa.gov/cdo-web/api/v2``."""
-        return f"{self.url}{noaa.PREFIX}/cdo-web/api/v2"
+        Raises:
+            ValueError: If no provider replays that source.
+            RuntimeError: If the server was never started.
+        """
+        registration = for_source(source)
+        if registration is None:
+            served = ", ".join(r.source for r in self._registrations.values())
+            raise ValueError(f"no replay provider serves source {source!r}; the replay serves {served}")
+        return f"{self.url}{registration.base_path}"
 
     # --- quotas of the keyed providers ----------------------------------------------------------------------
 
     def quota(self, provider: str) -> Quota:
         """The quota ``provider`` (``fred``, ``eia``, ``noaa``) enforces now."""
-        return self._provider(provider).limiter.quota
+        return self._limiter(provider).quota
 
     def set_quota(self, provider: str, quota: Quota) -> None:
         """Enforce ``quota`` for ``provider`` from now on, forgetting the requests counted so far."""
-        self._provider(provider).limiter.reset(quota)
+        self._limiter(provider).reset(quota)
 
     def reset_quotas(self) -> None:
         """Restore every provider's published quota and forget every count."""
-        for name, prov in self._providers.items():
-            prov.limiter.reset(_DEFAULT_QUOTAS[name])
+        for name, limiter in self._limiters().items():
+            limiter.reset(self._registrations[name].quota)
 
-    def _provider(self, name: str) -> Provider:
-        if name not in self._providers:
-            raise ValueError(f"unknown provider {name!r}; expected one of {sorted(self._providers)}")
-        return self._providers[name]
+    def _limiters(self) -> dict[str, KeyedLimiter]:
+        """The keyed providers' limiters by provider name."""
+        return {name: p.limiter for name, p in self._providers.items() if p.limiter is not None}
+
+    def _limiter(self, name: str) -> KeyedLimiter:
+        limiters = self._limiters()
+        if name not in limiters:
+            raise ValueError(f"unknown provider {name!r}; expected one of {sorted(limiters)}")
+        return limiters[name]
 
     # --- state ----------------------------------------------------------------------------------------------
 
@@ -361,19 +346,8 @@ class ReplayServer:
 
     def _route(self, method: str, path: str, query: str, headers: Mapping[str, str], at: float) -> Response:
         """Find the provider handler for ``path`` and call it."""
-        for prefix, handler in ROUTES:
-            rest = _under(path, prefix)
-            if rest is None:
-                continue
-            if method not in ("GET", "HEAD"):
-                return _not_allowed(method, path)
-            try:
-                return handler(rest, query, self.snapshot)
-            except Exception:  # a bug in a handler must not kill the connection thread
-                logger.exception("replay handler failed for %s %s?%s", method, path, query)
-                return json_response(500, {"error": "replay handler failed", "path": path})
-        for provider in self._providers.values():
-            rest = _under(path, provider.prefix)
+        for name, provider in self._providers.items():
+            rest = _under(path, self._registrations[name].prefix)
             if rest is None:
                 continue
             if method not in ("GET", "HEAD"):
@@ -382,7 +356,7 @@ class ReplayServer:
             try:
                 return provider.handle(Request(rest, query, lowered, self.snapshot, at))
             except Exception:  # a bug in a handler must not kill the connection thread
-                logger.exception("replay provider failed for %s %s?%s", method, path, query)
+                logger.exception("replay provider %s failed for %s %s?%s", name, method, path, query)
                 return json_response(500, {"error": "replay handler failed", "path": path})
         return json_response(404, {"error": "not found", "path": path})
 
@@ -427,7 +401,7 @@ class ReplayServer:
                 self.set_quota(payload["provider"], Quota.from_dict(payload))
             elif method == "DELETE":
                 self.reset_quotas()
-            return json_response(200, {name: self.quota(name).to_dict() for name in self._providers})
+            return json_response(200, {name: limiter.quota.to_dict() for name, limiter in self._limiters().items()})
         if route == "/faults":
             if method == "POST":
                 if not isinstance(payload, list):

@@ -12,7 +12,7 @@ import functools
 import math
 import re
 
-from steps.replay.responses import Headers, Response
+from workflows.replay.responses import Headers, Response
 
 COUNTRY_COUNT = 266
 FIRST_YEAR, LAST_YEAR = 1960, 2025

@@ -1,4 +1,4 @@
-"""``python -m steps.replay``: serve the replay APIs on a local port until interrupted.
+"""``python -m workflows.replay``: serve the replay APIs on a local port until interrupted.
 
 Logs one line per request through :mod:`logging` (stderr). Exit codes follow the project contract: 0 after
 Ctrl-C or SIGTERM, 2 for bad arguments (one line on stderr naming the bad value and the fix).
@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import NoReturn
 
-from steps.replay.server import PRE_REFORM_SNAPSHOT, REFORM_DATE, ReplayServer, parse_snapshot
+from workflows.replay.server import PRE_REFORM_SNAPSHOT, REFORM_DATE, ReplayServer, parse_snapshot
 
-logger = logging.getLogger("steps.replay")
+logger = logging.getLogger("workflows.replay")
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -39,10 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
     """Build the command-line parser.
 
     Returns:
-        The parser for ``python -m steps.replay``.
+        The parser for ``python -m workflows.replay``.
     """
     parser = _OneLineParser(
-        prog="python -m steps.replay",
+        prog="python -m workflows.replay",
         description="Serve the World Bank, Vietnam provinces, FRED, EIA and NOAA CDO APIs offline "
         "(FRED, EIA and NOAA with generated data).",
     )

@@ -30,9 +30,10 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
-from steps.replay.limits import KeyedLimiter, Quota, Window
-from steps.replay.responses import Headers, Response, compact_json
-from steps.replay.synthetic import Request, days, first_value, unit, wave
+from workflows.replay.limits import KeyedLimiter, Quota, Window
+from workflows.replay.registry import Registration, Request, register
+from workflows.replay.responses import Headers, Response, compact_json
+from workflows.replay.synthetic import days, first_value, unit, wave
 
 PREFIX = "/eia"
 API_VERSION = "2.1.13"
@@ -270,3 +271,13 @@ def _metadata() -> dict[str, Any]:
         },
         "apiVersion": API_VERSION,
     }
+
+
+DEMO_KEY = "REPLAY" + "0" * 26
+"""A key this replay accepts (20 or more alphanumerics): never a real key."""
+
+register(
+    Registration(
+        name="eia", source="eia", base_path=f"{PREFIX}/v2", create=EiaProvider, quota=DEFAULT_QUOTA, key=DEMO_KEY
+    )
+)

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import requests
 
-from steps.replay import data
-from steps.replay.server import POST_REFORM_SNAPSHOT, PRE_REFORM_SNAPSHOT, REFORM_DATE, ReplayServer
+from workflows.replay import data
+from workflows.replay.server import POST_REFORM_SNAPSHOT, PRE_REFORM_SNAPSHOT, REFORM_DATE, ReplayServer
 
 CACHE_CONTROL = "s-maxage=30, stale-while-revalidate"
 V2_PROVINCE_CODES = [1, 4, 8, 11, 12, 14, 15, 19, 20, 22, 24, 25, 31, 33, 37, 38, 40, 42, 44, 46, 48, 51, 52,
@@ -31,7 +31,7 @@ def post_reform(server: ReplayServer) -> ReplayServer:
 
 def get(http: requests.Session, server: ReplayServer, path: str, **params: str) -> requests.Response:
     """GET a provinces path without following redirects."""
-    return http.get(f"{server.provinces_base_url}{path}", params=params, timeout=10, allow_redirects=False)
+    return http.get(f"{server.base_url('vn_provinces')}{path}", params=params, timeout=10, allow_redirects=False)
 
 
 def districts_of(provinces: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -249,7 +249,7 @@ def test_post_reform_v1_depth4_is_422(http: requests.Session, post_reform: Repla
 def test_post_reform_unversioned_paths_redirect_302(
     http: requests.Session, post_reform: ReplayServer, path: str, query: str, location: str
 ) -> None:
-    url = f"{post_reform.provinces_base_url}{path}" + (f"?{query}" if query else "")
+    url = f"{post_reform.base_url('vn_provinces')}{path}" + (f"?{query}" if query else "")
     response = http.get(url, allow_redirects=False, timeout=10)
 
     assert response.status_code == 302
@@ -257,7 +257,7 @@ def test_post_reform_unversioned_paths_redirect_302(
 
 
 def test_post_reform_redirect_is_followed_by_clients(http: requests.Session, post_reform: ReplayServer) -> None:
-    response = http.get(f"{post_reform.provinces_base_url}/api/?depth=2", timeout=10)
+    response = http.get(f"{post_reform.base_url('vn_provinces')}/api/?depth=2", timeout=10)
 
     assert response.status_code == 200
     assert [r.status_code for r in response.history] == [302]
@@ -273,7 +273,7 @@ def test_every_provinces_response_has_cache_control(
     http: requests.Session, server: ReplayServer, snapshot: date, path: str
 ) -> None:
     server.snapshot = snapshot
-    response = http.get(f"{server.provinces_base_url}{path}", allow_redirects=False, timeout=10)
+    response = http.get(f"{server.base_url('vn_provinces')}{path}", allow_redirects=False, timeout=10)
 
     assert response.headers["Cache-Control"] == CACHE_CONTROL
 
