@@ -4,8 +4,9 @@ The tags are the ones the rendered WorkflowTemplate of an environment uses (``tr
 dev), so ``tributary run --launcher container`` and a kind/k3d cluster run exactly what was built. The registry
 bases are build arguments (``PYTHON_IMAGE``, ``UV_IMAGE``) whose defaults in the Dockerfiles stay pinned; taken
 from the environment when set, else local stand-ins of the same names when the engine has them (machines without
-registry access make those, see docs/images.md), else the Dockerfiles' defaults. skaffold builds the same
-Dockerfiles its own way.
+registry access make those, see docs/images.md), else the Dockerfiles' defaults. Every stage image comes from
+images/stage/Dockerfile with the build arguments and target its artifact in skaffold.yaml gives, read from there, so
+``tributary images`` and ``skaffold build`` build the same images.
 """
 
 from __future__ import annotations
@@ -15,13 +16,16 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
+
+import yaml
 
 from workflows.container import find_engine
 from workflows.images import PACKAGE, STAGES, image
 from workflows.settings import load_environment
 
 REPO = Path(__file__).resolve().parents[1]
+SKAFFOLD = REPO / "skaffold.yaml"
 STANDINS = {"PYTHON_IMAGE": "localhost/python:3.11-slim-bookworm", "UV_IMAGE": "localhost/uv:0.13.9"}
 
 
@@ -33,8 +37,42 @@ class Built:
     size: int
 
 
+@dataclass(frozen=True)
+class Recipe:
+    """How one stage image is built: Dockerfile, context, build arguments and target ("": the last stage)."""
+
+    dockerfile: Path
+    context: Path
+    args: dict[str, str]
+    target: str = ""
+
+
 class BuildError(RuntimeError):
     """An image did not build; the message names it and where its log is."""
+
+
+def stage_recipes(skaffold: Path = SKAFFOLD) -> dict[str, Recipe]:
+    """Each stage's recipe, from its artifact ``tributary-<stage>`` in ``skaffold``.
+
+    Raises:
+        BuildError: a stage has no artifact there.
+    """
+    artifacts: list[dict[str, Any]] = yaml.safe_load(skaffold.read_text())["build"]["artifacts"]
+    recipes: dict[str, Recipe] = {}
+    for artifact in artifacts:
+        stage = artifact["image"].removeprefix(f"{PACKAGE}-")
+        if stage in STAGES:
+            docker = artifact["docker"]
+            args = {key: str(value) for key, value in (docker.get("buildArgs") or {}).items()}
+            context = REPO / artifact["context"]
+            recipes[stage] = Recipe(context / docker["dockerfile"], context, args, docker.get("target", ""))
+    missing = [stage for stage in STAGES if stage not in recipes]
+    if missing:
+        raise BuildError(
+            f"{skaffold.name} has no artifact for {', '.join(missing)}. "
+            f"Fix: add {', '.join(f'{PACKAGE}-{stage}' for stage in missing)} to build.artifacts"
+        )
+    return recipes
 
 
 class ImageBuilder:
@@ -55,12 +93,14 @@ class ImageBuilder:
                 args[name] = standin
         return args
 
-    def build(self, tag: str, dockerfile: Path, context: Path, args: dict[str, str]) -> Built:
-        """Build ``dockerfile`` in ``context`` as ``tag``."""
+    def build(self, tag: str, dockerfile: Path, context: Path, args: dict[str, str], *, target: str = "") -> Built:
+        """Build ``dockerfile`` in ``context`` as ``tag``: its build stage ``target``, else its last one."""
         argv = [self.engine, "build", "--tag", tag, "--file", str(dockerfile)]
+        if target:
+            argv += ["--target", target]
         if self.is_podman:
-            # docker's BuildKit reads <Dockerfile>.dockerignore by itself; podman is told. The docker format keeps
-            # HEALTHCHECK NONE, which the OCI format cannot express.
+            # docker's BuildKit reads <Dockerfile>.dockerignore by itself; podman reads only the context's own
+            # .dockerignore, so it is told. The docker format keeps HEALTHCHECK NONE, which OCI cannot express.
             ignore = dockerfile.with_name(dockerfile.name + ".dockerignore")
             argv += ["--format", "docker", *(["--ignorefile", str(ignore)] if ignore.exists() else [])]
         for key, value in sorted(args.items()):
@@ -108,6 +148,7 @@ def build_images(
     """
     builder = ImageBuilder(find_engine(engine), progress=progress, env=environ)
     env = load_environment(env_name)
+    recipes = stage_recipes()
     references = {stage: image(stage, env.images) for stage in stages}
     tag = next(iter(references.values())).rsplit(":", 1)[1]
     base_tag = f"{PACKAGE}-base:{tag}"
@@ -119,8 +160,9 @@ def build_images(
     local_base = f"localhost/{base_tag}" if builder.is_podman else base_tag
     built = [base]
     for stage, reference in references.items():
-        dockerfile = REPO / "images" / stage / "Dockerfile"
-        built.append(builder.build(reference, dockerfile, REPO, {**args, "BASE": local_base}))
+        recipe = recipes[stage]
+        stage_args = {**args, **recipe.args, "BASE": local_base}
+        built.append(builder.build(reference, recipe.dockerfile, recipe.context, stage_args, target=recipe.target))
     (report or progress.write)(size_table(built))
     return built
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from workflows.settings import Images
 
-# One image per stage, each installing only its stage's extra (images/<stage>/Dockerfile).
+# One image per stage, each installing only its stage's extra (images/stage/Dockerfile; build args: skaffold.yaml).
 STAGES = ("verify", "freshness", "ingest", "validate", "dbt", "summary")
 PACKAGE = "tributary"
 

@@ -7,6 +7,7 @@ loaded here, its image must be able to load, as user 10001 on a read-only root f
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -155,6 +156,28 @@ def test_the_stage_image_imports_every_module_its_stage_loads(
     assert proc.returncode == 0, proc.stderr[-2000:]
     failed = json.loads(proc.stdout.strip().splitlines()[-1])
     assert failed == {}, f"{images.reference(stage)} cannot import what steps.{stage} loads: {failed}"
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_image_runs_its_own_stage_by_default(images: Images, stage: str) -> None:
+    """No command: the fixed entrypoint ``python -m steps`` runs the stage its build argument STAGE baked in."""
+    argv = [images.engine, "run", "--rm", "--no-healthcheck", *POD, images.reference(stage)]  # CMD: --help
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.startswith(f"usage: python -m steps.{stage} "), proc.stdout[:200]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_pyarrow_is_trimmed_where_the_extra_installs_it(images: Images, stage: str) -> None:
+    probe = (
+        "import importlib.util, pathlib\n"
+        "spec = importlib.util.find_spec('pyarrow')\n"
+        "folder = spec and pathlib.Path(spec.origin).parent\n"
+        "print('absent' if not folder else 'untrimmed' if list(folder.glob('libarrow_flight.so*')) else 'trimmed')\n"
+    )
+    proc = images.run(stage, ["python", "-c", probe], flags=POD)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["trimmed" if stage in ("ingest", "validate") else "absent"]
 
 
 @pytest.mark.parametrize(
