@@ -170,7 +170,7 @@ def _bronze_failure(
         line,
         f"the rejected batches are in {where} and their state is rolled back, so nothing reaches silver; "
         f"see {ctx.lake.uri(docs) if docs else 'the GX results'}, fix the source data or the suite "
-        "(steps/validate/suites/bronze/), then re-run the pipeline",
+        "(in its source package, steps/sources/<kind>/suites/), then re-run the pipeline",
     )
 
 

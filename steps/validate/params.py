@@ -33,8 +33,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from steps.config import PipelineConfig, SourceConfig, VnProvincesConfig, WorldBankConfig
+from steps.config import PipelineConfig, SourceConfig
 from steps.errors import ConfigError
+from steps.sources.vn_provinces.config import VnProvincesConfig
+from steps.sources.worldbank.config import WorldBankConfig
 from steps.validate.bronze import ManifestView
 
 

@@ -55,7 +55,7 @@ def database(postgres: Postgres) -> dict[str, Any]:
     with psycopg.connect(
         host=postgres.host, port=postgres.port, user=postgres.user, password=postgres.password, dbname="paths"
     ) as conn:
-        # the shape the app_db bronze suite expects (steps/validate/suites/bronze/app_db.orders.yml)
+        # the shape the app_db bronze suite expects (steps/sources/postgres/suites/app_db.orders.yml)
         conn.execute(
             "CREATE TABLE orders (order_id integer PRIMARY KEY, customer text NOT NULL, amount numeric(12,2),"
             " status text, details jsonb, updated_at timestamptz)"

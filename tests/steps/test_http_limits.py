@@ -8,10 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from steps.breaker import CircuitBreaker, CircuitOpenError
-from steps.config import HttpPolicy, RateLimit
+from steps.config import HttpPolicy
 from steps.errors import TransientError
 from steps.http import HttpClient
 from steps.ratelimit import RateLimiter
+from steps.sources.config import RateLimit
 from tests.steps.sources.helpers import max_in_window
 from workflows.replay.server import Fault, ReplayServer
 

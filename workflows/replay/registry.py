@@ -62,7 +62,8 @@ class Registration:
 
     Attributes:
         name: The provider's name; it serves the paths below ``/<name>`` and ``/_replay/limits`` names it.
-        source: The source ``kind`` (``steps/config.py``) whose API it replays, e.g. ``vn_provinces``.
+        source: The source ``kind`` (a package ``steps/sources/<kind>/`` of ``steps/sources/registry.py``) whose
+            API it replays, e.g. ``vn_provinces``.
         base_path: The path below the server's URL that stands in for the source's ``base_url``, e.g.
             ``/eia/v2`` for ``https://api.eia.gov/v2``.
         create: Makes the provider; called once per server (a keyed provider counts requests per server).

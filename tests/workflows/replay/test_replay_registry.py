@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from steps.config import SOURCE_KINDS
+from steps.sources.registry import kinds
 from workflows.replay import registry
 from workflows.replay.limits import Quota, Window
 from workflows.replay.registry import Registration, Stateless, for_source, register, registrations
@@ -30,7 +30,7 @@ def test_every_provider_module_registers_its_source() -> None:
         "eia": ("eia", "/eia/v2"),
         "noaa": ("noaa", "/noaa/cdo-web/api/v2"),
     }
-    assert set(found) <= set(SOURCE_KINDS), "a provider serves a source kind the configuration knows"
+    assert set(found) <= set(kinds()), "a provider serves a source kind the configuration knows"
     assert for_source("postgres") is None and for_source("files") is None
 
 

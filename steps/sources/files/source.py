@@ -33,11 +33,12 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from steps.columns import Columns
-from steps.config import FileDataset, FilesConfig
 from steps.errors import ConfigError, InputError, TransientError
 from steps.http import HttpClient, Response
 from steps.lake import Lake
 from steps.sources.base import Backfill, Dataset, PageRequest, ParsedPage, RawSink
+from steps.sources.files import NAME
+from steps.sources.files.config import FileDataset, FilesConfig
 from steps.state import Checkpoint, SourceState
 
 if TYPE_CHECKING:
@@ -45,7 +46,6 @@ if TYPE_CHECKING:
     # builds and prepares this source without it.
     import pyarrow as pa
 
-NAME = "files"
 FILE_COLUMNS: Columns = (("_source_file", "string"), ("_source_row", "int64"))
 BATCH_ROWS = 65_536
 _CONTENT_TYPES = {"csv": "text/csv", "json": "application/json", "jsonl": "application/x-ndjson"}

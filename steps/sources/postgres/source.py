@@ -29,15 +29,14 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from steps.config import PostgresConfig, PostgresTable
 from steps.errors import ConfigError, InputError, TransientError
 from steps.http import HttpClient
 from steps.redact import redact_text
 from steps.secrets import secret_from_env
 from steps.sources.base import Backfill, Dataset, PageRequest, ParsedPage, RawSink
+from steps.sources.postgres import NAME
+from steps.sources.postgres.config import PostgresConfig, PostgresTable
 from steps.state import Checkpoint, SourceState, Watermark, WatermarkKind
-
-NAME = "postgres"
 
 _NUMERIC = re.compile(r"numeric\((\d+),(\d+)\)")
 # Catalog type → declared column type (steps/columns.py); the rest is read as text.

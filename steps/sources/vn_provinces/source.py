@@ -12,21 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from steps.config import VnProvincesConfig
 from steps.errors import InputError
 from steps.http import HttpClient
 from steps.sources.base import Dataset, PageRequest, ParsedPage
-
-NAME = "vn_provinces"
-
-_UNIT = (("code", "int32"), ("name", "string"), ("division_type", "string"), ("codename", "string"))
-PROVINCES = Dataset("provinces", (*_UNIT, ("phone_code", "int32"), ("source_api", "string")), key=("code",))
-DISTRICTS = Dataset("districts", (*_UNIT, ("province_code", "int32"), ("source_api", "string")), key=("code",))
-WARDS = Dataset(
-    "wards",
-    (*_UNIT, ("district_code", "int32"), ("province_code", "int32"), ("source_api", "string")),
-    key=("code",),
-)
+from steps.sources.vn_provinces import DISTRICTS, NAME, PROVINCES, WARDS
+from steps.sources.vn_provinces.config import VnProvincesConfig
 
 
 @dataclass(frozen=True)
