@@ -1,3 +1,5 @@
+{{ config(enabled=source_enabled('vn_provinces')) }}
+
 with
 
 provinces as (

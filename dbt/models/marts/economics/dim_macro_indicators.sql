@@ -1,4 +1,5 @@
-{%- set indicator_columns = var('worldbank_macro_indicators') -%}
+{{ config(enabled=source_enabled('worldbank')) }}
+{%- set indicator_columns = var('worldbank_macro_indicators') %}
 
 with
 
