@@ -98,7 +98,7 @@
         no view (bronze_source() stands in an empty one).
     -#}
     {%- if execute -%}
-        {%- set enabled = var('tributary_sources') -%}
+        {%- set enabled = enabled_sources() -%}
         {%- for node in graph.sources.values() if node.source_name in enabled -%}
             {%- set files = bronze_files(node.source_name, node.name) -%}
             {%- set relation = source(node.source_name, node.name) -%}

@@ -1,15 +1,28 @@
+{% macro enabled_sources() -%}
+    {#-
+        The pipeline's enabled sources: the tributary_sources var, a list
+        (dbt_project.yml holds the default; the dbt stage passes the
+        configuration's enabled sources with --vars) or a comma-separated
+        string (what sqlfluff's dbt templater can pass, see .sqlfluff).
+    -#}
+    {%- set sources = var('tributary_sources') -%}
+    {%- if sources is string -%}
+        {%- set sources = sources.split(',') | map('trim') | reject('equalto', '') | list -%}
+    {%- endif -%}
+    {{- return(sources) -}}
+{%- endmacro %}
+
+
 {% macro source_enabled(source_name) -%}
     {#-
-        Whether a pipeline source is enabled: listed in the tributary_sources
-        var (dbt_project.yml holds the default; the dbt stage passes the
-        configuration's enabled sources with --vars). Models call it in their
-        config(enabled=...), and every staging model is enabled with the
-        source it reads (bronze_source()), so a source that is off never
-        breaks the build. It is a macro rather than a +enabled expression in
+        Whether a pipeline source is enabled (enabled_sources()). Models call
+        it in their config(enabled=...), and every staging model is enabled
+        with the source it reads (bronze_source()), so a source that is off
+        never breaks the build. It is a macro rather than a +enabled expression in
         dbt_project.yml because that file is rendered before its own vars
         exist (each expression would repeat the default).
     -#}
-    {{- return(source_name in var('tributary_sources')) -}}
+    {{- return(source_name in enabled_sources()) -}}
 {%- endmacro %}
 
 
@@ -19,7 +32,7 @@
         the order of the observation_sources var: each has a conformed
         intermediate model, int_<source>__observations_conformed.
     -#}
-    {{- return(var('observation_sources') | select('in', var('tributary_sources')) | list) -}}
+    {{- return(var('observation_sources') | select('in', enabled_sources()) | list) -}}
 {%- endmacro %}
 
 

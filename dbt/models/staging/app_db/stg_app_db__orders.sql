@@ -14,7 +14,11 @@ latest_delivery as (
     {# The source re-reads rows at the watermark boundary (>=) and within
        its lookback: a key can arrive in several runs, and within one batch
        the newest version wins (the latest updated_at, then the latest run). #}
-    {{ latest_delivery('source', ['order_id'], order_by=['updated_at desc', '_ingested_at desc', '_run_id desc']) }}
+    {{ latest_delivery(
+        'source',
+        ['order_id'],
+        order_by=['updated_at desc', '_ingested_at desc', '_run_id desc']
+    ) }}
 
 ),
 

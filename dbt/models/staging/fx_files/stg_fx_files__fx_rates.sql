@@ -12,7 +12,11 @@ source as (
 latest_delivery as (
 
     {# A corrected file is ingested again: its rows replace the earlier ones. #}
-    {{ latest_delivery('source', ['rate_date', 'currency'], order_by=['_ingested_at desc', '_run_id desc', '_source_file desc']) }}
+    {{ latest_delivery(
+        'source',
+        ['rate_date', 'currency'],
+        order_by=['_ingested_at desc', '_run_id desc', '_source_file desc']
+    ) }}
 
 ),
 

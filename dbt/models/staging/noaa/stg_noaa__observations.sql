@@ -27,18 +27,20 @@ renamed as (
         ---------- strings
         cast(units as varchar) as unit_system,
         case
-            when datatype in ('TMAX', 'TMIN', 'TAVG', 'TOBS') then
-                case units
-                    when 'metric' then 'degC'
-                    when 'standard' then 'degF'
-                    else 'tenths of degC'
-                end
-            when datatype = 'PRCP' then
-                case units
-                    when 'metric' then 'mm'
-                    when 'standard' then 'in'
-                    else 'tenths of mm'
-                end
+            when datatype in ('TMAX', 'TMIN', 'TAVG', 'TOBS')
+                then
+                    case units
+                        when 'metric' then 'degC'
+                        when 'standard' then 'degF'
+                        else 'tenths of degC'
+                    end
+            when datatype = 'PRCP'
+                then
+                    case units
+                        when 'metric' then 'mm'
+                        when 'standard' then 'in'
+                        else 'tenths of mm'
+                    end
             else
                 case units when 'standard' then 'in' else 'mm' end
         end as unit,
