@@ -60,6 +60,11 @@ def layer_state(layer: str) -> str:
     return f"state/_layer_{layer}.json"
 
 
+def dbt_manifest() -> str:
+    """The ``manifest.json`` of the last dbt build: the gold gate reads model and column names from it."""
+    return "state/_dbt_manifest.json"
+
+
 def report_dir(run_id: str) -> str:
     """Everything a run reports."""
     return f"reports/{run_id}"

@@ -1,4 +1,20 @@
+{{ config(enabled=source_enabled('worldbank')) }}
+{#- One pivoted column, and its year-over-year columns, per indicator in the
+    worldbank_macro_indicators var (dbt_project.yml), built up front so each
+    select list is one expression. -#}
 {%- set indicator_columns = var('worldbank_macro_indicators') -%}
+{%- set pivoted_columns = [] -%}
+{%- set compared_columns = [] -%}
+{%- set indicator_ids = "'" ~ (indicator_columns.values() | join("', '")) ~ "'" -%}
+{%- for column_name, indicator_id in indicator_columns.items() -%}
+    {%- do pivoted_columns.append(
+        "max(case when indicator_id = '" ~ indicator_id ~ "' then indicator_value end)\n"
+        ~ "            as " ~ column_name
+    ) -%}
+    {%- do compared_columns.append(
+        year_over_year_columns(column_name, 'current_year', 'previous_year') | trim
+    ) -%}
+{%- endfor %}
 
 with
 
@@ -10,23 +26,14 @@ observations as (
 
 country_years as (
 
-    {# One row per country and year, one column per indicator in the
-       worldbank_macro_indicators var (dbt_project.yml). #}
+    {# One row per country and year, one column per indicator. #}
     select
         country_iso3,
         max(country_name) as country_name,
         year,
-        {%- for column_name, indicator_id in indicator_columns.items() %}
-        max(
-            case when indicator_id = '{{ indicator_id }}' then indicator_value end
-        ) as {{ column_name }}{{ "," if not loop.last }}
-        {%- endfor %}
+        {{ pivoted_columns | join(',\n        ') }}
     from observations
-    where indicator_id in (
-        {%- for indicator_id in indicator_columns.values() %}
-        '{{ indicator_id }}'{{ "," if not loop.last }}
-        {%- endfor %}
-    )
+    where indicator_id in ({{ indicator_ids }})
     group by country_iso3, year
 
 ),
@@ -42,10 +49,7 @@ compared_to_previous_year as (
         current_year.country_iso3,
         current_year.country_name,
         current_year.year,
-        {%- for column_name in indicator_columns %}
-        {{ year_over_year_columns(column_name, 'current_year', 'previous_year') }}
-        {{- "," if not loop.last }}
-        {%- endfor %}
+        {{ compared_columns | join(',\n        ') }}
     from country_years as current_year
     left join country_years as previous_year
         on
