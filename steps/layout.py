@@ -70,11 +70,6 @@ def report_dir(run_id: str) -> str:
     return f"reports/{run_id}"
 
 
-def ingest_task(source: str) -> str:
-    """The DAG task (and stage result) name of a source's ingest: Argo task names cannot contain ``_``."""
-    return f"ingest-{source.replace('_', '-')}"
-
-
 def stage_result(run_id: str, task: str) -> str:
     """The result record one stage task writes (``ingest-worldbank``, ``dbt-silver``, …)."""
     return f"{report_dir(run_id)}/stages/{task}.json"
