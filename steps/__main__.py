@@ -13,8 +13,7 @@ import runpy
 import sys
 
 from steps.errors import EXIT_BAD_INPUT, ConfigError
-
-STAGES = ("verify", "freshness", "ingest", "validate", "dbt", "summary")
+from steps.names import STAGES
 
 
 def stage_module(stage: str) -> str:

@@ -24,8 +24,8 @@ LAUNCHERS = ("warm", "process", "container")  # workflows.local.LAUNCHERS, witho
 
 def _run(args: argparse.Namespace) -> int:
     from steps.errors import StepError
-    from workflows.container import EngineError
-    from workflows.spec import UnsupportedSpec
+    from workflows.argo.engine import EngineError
+    from workflows.local.spec import UnsupportedSpec
 
     try:
         return _run_pipeline(args)
@@ -48,8 +48,8 @@ def _refuse(command: str, exc: StepError) -> int:
 def _run_pipeline(args: argparse.Namespace) -> int:
     from steps.errors import ConfigError
     from steps.layout import check_run_id
-    from workflows import preflight
-    from workflows.local import LocalRun, execute
+    from workflows.local import preflight
+    from workflows.local.run import LocalRun, execute
 
     # everything the run is given is checked before the first write (work folder, lock, tasks)
     run_id = check_run_id(args.run_id) if args.run_id is not None else new_run_id()
@@ -178,8 +178,9 @@ def _rebuild(args: argparse.Namespace) -> int:
     import subprocess
 
     from steps.errors import EXIT_BAD_INPUT, EXIT_TRANSIENT, StepError
-    from workflows.lakelock import LakeBusyError, Owner, acquire, lake_lock
-    from workflows.local import LocalRun, child_environment
+    from workflows.local.lakelock import LakeBusyError, acquire, lake_lock
+    from workflows.local.owner import Owner
+    from workflows.local.run import LocalRun, child_environment
 
     lake = str(Path(args.lake).resolve()) if "://" not in args.lake else args.lake
     config = args.config.resolve() if args.config else None
@@ -234,7 +235,7 @@ def _read_spec(path: Path) -> dict[str, object]:
 
 def _spec_sources(spec: dict[str, object]) -> tuple[str, ...]:
     """The sources a rendered spec fans out to (its ingest tasks' ``source`` arguments)."""
-    from workflows.spec import parse_workflow
+    from workflows.local.spec import parse_workflow
 
     parsed = parse_workflow(spec)
     return tuple(t.arguments["source"] for t in parsed.tasks if t.template == "ingest" and "source" in t.arguments)
@@ -256,7 +257,7 @@ def _prepare(args: argparse.Namespace) -> int:
     import subprocess
     import time
 
-    from workflows.local import REPO_DBT_DIR, LocalRun, rendered_spec
+    from workflows.local.run import REPO_DBT_DIR, LocalRun, rendered_spec
 
     config = args.config.resolve() if args.config else None
     sources = _enabled_sources(config)
@@ -271,8 +272,8 @@ def _prepare(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from workflows.render import render, write
-    from workflows.settings import SettingsError
+    from workflows.argo.render import render, write
+    from workflows.argo.settings import SettingsError
 
     config = args.config.resolve() if args.config else None
     try:
@@ -287,8 +288,15 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _submit(args: argparse.Namespace) -> int:
-    from workflows.settings import SettingsError, load_environment
-    from workflows.submit import SubmitError, default_submitter, request_body, server_from_env, submit, submit_request
+    from workflows.argo.settings import SettingsError, load_environment
+    from workflows.argo.submit import (
+        SubmitError,
+        default_submitter,
+        request_body,
+        server_from_env,
+        submit,
+        submit_request,
+    )
 
     try:
         env = load_environment(args.env)
@@ -307,10 +315,10 @@ def _submit(args: argparse.Namespace) -> int:
 
 
 def _images(args: argparse.Namespace) -> int:
-    from workflows.build import BuildError, build_images
-    from workflows.container import EngineError
-    from workflows.images import STAGES
-    from workflows.settings import SettingsError
+    from steps.names import STAGES
+    from workflows.argo.build import BuildError, build_images
+    from workflows.argo.engine import EngineError
+    from workflows.argo.settings import SettingsError
 
     stages = tuple(s for s in (args.stages or "").split(",") if s) or STAGES
     unknown = sorted(set(stages) - set(STAGES))

@@ -12,8 +12,9 @@ filling its parameters (:mod:`steps.validate.params`) cannot silently drift apar
 ``meta.tributary`` holds what the stage needs besides the expectations:
 
 - ``index_columns``: columns that identify a row; failures report them next to each bad value.
-- ``indicator_columns`` (``dim_macro_indicators`` only): gold column → World Bank indicator id, for the recomputed
-  comparison columns the gold reader adds.
+
+A gold suite is named after the dbt model it checks; :func:`columns_of` lists the columns it names, which the gate
+compares with the model's declared columns in dbt's manifest.
 
 This module is pure (YAML and dataclasses): GX objects are built from a :class:`Suite` by :mod:`steps.validate.gx`.
 """
@@ -128,6 +129,19 @@ def parse_suite(text: str, gate: Gate, dataset: str, origin: str) -> Suite:
 def parameters_of(node: Any) -> set[str]:
     """Every ``{$PARAMETER: name}`` reference anywhere inside ``node``."""
     return set(_walk_parameters(node))
+
+
+def columns_of(suite: Suite) -> set[str]:
+    """Every column the suite's expectations (and its index columns) name."""
+    names = set(suite.index_columns)
+    for exp in suite.expectations:
+        kwargs = exp["kwargs"]
+        names.update(str(kwargs[k]) for k in ("column", "column_A", "column_B") if isinstance(kwargs.get(k), str))
+        names.update(str(c) for c in kwargs.get("column_list") or [])
+        condition = kwargs.get("row_condition")
+        if isinstance(condition, dict) and isinstance(condition.get("column"), dict):
+            names.add(str(condition["column"].get("name")))
+    return names
 
 
 def check_parameters(suite: Suite, values: dict[str, Any]) -> dict[str, Any]:

@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 import yaml
 
+from steps.names import STAGES
 from tests.conftest import FAST_HTTP, S3_KEYS
 from tests.containers import stage_paths
 from tests.containers.conftest import Images, free_port
 from tests.steps.sources.conftest import Postgres
-from workflows.images import STAGES
 from workflows.replay.server import PRE_REFORM_SNAPSHOT, Quota, ReplayServer
 
 POD = ["--read-only", "--tmpfs", "/tmp:rw,mode=1777", "--user", "10001:10001", "--cap-drop", "ALL"]

@@ -11,9 +11,9 @@ import tomllib
 import pytest
 import yaml
 
+from steps.names import STAGES
 from tests.deploy.manifests import IMAGES, REPO
-from workflows.build import stage_recipes
-from workflows.images import STAGES
+from workflows.argo.build import stage_recipes
 
 DIGEST = re.compile(r"@sha256:[0-9a-f]{64}\b")
 EXTRAS = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]

@@ -166,7 +166,7 @@ def test_verify_failures_are_shown_on_the_terminal(tmp_path: Path, config: Path)
 
 def test_read_only_lake_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from steps.errors import ConfigError
-    from workflows import preflight
+    from workflows.local import preflight
 
     (tmp_path / "ro").mkdir()
     monkeypatch.setattr(preflight.os, "access", lambda *_: False)  # as root every folder is writable

@@ -25,10 +25,12 @@ import pytest
 from steps.lake import Lake
 from steps.summary.core import build_summary
 from tests.faults.conftest import FRESH, RunProcess, processes_with
-from workflows.lakelock import FolderLock, Owner
+from workflows.local.lakelock import FolderLock
+from workflows.local.owner import Owner
+from workflows.local.runner import OMITTED, DagRunner
+from workflows.local.task import Retry, Task
 from workflows.replay.faults import Fault
 from workflows.replay.server import ReplayServer
-from workflows.runner import OMITTED, DagRunner, Retry, Task
 
 SLOW_INGEST = {**FRESH, "sleep": {"ingest-worldbank": 60, "ingest-vn_provinces": 60}}
 

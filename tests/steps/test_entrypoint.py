@@ -9,7 +9,7 @@ import pytest
 from steps.__main__ import STAGES, stage_module
 from steps.errors import ConfigError
 from tests.conftest import REPO
-from workflows import images
+from workflows.argo import images
 
 
 def _run(*args: str, stage: str | None) -> subprocess.CompletedProcess[str]:

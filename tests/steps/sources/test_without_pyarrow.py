@@ -121,5 +121,5 @@ def test_light_stages_build_prepare_probe_and_declare_every_source_without_pyarr
         "app_db": ["kinds"],
         "fx_files": [],  # a files dataset's columns are inferred from its first file, by the ingest
     }
-    assert report["statements"] == 3 * 9  # schema, table and partition sync per dataset
+    assert report["statements"] == 4 * 9  # schema, table, partition sync and the committed view per dataset
     assert report["verify_exit"] == 0, proc.stderr[-3000:]
