@@ -9,7 +9,7 @@ Packages are found by listing ``steps/sources/``: adding a source is adding its 
 
 Who reads it: the configuration (``steps/config.py`` validates a ``sources:`` entry with its kind's model), the
 stages that build sources (ingest, verify, the Trino bronze tables), the bronze suite loader (a package's
-``suites/`` folder), the DAG fan-out and the credentials it mounts (``workflows/render.py``), and
+``suites/`` folder), the DAG fan-out and the credentials it mounts (``workflows/argo/render.py``), and
 ``tributary run --replay`` (a replay provider per kind).
 """
 

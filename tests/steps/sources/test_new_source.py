@@ -114,7 +114,7 @@ def test_the_package_is_a_configuration_kind(registered: registry.SourceSpec, co
 
 
 def test_the_dag_fans_out_to_it_with_its_key(registered: registry.SourceSpec, config_file: Path) -> None:
-    from workflows.render import render
+    from workflows.argo.render import render
 
     wt = render("dev", config=config_file).workflow_template
     dag = next(t for t in wt["spec"]["templates"] if t["name"] == "pipeline")["dag"]["tasks"]
