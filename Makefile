@@ -40,10 +40,20 @@ test: setup ## run the test suite (fails when no test ran)
 test-deploy: setup ## render, lint, validate and scan the charts, images and skaffold.yaml (tests/deploy)
 	$(PY) -m pytest tests/deploy
 
-lint: setup ## ruff (with docstring rules) and mypy
+lint: setup ## ruff (with docstring rules), mypy, and sqlfluff over the dbt models
 	$(VENV)/bin/ruff check steps workflows tests
 	$(VENV)/bin/ruff format --check steps workflows tests
 	$(VENV)/bin/mypy
+	$(MAKE) --no-print-directory lint-sql
+
+# sqlfluff's dbt templater compiles each model against dbt/profiles.yml's local target: here a throwaway DuckDB
+# file and an empty lake (bronze reads stand in empty relations), so the lint is offline and needs no pipeline run.
+SQLFLUFF_DIR ?= $(or $(TMPDIR),/tmp)/tributary-sqlfluff
+lint-sql: setup ## sqlfluff (dbt templater, dbt/.sqlfluff) over dbt/models
+	mkdir -p $(SQLFLUFF_DIR)
+	cd dbt && TRIBUTARY_LAKE=$(SQLFLUFF_DIR)/lake TRIBUTARY_DUCKDB_PATH=$(SQLFLUFF_DIR)/lint.duckdb \
+	  DBT_TARGET_PATH=$(SQLFLUFF_DIR)/target DBT_LOG_PATH=$(SQLFLUFF_DIR)/logs DO_NOT_TRACK=1 \
+	  $(abspath $(VENV))/bin/sqlfluff lint models
 
 fmt: setup ## format the code
 	$(VENV)/bin/ruff format steps workflows tests
@@ -60,4 +70,4 @@ lock: ## re-resolve requirements/lock.txt from pyproject.toml (needs the package
 clean: ## remove the local lake and caches (keeps .venv)
 	rm -rf lake .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: help setup demo images demo-containers test test-deploy lint fmt bench lock clean
+.PHONY: help setup demo images demo-containers test test-deploy lint lint-sql fmt bench lock clean

@@ -60,14 +60,14 @@ def layer_state(layer: str) -> str:
     return f"state/_layer_{layer}.json"
 
 
+def dbt_manifest() -> str:
+    """The ``manifest.json`` of the last dbt build: the gold gate reads model and column names from it."""
+    return "state/_dbt_manifest.json"
+
+
 def report_dir(run_id: str) -> str:
     """Everything a run reports."""
     return f"reports/{run_id}"
-
-
-def ingest_task(source: str) -> str:
-    """The DAG task (and stage result) name of a source's ingest: Argo task names cannot contain ``_``."""
-    return f"ingest-{source.replace('_', '-')}"
 
 
 def stage_result(run_id: str, task: str) -> str:

@@ -24,9 +24,9 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from typing import Any
 
-from steps.config import RateLimit
 from steps.errors import TransientError
 from steps.lake import Lake
+from steps.sources.config import RateLimit
 
 HEADROOM = 0.95  # refill at 95% of the quota's rate
 FLUSH_EVERY = 50

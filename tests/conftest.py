@@ -8,11 +8,12 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
-from steps.replay.server import PRE_REFORM_SNAPSHOT, ReplayServer
+from workflows.replay.server import PRE_REFORM_SNAPSHOT, ReplayServer
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -40,14 +41,14 @@ def write_config(path: Path, server: ReplayServer, **overrides: dict[str, object
         "http": dict(FAST_HTTP),
         "sources": {
             "worldbank": {
-                "base_url": server.worldbank_base_url,
+                "base_url": server.base_url("worldbank"),
                 "countries": ["VN"],
                 "indicators": ["NY.GDP.MKTP.CD", "FP.CPI.TOTL.ZG", "SL.UEM.TOTL.ZS"],
                 "start_year": 2014,
                 "end_year": 2024,
                 "per_page": 1000,
             },
-            "vn_provinces": {"base_url": server.provinces_base_url},
+            "vn_provinces": {"base_url": server.base_url("vn_provinces")},
         },
     }
     for key, value in overrides.items():
@@ -109,20 +110,28 @@ def s3_server() -> Iterator[str]:
 S3_KEYS = {"AWS_ACCESS_KEY_ID": "testing-access-key", "AWS_SECRET_ACCESS_KEY": "testing-secret-key-1234"}
 
 
+def s3_referee(endpoint: str) -> Any:
+    """A boto3 client of an S3 endpoint with the tests' keys: the referee that looks at a bucket."""
+    import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=S3_KEYS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=S3_KEYS["AWS_SECRET_ACCESS_KEY"],
+    )
+
+
+@pytest.fixture
+def s3(s3_server: str) -> Any:
+    """A boto3 client of the moto server (:func:`s3_referee`)."""
+    return s3_referee(s3_server)
+
+
 @pytest.fixture
 def s3_bucket(s3_server: str, request: pytest.FixtureRequest) -> str:
     """A fresh bucket on the moto server; returns its name."""
-    import boto3
-
     name = f"lake-{abs(hash(request.node.nodeid)) % 10**10}"
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=s3_server,
-        region_name="us-east-1",
-        **{
-            "aws_access_key_id": S3_KEYS["AWS_ACCESS_KEY_ID"],
-            "aws_secret_access_key": S3_KEYS["AWS_SECRET_ACCESS_KEY"],
-        },
-    )
-    s3.create_bucket(Bucket=name)
+    s3_referee(s3_server).create_bucket(Bucket=name)
     return name

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from steps.layout import new_run_id
 
 if TYPE_CHECKING:
+    from steps.config import PipelineConfig
     from steps.errors import StepError
 
 ENVIRONMENTS = ("dev", "staging", "prod")
@@ -21,8 +24,8 @@ LAUNCHERS = ("warm", "process", "container")  # workflows.local.LAUNCHERS, witho
 
 def _run(args: argparse.Namespace) -> int:
     from steps.errors import StepError
-    from workflows.container import EngineError
-    from workflows.spec import UnsupportedSpec
+    from workflows.argo.engine import EngineError
+    from workflows.local.spec import UnsupportedSpec
 
     try:
         return _run_pipeline(args)
@@ -45,8 +48,8 @@ def _refuse(command: str, exc: StepError) -> int:
 def _run_pipeline(args: argparse.Namespace) -> int:
     from steps.errors import ConfigError
     from steps.layout import check_run_id
-    from workflows import preflight
-    from workflows.local import LocalRun, execute
+    from workflows.local import preflight
+    from workflows.local.run import LocalRun, execute
 
     # everything the run is given is checked before the first write (work folder, lock, tasks)
     run_id = check_run_id(args.run_id) if args.run_id is not None else new_run_id()
@@ -63,12 +66,13 @@ def _run_pipeline(args: argparse.Namespace) -> int:
         )
     if spec is not None:
         sources = _spec_sources(spec)
-        preflight.load_run_config(config, sources)
+        loaded = preflight.load_run_config(config, sources)
     elif args.sources is not None:
         sources = preflight.check_sources(args.sources)
-        preflight.load_run_config(config, sources)
+        loaded = preflight.load_run_config(config, sources)
     else:
-        sources = tuple(preflight.load_run_config(config, ()).enabled_sources())
+        loaded = preflight.load_run_config(config, ())
+        sources = tuple(loaded.enabled_sources())
     preflight.check_state(lake, sources, force=args.force)
     run = LocalRun(
         run_id=run_id,
@@ -87,12 +91,52 @@ def _run_pipeline(args: argparse.Namespace) -> int:
     )
     if not args.replay:
         return execute(run, {}, work_dir, spec=spec, env_name=args.env)
-    from steps.replay.server import PRE_REFORM_SNAPSHOT, ReplayServer
+    from workflows.replay.server import PRE_REFORM_SNAPSHOT, ReplayServer
 
-    with ReplayServer(snapshot=snapshot or PRE_REFORM_SNAPSHOT) as server:
-        sys.stderr.write(f"replay server {server.url} (provinces snapshot {snapshot or PRE_REFORM_SNAPSHOT})\n")
-        urls = {"worldbank": server.worldbank_base_url, "vn_provinces": server.provinces_base_url}
-        return execute(run, {s: u for s, u in urls.items() if s in sources}, work_dir, spec=spec, env_name=args.env)
+    served = _replayed(loaded, sources)
+    with ReplayServer(snapshot=snapshot or PRE_REFORM_SNAPSHOT) as server, _replay_keys(loaded, served):
+        not_served = ", ".join(s for s in sources if s not in served)
+        sys.stderr.write(
+            f"replay server {server.url} (provinces snapshot {snapshot or PRE_REFORM_SNAPSHOT}) serves "
+            f"{', '.join(served) or 'no source'}{f'; not replayed: {not_served}' if not_served else ''}\n"
+        )
+        urls = {name: server.base_url(kind) for name, kind in served.items()}
+        return execute(run, urls, work_dir, spec=spec, env_name=args.env)
+
+
+def _replayed(config: PipelineConfig, sources: tuple[str, ...]) -> dict[str, str]:
+    """The run's sources a replay provider serves, each with its kind (``tributary run --replay``)."""
+    from workflows.replay.registry import for_source
+
+    kinds = {name: config.source(name).kind for name in sources}
+    return {name: kind for name, kind in kinds.items() if for_source(kind) is not None}
+
+
+@contextlib.contextmanager
+def _replay_keys(config: PipelineConfig, served: Mapping[str, str]) -> Iterator[None]:
+    """Give each replayed source's secret variables the replay's own key while the run lasts.
+
+    The replay accepts only keys of the public API's shape, and a real key has no business reaching it: the
+    variables the configuration names (``api_key_env``, ``token_env``) hold the provider's stand-in key, and
+    whatever this shell had there is back afterwards.
+    """
+    from workflows.replay.registry import for_source
+
+    keys: dict[str, str] = {}
+    for name, kind in served.items():
+        registration = for_source(kind)
+        if registration is not None and registration.key is not None:
+            keys.update(dict.fromkeys(config.secret_variables(name), registration.key))
+    saved = {name: os.environ.get(name) for name in keys}
+    os.environ.update(keys)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _seconds(text: str) -> float:
@@ -134,8 +178,9 @@ def _rebuild(args: argparse.Namespace) -> int:
     import subprocess
 
     from steps.errors import EXIT_BAD_INPUT, EXIT_TRANSIENT, StepError
-    from workflows.lakelock import LakeBusyError, Owner, acquire, lake_lock
-    from workflows.local import LocalRun, child_environment
+    from workflows.local.lakelock import LakeBusyError, acquire, lake_lock
+    from workflows.local.owner import Owner
+    from workflows.local.run import LocalRun, child_environment
 
     lake = str(Path(args.lake).resolve()) if "://" not in args.lake else args.lake
     config = args.config.resolve() if args.config else None
@@ -190,7 +235,7 @@ def _read_spec(path: Path) -> dict[str, object]:
 
 def _spec_sources(spec: dict[str, object]) -> tuple[str, ...]:
     """The sources a rendered spec fans out to (its ingest tasks' ``source`` arguments)."""
-    from workflows.spec import parse_workflow
+    from workflows.local.spec import parse_workflow
 
     parsed = parse_workflow(spec)
     return tuple(t.arguments["source"] for t in parsed.tasks if t.template == "ingest" and "source" in t.arguments)
@@ -212,7 +257,7 @@ def _prepare(args: argparse.Namespace) -> int:
     import subprocess
     import time
 
-    from workflows.local import REPO_DBT_DIR, LocalRun, rendered_spec
+    from workflows.local.run import REPO_DBT_DIR, LocalRun, rendered_spec
 
     config = args.config.resolve() if args.config else None
     sources = _enabled_sources(config)
@@ -227,8 +272,8 @@ def _prepare(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from workflows.render import render, write
-    from workflows.settings import SettingsError
+    from workflows.argo.render import render, write
+    from workflows.argo.settings import SettingsError
 
     config = args.config.resolve() if args.config else None
     try:
@@ -243,8 +288,15 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _submit(args: argparse.Namespace) -> int:
-    from workflows.settings import SettingsError, load_environment
-    from workflows.submit import SubmitError, default_submitter, request_body, server_from_env, submit, submit_request
+    from workflows.argo.settings import SettingsError, load_environment
+    from workflows.argo.submit import (
+        SubmitError,
+        default_submitter,
+        request_body,
+        server_from_env,
+        submit,
+        submit_request,
+    )
 
     try:
         env = load_environment(args.env)
@@ -263,10 +315,10 @@ def _submit(args: argparse.Namespace) -> int:
 
 
 def _images(args: argparse.Namespace) -> int:
-    from workflows.build import BuildError, build_images
-    from workflows.container import EngineError
-    from workflows.images import STAGES
-    from workflows.settings import SettingsError
+    from steps.names import STAGES
+    from workflows.argo.build import BuildError, build_images
+    from workflows.argo.engine import EngineError
+    from workflows.argo.settings import SettingsError
 
     stages = tuple(s for s in (args.stages or "").split(",") if s) or STAGES
     unknown = sorted(set(stages) - set(STAGES))
@@ -280,7 +332,7 @@ def _images(args: argparse.Namespace) -> int:
 
 
 def _replay_server(argv: list[str]) -> int:
-    from steps.replay.__main__ import main as replay_main
+    from workflows.replay.__main__ import main as replay_main
 
     return replay_main(argv)
 
@@ -292,7 +344,11 @@ def build_parser() -> argparse.ArgumentParser:
     default_config = Path(os.environ["TRIBUTARY_CONFIG"]) if os.environ.get("TRIBUTARY_CONFIG") else None
 
     run = sub.add_parser("run", help="run the rendered pipeline DAG locally (verify → … → summary, exit handler)")
-    run.add_argument("--replay", action="store_true", help="serve the sources from the bundled replay server")
+    run.add_argument(
+        "--replay",
+        action="store_true",
+        help="serve every source that has a replay provider from the bundled replay server (offline, no real keys)",
+    )
     _lake_option(run)
     run.add_argument("--sources", help="comma-separated sources (default: every enabled source)")
     run.add_argument("--force", action="store_true", help="ingest even sources that are fresh")
@@ -382,7 +438,7 @@ def build_parser() -> argparse.ArgumentParser:
     images.add_argument("--stages", help="comma-separated stages to build (default: all six)")
     images.set_defaults(func=_images)
 
-    # Its options belong to steps.replay (see `tributary replay-server --help`); main() passes them through.
+    # Its options belong to workflows.replay (see `tributary replay-server --help`); main() passes them through.
     sub.add_parser("replay-server", help="serve the bundled API replay data over HTTP", add_help=False)
     return parser
 

@@ -1,17 +1,47 @@
 {% macro bronze_source(source_name, table_name) -%}
     {#-
-        The bronze relation of a source table, or an empty relation with the
-        same columns when the table has no bronze files yet (a source enabled
-        in the configuration but never ingested must not break the build).
-        The empty relation's columns and types are the source table's
-        declared columns (`data_type` in its sources YAML).
+        How every staging model reads bronze: the source table's relation on
+        this target (bronze_relation()), or an empty relation with the same
+        columns when the table has no bronze files yet (a source enabled in
+        the configuration but never ingested must not break the build). The
+        empty relation's columns and types are the source table's declared
+        columns (`data_type` in its sources YAML).
+        The calling model is enabled exactly when its source is (see
+        source_enabled()): a staging model needs no enablement of its own.
     -#}
-    {%- set relation = source(source_name, table_name) -%}
-    {%- if execute and not bronze_exists(source_name, table_name) -%}
+    {%- do config(enabled=source_enabled(source_name)) -%}
+    {%- if model.resource_type == 'unit_test' -%}
+        {#- A unit test's given rows stand in for bronze. -#}
+        {{ source(source_name, table_name) }}
+    {%- elif execute and not bronze_exists(source_name, table_name) -%}
         ({{ empty_bronze(source_name, table_name) }}) as empty_bronze
     {%- else -%}
-        {{ relation }}
+        {{ bronze_relation(source_name, table_name) }}
     {%- endif -%}
+{%- endmacro %}
+
+
+{% macro bronze_relation(source_name, table_name) -%}
+    {{ return(adapter.dispatch('bronze_relation', 'tributary')(source_name, table_name)) }}
+{%- endmacro %}
+
+
+{% macro default__bronze_relation(source_name, table_name) -%}
+    {#- DuckDB: views in the warehouse itself (declare_bronze_views()). -#}
+    {{ return(source(source_name, table_name)) }}
+{%- endmacro %}
+
+
+{% macro trino__bronze_relation(source_name, table_name) -%}
+    {#-
+        Trino: Hive external tables in the `hive` catalog, which the dbt stage
+        declares (steps/dbt/bronze_tables.py); silver and gold are Iceberg
+        tables in the target's catalog. The one place the bronze catalog
+        depends on the target: sources YAML files cannot call macros, so they
+        name no database and this replaces the target's.
+    -#}
+    {%- set relation = source(source_name, table_name) -%}
+    {{ return(relation.incorporate(path={'database': 'hive'}) if execute else relation) }}
 {%- endmacro %}
 
 
@@ -68,7 +98,7 @@
         no view (bronze_source() stands in an empty one).
     -#}
     {%- if execute -%}
-        {%- set enabled = var('tributary_sources', ['worldbank', 'vn_provinces']) -%}
+        {%- set enabled = enabled_sources() -%}
         {%- for node in graph.sources.values() if node.source_name in enabled -%}
             {%- set files = bronze_files(node.source_name, node.name) -%}
             {%- set relation = source(node.source_name, node.name) -%}
@@ -94,7 +124,7 @@
 
 {% macro default__bronze_exists(source_name, table_name) -%}
     {#- Trino reads Hive external tables: the table must be registered. -#}
-    {%- set relation = source(source_name, table_name) -%}
+    {%- set relation = bronze_relation(source_name, table_name) -%}
     {%- set found = adapter.get_relation(
         database=relation.database, schema=relation.schema, identifier=relation.identifier) -%}
     {{ return(found is not none) }}

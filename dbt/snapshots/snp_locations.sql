@@ -1,5 +1,7 @@
 {% snapshot snp_locations %}
 
+{{ config(enabled=source_enabled('vn_provinces')) }}
+
 {# Only units the newest vn_provinces ingest delivered: with hard_deletes
    invalidate, a unit absent from it (retired by the 2025 reform) gets its
    current version closed, never deleted. #}

@@ -16,7 +16,7 @@ from steps.dbt.environment import activate_dbt_environment, prepare_dbt_environm
 from steps.dbt.freshness import is_current, layer_inputs, project_fingerprint
 from steps.dbt.integrity import quarantine_unreadable
 from steps.dbt.rebuild import drop_layers, missing_layer, replay, warehouse_tables
-from steps.dbt.runner import dbt_build
+from steps.dbt.runner import DbtProject, dbt_build
 from steps.dbt.settings import DbtSettings
 from steps.errors import ConfigError
 from steps.lake import Lake
@@ -49,6 +49,15 @@ def expose_bronze(lake: Lake, config: PipelineConfig, index: dict[str, dict[str,
         bronze_tables.statements(lake, config, index),
         lambda: trino.dbapi.connect(**kwargs),  # type: ignore[no-untyped-call]
     )
+
+
+def publish_manifest(lake: Lake, project: DbtProject) -> None:
+    """Copy the manifest the build left in dbt's target folder to the lake, where the gold gate reads it."""
+    path = project.work_dir / "target" / "manifest.json"
+    if not path.is_file():
+        log.warning("dbt left no manifest", extra={"path": str(path)})
+        return
+    lake.write_bytes(layout.dbt_manifest(), path.read_bytes())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             build = dbt_build(project, args.layer)
             ctx.metrics.update(counts=build.counts, rows=build.rows)
         ctx.metrics["layer"] = args.layer
+        publish_manifest(ctx.lake, project)
         ctx.lake.write_json(
             layout.layer_state(args.layer),
             {"layer": args.layer, "run_id": ctx.run_id, "built_at": datetime.now(UTC).isoformat(), "inputs": inputs},

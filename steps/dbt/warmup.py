@@ -1,7 +1,7 @@
 """Parse the dbt project ahead of the dbt tasks: at install time, and inside a local run's warm interpreter.
 
 ``tributary run`` starts the interpreter for the dbt tasks while the ingests and the bronze gate run (see
-:mod:`workflows.warm`) and calls :func:`prepare` there: a ``dbt parse`` with the very arguments the builds will
+:mod:`workflows.local.warm`) and calls :func:`prepare` there: a ``dbt parse`` with the very arguments the builds will
 use. The builds then find the project parsed (dbt's saved parse is current, even on a fresh lake) and dbt's
 one-time set-up already done in their memory (config schemas, serializers): seconds less per dbt task. Best
 effort: whatever fails here is left for the build itself to report.

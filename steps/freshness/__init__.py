@@ -5,3 +5,6 @@ Writes: ``reports/<run_id>/freshness.json`` (every decision with its reason), on
 ``--outputs DIR`` holding ``true``/``false`` (Argo output parameters), and the decisions as JSON on stdout.
 Idempotent: the same state, clock and flags give the same decisions. Exit codes: 0, 2 (bad configuration).
 """
+
+# What the local runner's warm interpreter preloads for this stage (workflows/local/warm.py): the stage runtime only.
+PRELOAD: tuple[str, ...] = ()

@@ -12,3 +12,10 @@ Idempotent per run id: a rerun rewrites the same objects. Uncommitted leftovers 
 Exit codes: 0 ok, 2 bad configuration, a missing secret or a response we refuse (bad indicator, malformed JSON),
 75 source unavailable after retries, circuit breaker open, or daily quota used up.
 """
+
+# What the local runner's warm interpreter preloads for this stage (workflows/local/warm.py), and the environment
+# pyarrow reads when it loads: mimalloc (pyarrow's default pool) keeps freed pages reserved; the system allocator
+# gives them back, which keeps the stage's peak RSS flat as data grows (measured at 0.2M → 2M rows: +14% instead
+# of +48%). ``python -m steps.ingest`` sets it for itself before importing pyarrow.
+PRELOAD = ("pyarrow", "pyarrow.parquet", "requests", "orjson")
+PRELOAD_ENV = {"ARROW_DEFAULT_MEMORY_POOL": "system"}

@@ -16,6 +16,8 @@ from importlib.machinery import ModuleSpec
 from pathlib import Path
 from types import ModuleType
 
+from steps.ingest import PRELOAD_ENV
+
 
 class _NoPandas(importlib.abc.MetaPathFinder):
     """pyarrow probes for pandas on its first list→array conversion, and importing pandas costs ~2 s.
@@ -32,15 +34,14 @@ class _NoPandas(importlib.abc.MetaPathFinder):
 
 
 sys.meta_path.insert(0, _NoPandas())
-# mimalloc (pyarrow's default pool) keeps freed pages reserved; the system allocator gives them back, which keeps
-# the stage's peak RSS flat as data grows (measured at 0.2M → 2M rows: +14% instead of +48%). Read when pyarrow
-# loads, so it is set before anything imports it.
-os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+# Read when pyarrow loads, so set before anything imports it (why: steps/ingest/__init__.py).
+for _name, _value in PRELOAD_ENV.items():
+    os.environ.setdefault(_name, _value)
 
-from steps import layout
 from steps.config import load_config
 from steps.ingest.client import build_client
 from steps.ingest.core import ingest_source
+from steps.names import ingest_task
 from steps.sources import build_source
 from steps.sources.base import Backfill
 from steps.stage import StageContext, exit_without_teardown, run_stage
@@ -96,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             args.outputs.mkdir(parents=True, exist_ok=True)
             (args.outputs / "rows").write_text(str(sum(rows.values())))
 
-    return run_stage("ingest", layout.ingest_task(args.source), args.run_id, body)
+    return run_stage("ingest", ingest_task(args.source), args.run_id, body)
 
 
 if __name__ == "__main__":

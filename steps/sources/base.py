@@ -26,30 +26,14 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import orjson
 
-from steps.columns import Columns, check_columns
 from steps.errors import ConfigError, InputError
 from steps.http import HttpClient, MalformedBody, Params, Response
+from steps.sources.registry import Dataset as Dataset  # where it used to be defined
 from steps.state import Checkpoint, SourceState, Watermark, WatermarkKind
 
 if TYPE_CHECKING:
     # Only the ingest stage holds Arrow data; the stages that merely build sources (verify, dbt) never load it.
     import pyarrow as pa
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """One bronze table of a source: its columns (without lineage columns) and its natural key.
-
-    ``columns`` are ``(name, type)`` pairs in Arrow's spellings (``steps/columns.py``); a spelling that is not
-    one fails here, when the source is defined, rather than in the middle of an ingest.
-    """
-
-    name: str
-    columns: Columns
-    key: tuple[str, ...]
-
-    def __post_init__(self) -> None:
-        check_columns(self.columns, f"dataset {self.name!r}")
 
 
 @dataclass(frozen=True)

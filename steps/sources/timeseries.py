@@ -11,22 +11,16 @@ replaces both ends with its range.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Protocol
 
 from steps.errors import ConfigError
 from steps.http import HttpClient
 from steps.secrets import fingerprint, secret_from_env
-from steps.state import Watermark
-
-
-class HasBaseUrl(Protocol):
-    """A source configuration with a base URL."""
-
-    @property
-    def base_url(self) -> str:
-        """The provider's base URL."""
-        ...
+from steps.sources.base import Backfill, WatermarkTracker
+from steps.sources.config import TimeSeriesConfig
+from steps.sources.registry import Dataset
+from steps.state import Checkpoint, SourceState, Watermark, WatermarkKind
 
 
 def incremental_start(watermark: Watermark | None, configured: date, lookback_days: int) -> date:
@@ -109,13 +103,26 @@ _PERIOD = {
 
 
 class KeyedSource:
-    """What the keyed HTTP sources (FRED, EIA, NOAA) share: a credential and a base URL.
+    """What the keyed HTTP sources (FRED, EIA, NOAA) share: a credential, a base URL and per-key watermarks.
 
-    The credential's fingerprint names the account providers count quotas for.
+    The credential's fingerprint names the account providers count quotas for; it travels as the query parameter
+    ``key_param`` or the header ``key_header`` (one of them is set by the subclass), added by the client.
     """
 
-    key: ApiKey
-    config: HasBaseUrl
+    key_param: str | None = None
+    key_header: str | None = None
+    config: TimeSeriesConfig
+    datasets: tuple[Dataset, ...]
+
+    def __init__(
+        self, config: TimeSeriesConfig, name: str, provider: str, variable: str, what: str, kind: WatermarkKind
+    ) -> None:
+        """Remember the configuration; the key is read from ``variable`` when first needed."""
+        self.name = name
+        self.config = config
+        self.concurrency = config.concurrency
+        self.key = ApiKey(provider, name, variable, what)
+        self.tracker = WatermarkTracker(kind)
 
     @property
     def account(self) -> str:
@@ -126,6 +133,32 @@ class KeyedSource:
     def base_url(self) -> str:
         """Base URL without a trailing slash."""
         return self.config.base_url.rstrip("/")
+
+    def prepare(self, client: HttpClient) -> None:
+        """Send the key with every request (masked wherever a URL or body is reported)."""
+        if self.key_param is not None:
+            self.key.as_param(client, self.key_param)
+        if self.key_header is not None:
+            self.key.as_header(client, self.key_header)
+
+    def checkpoint(self) -> Checkpoint:
+        """The last value delivered per key (series, station)."""
+        return Checkpoint(watermarks=self.tracker.watermarks())
+
+
+def date_ranges(
+    keys: Sequence[str],
+    state: SourceState,
+    backfill: Backfill | None,
+    start: date,
+    lookback_days: int,
+    end: date | None,
+) -> dict[str, tuple[date, date | None]]:
+    """Per key, where this run starts and ends: the backfill's range, else the incremental rule up to ``end``."""
+    if backfill is not None:
+        return dict.fromkeys(keys, backfill.dates())
+    marks = state.checkpoint.watermarks
+    return {k: (incremental_start(marks.get(k), start, lookback_days), end) for k in keys}
 
 
 def period_start(period: str, frequency: str) -> date:

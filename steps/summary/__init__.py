@@ -5,3 +5,6 @@ previous manifests (schema drift). Writes: ``reports/<run_id>/summary.json`` and
 readable table. Idempotent: regenerating gives the same report. Exit codes: 0 (it reports failures, it does not
 fail because of them), 2 bad arguments.
 """
+
+# What the local runner's warm interpreter preloads for this stage (workflows/local/warm.py): the stage runtime only.
+PRELOAD: tuple[str, ...] = ()

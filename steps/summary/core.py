@@ -6,6 +6,7 @@ from typing import Any
 
 from steps import layout
 from steps.lake import Lake
+from steps.names import ingest_task
 from steps.reports import StageResult, read_results
 from steps.state import read_state
 
@@ -36,7 +37,7 @@ def build_summary(
     decisions = {d["source"]: d for d in freshness.get("decisions", [])}
     by_task = {r.task: r for r in results}
     sources = [
-        _source_entry(lake, run_id, name, decisions.get(name), by_task.get(layout.ingest_task(name)))
+        _source_entry(lake, run_id, name, decisions.get(name), by_task.get(ingest_task(name)))
         for name in _source_names(decisions, results)
     ]
     layers = [_layer_entry(by_task[t]) for t in ("dbt-silver", "dbt-gold") if t in by_task]
@@ -84,14 +85,14 @@ def _tasks_from_results(results: list[StageResult], decisions: dict[str, Any]) -
     done = {t["task"] for t in tasks}
     tasks += [
         {
-            "task": layout.ingest_task(s),
+            "task": ingest_task(s),
             "phase": "Skipped",
             "duration_s": 0.0,
             "exit_code": None,
             "message": d["reason"],
         }
         for s, d in decisions.items()
-        if not d["ingest"] and layout.ingest_task(s) not in done
+        if not d["ingest"] and ingest_task(s) not in done
     ]
     return tasks
 

@@ -17,3 +17,10 @@ Exit codes: 0 the gate passed (or there was nothing new), 2 the gate failed or t
 lake or the warehouse is unreachable.
 Great Expectations takes seconds to import: only this stage imports it, and only inside the functions that run it.
 """
+
+# What the local runner preloads for this stage (workflows/local/warm.py): nothing beyond the stage runtime when a
+# gate has nothing to check; Great Expectations, in an interpreter of its own, once an ingest is coming. GX reads
+# the analytics switch when it is imported.
+PRELOAD: tuple[str, ...] = ()
+PRELOAD_FOR_WORK = ("great_expectations",)
+PRELOAD_ENV = {"GX_ANALYTICS_ENABLED": "false"}

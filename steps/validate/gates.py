@@ -2,7 +2,8 @@
 
 Bronze: every dataset of every source that committed an ingest in this run. A failing source's batch is rejected
 (:mod:`steps.validate.quarantine`), the stage exits 2, and the DAG stops before dbt silver.
-Gold: ``dim_macro_indicators`` and ``dim_location`` through their check queries, and the sources' freshness.
+Gold: every gold model that has a suite (``suites/gold/<model>.yml``) and was built, through its check query, and
+the sources' freshness; dbt's manifest names the models' relations and columns.
 """
 
 from __future__ import annotations
@@ -22,16 +23,17 @@ from steps.settings import load_settings
 from steps.stage import StageContext
 from steps.state import read_state
 from steps.validate import bronze, gold, publish, quarantine
-from steps.validate.params import bronze_parameters, gold_parameters
+from steps.validate.manifest import DbtManifest
+from steps.validate.params import bronze_parameters, gold_parameters, worldbank_source
 from steps.validate.report import DatasetOutcome, Failure, condense, gate_line, plain
 from steps.validate.runner import GxSession, SqlEngine, Target
 from steps.validate.settings import TrinoSettings, ValidateSettings
-from steps.validate.suites import Gate, Suite, check_parameters, load_suite, suite_path
+from steps.validate.suites import Gate, Suite, available_suites, check_parameters, columns_of, load_suite, suite_path
 from steps.warehouse import duckdb_path
 
 log = logging.getLogger(__name__)
 
-GOLD_DATASETS = ("dim_macro_indicators", "dim_location", "freshness")
+FRESHNESS = "freshness"  # the gold suite of the sources' freshness table; every other gold suite is a dbt model
 FAILURES_IN_METRICS = 50
 
 
@@ -170,7 +172,7 @@ def _bronze_failure(
         line,
         f"the rejected batches are in {where} and their state is rolled back, so nothing reaches silver; "
         f"see {ctx.lake.uri(docs) if docs else 'the GX results'}, fix the source data or the suite "
-        "(steps/validate/suites/bronze/), then re-run the pipeline",
+        "(in its source package, steps/sources/<kind>/suites/), then re-run the pipeline",
     )
 
 
@@ -251,27 +253,27 @@ def gold_gate(ctx: StageContext) -> None:
         ctx.metrics.update(outcome="nothing new", reason=skip)
         return
     settings = load_settings(ValidateSettings)
-    suites = {d: load_suite("gold", d) for d in GOLD_DATASETS}
     schemas = gold.Schemas(silver=settings.silver_schema, gold=settings.gold_schema)
+    run = GateRun("gold")
     warehouse = _open_warehouse(ctx, settings)
     try:
-        params = gold_parameters(config, gold.country_codes(warehouse, schemas))
-        fresh = gold.freshness_frame(gold.newest_ingests(warehouse, ctx.lake, schemas, config), datetime.now(UTC))
-        queries = {
-            "dim_macro_indicators": gold.macro_indicators_sql(
-                schemas, _indicator_columns(suites["dim_macro_indicators"])
-            ),
-            "dim_location": gold.location_sql(schemas),
-        }
+        # First the warehouse answers (unreachable is transient), then what dbt built decides what is checked.
+        warehouse.frame("select 1 as reachable")
+        manifest = DbtManifest.load(ctx.lake)
+        checks = _gold_checks(run, manifest, schemas)
+        wb = worldbank_source(config)
+        codes = gold.country_codes(warehouse, schemas, manifest.staging_models(wb) if wb else [])
+        params = gold_parameters(config, codes)
+        newest = gold.newest_ingests(warehouse, ctx.lake, schemas, config, manifest)
+        fresh = gold.freshness_frame(newest, datetime.now(UTC))
         targets = []
-        for name, query in queries.items():
-            values = check_parameters(suites[name], params.values.get(name, {}))
+        for suite, query in checks:
+            values = check_parameters(suite, params.values.get(suite.dataset, {}))
             if warehouse.engine == "sql":
-                targets.append(Target(suite=suites[name], params=values, query=query))
+                targets.append(Target(suite=suite, params=values, query=query))
             else:
-                targets.append(Target(suite=suites[name], params=values, frame=warehouse.frame(query)))
-        targets.append(Target(suite=suites["freshness"], params={}, frame=fresh))
-        run = GateRun("gold")
+                targets.append(Target(suite=suite, params=values, frame=warehouse.frame(query)))
+        targets.append(Target(suite=load_suite("gold", FRESHNESS), params={}, frame=fresh))
         rows = {t.suite.dataset: len(t.frame) for t in targets if t.frame is not None}
         _run_gx(ctx, run, targets, rows=rows, sql=warehouse.sql)
     finally:
@@ -305,14 +307,31 @@ def _open_warehouse(ctx: StageContext, settings: ValidateSettings) -> gold.Wareh
     return gold.DuckDBWarehouse(duckdb_path(ctx.lake, settings))
 
 
-def _indicator_columns(suite: Suite) -> dict[str, str]:
-    columns = suite.meta.get("tributary", {}).get("indicator_columns")
-    if not isinstance(columns, dict) or not columns:
+def _gold_checks(run: GateRun, manifest: DbtManifest, schemas: gold.Schemas) -> list[tuple[Suite, str]]:
+    """The suite and check query of every gold model with a suite that the last dbt build had enabled."""
+    checks = []
+    for name in available_suites("gold"):
+        if name == FRESHNESS:
+            continue
+        suite = load_suite("gold", name)
+        model = manifest.model(name)
+        if model is None:
+            run.notes.append(f"{name}: not built (a source it needs is not enabled), its suite skipped")
+            continue
+        _check_suite_columns(suite, gold.query_columns(model), manifest.origin)
+        checks.append((suite, gold.check_sql(schemas, model)))
+    return checks
+
+
+def _check_suite_columns(suite: Suite, columns: list[str], origin: str) -> None:
+    """A suite may only name columns its model declares (or its check query adds): else say which, and where."""
+    unknown = sorted(columns_of(suite) - set(columns))
+    if unknown:
         raise ConfigError(
-            f"suite {suite.origin} has no meta.tributary.indicator_columns",
-            f"list the gold indicator columns and their World Bank ids in {suite_path('gold', suite.dataset)}",
+            f"suite {suite.origin} checks columns {unknown} that dbt model {suite.dataset} does not declare "
+            f"(it declares {', '.join(columns)}; read from {origin})",
+            f"update {suite_path('gold', suite.dataset)} or the model's columns in its dbt YAML, then rebuild gold",
         )
-    return {str(k): str(v) for k, v in columns.items()}
 
 
 # -- shared ----------------------------------------------------------------------------------------------------------

@@ -1,17 +1,20 @@
 """Reading gold for its gate: the check queries, the warehouse connections, and the freshness table.
 
-The gold suites validate *check queries* rather than bare tables: each query returns the table's rows plus
-columns recomputed independently (a value's previous year, change and percent change from the table itself; the
-value silver holds; the start of a unit's next version). A suite then only compares columns, which every GX engine
-can do, so the same suite runs on pandas (the DuckDB warehouse, queried with DuckDB) and on Trino (the same query as
-a GX query asset over SQLAlchemy). The SQL sticks to what DuckDB, Trino and SQLite share.
+The gold gate guards a boundary, not dbt's arithmetic: dbt owns the transformation invariants (year-over-year,
+dedupe, SCD2 shape) with its unit and data tests. The gate checks what gold offers its readers: every requested
+country and year present, keys sound, one current version per unit, every source fresh. Which relations and
+columns it reads comes from dbt's manifest (:mod:`steps.validate.manifest`), never from names written here.
+
+The suites validate *check queries*: a model's declared columns, plus, for an SCD2 model, when each version's
+successor starts (a column every GX engine can compare). So the same suite runs on pandas (the DuckDB warehouse,
+queried with DuckDB) and on Trino (the same query as a GX query asset over SQLAlchemy). The SQL sticks to what
+DuckDB, Trino and SQLite share.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +25,7 @@ from steps.errors import ConfigError, InputError, TransientError
 from steps.lake import Lake
 from steps.redact import redact_text
 from steps.state import read_state
+from steps.validate.manifest import DbtManifest, Model
 from steps.validate.runner import SqlEngine
 from steps.validate.settings import TrinoSettings
 
@@ -30,15 +34,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Relative tolerance when comparing a stored YoY column with its recomputation: the same formula can round
-# differently across engines or versions, a real disagreement is many orders of magnitude larger.
-RELATIVE_TOLERANCE = 1e-9
-
-# Where the newest ingest of each source kind shows in silver (what gold was built from).
-NEWEST_INGEST: dict[str, tuple[str, str]] = {
-    "worldbank": ("stg_worldbank__indicator_values", "ingested_at"),
-    "vn_provinces": ("stg_vn_provinces__provinces", "ingested_at"),
-}
+# Every staging model carries its delivering ingest's time under this name (the staging convention).
+INGESTED_AT = "ingested_at"
+# The column a check query adds to an SCD2 model: when the unit's next version starts.
+NEXT_VERSION_FROM = "next_version_from"
+# The dbt generic test declaring a model's SCD2 columns (dbt/data-tests/generic/test_scd2_valid_history.sql).
+SCD2_TEST = "scd2_valid_history"
 
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -63,93 +64,82 @@ class Schemas:
         identifier(self.silver, "silver schema")
         identifier(self.gold, "gold schema")
 
+    def relation(self, model: Model) -> str:
+        """``<schema>.<alias>`` of a model, its dbt layer mapped to this warehouse's schema of that layer."""
+        schema = {"silver": self.silver, "gold": self.gold}.get(model.schema, model.schema)
+        return f"{identifier(schema, f'schema of dbt model {model.name}')}.{identifier(model.alias, 'dbt model')}"
+
 
 # -- check queries (pure) ------------------------------------------------------------------------------------------
 
 
-def macro_indicators_sql(schemas: Schemas, indicator_columns: Mapping[str, str]) -> str:
-    """``dim_macro_indicators`` with, per indicator column ``x``, the columns its suite compares against.
+def model_sql(schemas: Schemas, model: Model) -> str:
+    """The model's declared columns (its contract), as the gate validates a table."""
+    return f"select\n    {_columns(model)}\nfrom {schemas.relation(model)}"
 
-    ``x__in_silver``: silver's value for the country, year and indicator (null when silver has none).
-    ``x_prev_year__recomputed``: ``x`` of the same country's row for year - 1, from the table itself.
-    ``x_yoy_change__recomputed`` / ``x_yoy_pct__recomputed``: recomputed from ``x`` and that previous value;
-    when the stored value agrees within :data:`RELATIVE_TOLERANCE` the stored value is repeated, so that an exact
-    equality check passes on rounding noise yet shows the recomputed value when they really differ.
+
+def versions_sql(schemas: Schemas, model: Model) -> str:
+    """An SCD2 model's columns plus ``next_version_from``: when the unit's next version (by start) begins, if any.
+
+    The unit key and validity columns are the arguments of the model's ``scd2_valid_history`` test in dbt.
     """
-    for col in indicator_columns:
-        identifier(col, "indicator column")
-    pivots = ",\n".join(
-        f"        max(case when indicator_id = {_quote(ind)} then indicator_value end) as {col}"
-        for col, ind in indicator_columns.items()
-    )
-    checks = []
-    for col in indicator_columns:
-        change = f"(g.{col} - p.{col})"
-        pct = f"(100 * (g.{col} - p.{col}) / nullif(p.{col}, 0))"
-        checks += [
-            f"s.{col} as {col}__in_silver",
-            f"p.{col} as {col}_prev_year__recomputed",
-            f"{_snap(f'g.{col}_yoy_change', change)} as {col}_yoy_change__recomputed",
-            f"{_snap(f'g.{col}_yoy_pct', pct)} as {col}_yoy_pct__recomputed",
-        ]
-    check_list = ",\n    ".join(checks)
-    # One SELECT without a WITH clause: GX's query assets accept only queries that start with SELECT.
-    # Identifiers were checked above and the indicator ids are quoted literals: no user text reaches the SQL.
+    scd2 = model.tests.get(SCD2_TEST)
+    if not scd2:
+        raise ConfigError(
+            f"dbt model {model.name} has no {SCD2_TEST} test, so the gate cannot tell its versions apart",
+            "declare the test on the model in its YAML (unique_key, valid_from, valid_to)",
+        )
+    key = identifier(str(scd2["unique_key"]), f"{SCD2_TEST} unique_key")
+    start = identifier(str(scd2["valid_from"]), f"{SCD2_TEST} valid_from")
+    end = identifier(str(scd2["valid_to"]), f"{SCD2_TEST} valid_to")
     return f"""select
-    g.*,
-    {check_list}
-from {schemas.gold}.dim_macro_indicators as g
-left join {schemas.gold}.dim_macro_indicators as p
-    on p.country_iso3 = g.country_iso3 and p.year = g.year - 1
-left join (
-    select
-        country_iso3,
-        year,
-{pivots}
-    from {schemas.silver}.stg_worldbank__indicator_values
-    group by country_iso3, year
-) as s
-    on s.country_iso3 = g.country_iso3 and s.year = g.year"""  # noqa: S608
+    {_columns(model)},
+    lead({start}) over (partition by {key} order by {start}, {end}) as {NEXT_VERSION_FROM}
+from {schemas.relation(model)}"""  # noqa: S608 - checked identifiers
 
 
-def location_sql(schemas: Schemas) -> str:
-    """``dim_location`` with ``next_version_from``: when the unit's next version (by start) begins, if any."""
-    return f"""select
-    location_version_id,
-    location_id,
-    location_level,
-    is_current,
-    effective_from,
-    effective_to,
-    lead(effective_from) over (
-        partition by location_id order by effective_from, location_version_id
-    ) as next_version_from
-from {schemas.gold}.dim_location"""  # noqa: S608 - schema names are checked identifiers
+def check_sql(schemas: Schemas, model: Model) -> str:
+    """The check query of a gold model: :func:`versions_sql` for an SCD2 model, else :func:`model_sql`."""
+    return versions_sql(schemas, model) if SCD2_TEST in model.tests else model_sql(schemas, model)
 
 
-def country_codes_sql(schemas: Schemas) -> str:
-    """ISO2 → ISO3 pairs silver knows, to map requested countries onto gold's ``country_iso3``."""
-    return (
-        f"select distinct country_iso2, country_iso3 from {schemas.silver}.stg_worldbank__indicator_values"  # noqa: S608
+def query_columns(model: Model) -> list[str]:
+    """The columns :func:`check_sql` returns for ``model``."""
+    return [*model.columns, *([NEXT_VERSION_FROM] if SCD2_TEST in model.tests else [])]
+
+
+def country_codes_sql(schemas: Schemas, models: list[Model]) -> str | None:
+    """ISO2 → ISO3 pairs the World Bank staging models hold (None: none has both columns)."""
+    parts = [
+        f"select country_iso2, country_iso3 from {schemas.relation(m)}"  # noqa: S608 - checked identifiers
         " where country_iso2 is not null and country_iso3 is not null"
-    )
-
-
-def newest_ingest_sql(schemas: Schemas, kind: str) -> str | None:
-    """The query for the newest ingest time silver holds for a source kind (None: not in silver)."""
-    if kind not in NEWEST_INGEST:
+        for m in models
+        if {"country_iso2", "country_iso3"} <= set(m.columns)
+    ]
+    if not parts:
         return None
-    table, column = NEWEST_INGEST[kind]
-    return f"select max({column}) as newest from {schemas.silver}.{table}"  # noqa: S608 - fixed names
+    union = "\nunion all\n".join(parts)
+    return f"select distinct country_iso2, country_iso3 from (\n{union}\n) as codes"  # noqa: S608 - as above
 
 
-def _snap(stored: str, recomputed: str) -> str:
-    agree = f"abs({stored} - {recomputed}) <= {RELATIVE_TOLERANCE} * (abs({recomputed}) + 1)"
-    return f"case when {agree} then {stored} else {recomputed} end"
+def newest_ingest_sql(schemas: Schemas, models: list[Model]) -> str | None:
+    """Per staging model, the newest ingest time it holds (None: no model has the ingest time column)."""
+    parts = [
+        f"select '{identifier(m.name, 'dbt model')}' as model_name, max({INGESTED_AT}) as newest"  # noqa: S608
+        f" from {schemas.relation(m)}"
+        for m in models
+        if INGESTED_AT in m.columns
+    ]
+    return "\nunion all\n".join(parts) or None
 
 
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+def _columns(model: Model) -> str:
+    if not model.columns:
+        raise ConfigError(
+            f"dbt model {model.name} declares no columns in its YAML, so the gate cannot tell what to read",
+            "declare its columns (a contract) in the model's YAML",
+        )
+    return ",\n    ".join(identifier(c, f"column of dbt model {model.name}") for c in model.columns)
 
 
 # -- freshness (pure) ----------------------------------------------------------------------------------------------
@@ -327,28 +317,45 @@ def trino_engine(settings: TrinoSettings) -> SqlEngine:
 # -- reading -------------------------------------------------------------------------------------------------------
 
 
-def country_codes(warehouse: Warehouse, schemas: Schemas) -> dict[str, str]:
-    """ISO2 → ISO3 pairs silver holds."""
-    frame = warehouse.frame(country_codes_sql(schemas))
+def country_codes(warehouse: Warehouse, schemas: Schemas, models: list[Model]) -> dict[str, str]:
+    """ISO2 → ISO3 pairs the World Bank source's staging ``models`` hold (none without such a model)."""
+    query = country_codes_sql(schemas, models)
+    if query is None:
+        return {}
+    frame = warehouse.frame(query)
     return {str(r.country_iso2).upper(): str(r.country_iso3).upper() for r in frame.itertuples()}
 
 
-def newest_ingests(warehouse: Warehouse, lake: Lake, schemas: Schemas, config: PipelineConfig) -> list[NewestIngest]:
-    """The newest ingest of every enabled source: from silver where the source lands there, else its state file."""
+def newest_ingests(
+    warehouse: Warehouse, lake: Lake, schemas: Schemas, config: PipelineConfig, manifest: DbtManifest
+) -> list[NewestIngest]:
+    """The newest ingest of every enabled source: from its staging models in silver, else its state file.
+
+    The basis names the staging model holding the newest ingest time (of equals, the first by name).
+    """
     rows = []
     for name in config.enabled_sources():
         cfg = config.source(name)
-        query = newest_ingest_sql(schemas, cfg.kind)
+        query = newest_ingest_sql(schemas, manifest.freshness_models(name))
         if query is not None:
-            table, column = NEWEST_INGEST[cfg.kind]
-            newest = as_utc(warehouse.frame(query)["newest"].iloc[0])
-            basis = f"max({schemas.silver}.{table}.{column})"
+            stamps = {str(r.model_name): as_utc(r.newest) for r in warehouse.frame(query).itertuples()}
+            model, newest = newest_of(stamps)
+            basis = f"max({schemas.relation(manifest.models[model])}.{INGESTED_AT})"
         else:
             last = read_state(lake, name).last_success
             newest = as_utc(last.finished_at) if last else None
             basis = f"state/{name}.json"
         rows.append(NewestIngest(name, newest, cfg.max_age_days, basis))
     return rows
+
+
+def newest_of(stamps: dict[str, datetime | None]) -> tuple[str, datetime | None]:
+    """The model holding the newest time, of equals the first by name (any model when none holds one)."""
+    dated = {name: stamp for name, stamp in stamps.items() if stamp is not None}
+    if not dated:
+        return min(stamps), None
+    newest = max(dated.values())
+    return min(name for name, stamp in dated.items() if stamp == newest), newest
 
 
 def _line(exc: BaseException) -> str:

@@ -33,8 +33,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from steps.config import PipelineConfig, SourceConfig, VnProvincesConfig, WorldBankConfig
+from steps.config import PipelineConfig, SourceConfig
 from steps.errors import ConfigError
+from steps.sources.vn_provinces.config import VnProvincesConfig
+from steps.sources.worldbank.config import WorldBankConfig
 from steps.validate.bronze import ManifestView
 
 
@@ -123,14 +125,21 @@ def _vn_provinces(manifest: ManifestView, row_counts: Mapping[str, int], codes: 
     return params
 
 
-def worldbank_config(config: PipelineConfig) -> WorldBankConfig | None:
-    """The enabled World Bank source's configuration, if any (the gold macro table is built from it)."""
-    found = [c for c in config.sources.values() if isinstance(c, WorldBankConfig) and c.enabled]
+def worldbank_source(config: PipelineConfig) -> str | None:
+    """The name of the enabled World Bank source, if any (the gold macro table is built from it)."""
+    found = [name for name, c in config.sources.items() if isinstance(c, WorldBankConfig) and c.enabled]
     if len(found) > 1:
         raise ConfigError(
             "more than one enabled World Bank source", "dim_macro_indicators is built from one; disable the others"
         )
     return found[0] if found else None
+
+
+def worldbank_config(config: PipelineConfig) -> WorldBankConfig | None:
+    """The enabled World Bank source's configuration, if any."""
+    name = worldbank_source(config)
+    found = config.sources[name] if name is not None else None
+    return found if isinstance(found, WorldBankConfig) else None
 
 
 def gold_parameters(config: PipelineConfig, iso2_to_iso3: Mapping[str, str]) -> Parameters:

@@ -1,5 +1,9 @@
 """Expectation suites: reviewed YAML files in ``steps/validate/suites/<gate>/<dataset>.yml``, loaded at run time.
 
+A bronze suite lives with its source, in the ``suites/`` folder of its package (``steps/sources/<kind>/suites/
+<source>.<dataset>.yml``, found through the source registry); ``steps/validate/suites/bronze/`` is searched first,
+for suites of a deployment's own source names.
+
 A suite file is Great Expectations' own suite layout (``name``, ``expectations`` as ``type`` + ``kwargs``, ``meta``)
 written as YAML so that every expectation can carry a comment saying why it is there. Values only known at run time
 are GX suite parameters, ``{$PARAMETER: name}``; :func:`parameters_of` lists them so that a suite and the code
@@ -8,8 +12,9 @@ filling its parameters (:mod:`steps.validate.params`) cannot silently drift apar
 ``meta.tributary`` holds what the stage needs besides the expectations:
 
 - ``index_columns``: columns that identify a row; failures report them next to each bad value.
-- ``indicator_columns`` (``dim_macro_indicators`` only): gold column → World Bank indicator id, for the recomputed
-  comparison columns the gold reader adds.
+
+A gold suite is named after the dbt model it checks; :func:`columns_of` lists the columns it names, which the gate
+compares with the model's declared columns in dbt's manifest.
 
 This module is pure (YAML and dataclasses): GX objects are built from a :class:`Suite` by :mod:`steps.validate.gx`.
 """
@@ -61,26 +66,33 @@ class Suite:
 
 def suite_path(gate: Gate, dataset: str) -> str:
     """The repository path of a suite file (for messages telling people which file to edit)."""
+    for folder, where in _folders(gate):
+        if folder.joinpath(f"{dataset}.yml").is_file():
+            return f"{where}/{dataset}.yml"
     return f"steps/validate/{SUITES_FOLDER}/{gate}/{dataset}.yml"
 
 
 def load_suite(gate: Gate, dataset: str) -> Suite:
     """Load the reviewed suite of ``dataset`` for ``gate``; a ConfigError names the missing or broken file."""
-    entry = _suites_root().joinpath(gate, f"{dataset}.yml")
-    if not entry.is_file():
-        raise ConfigError(
-            f"no {gate} expectation suite for dataset {dataset!r} ({suite_path(gate, dataset)} does not exist)",
-            f"add a reviewed suite at {suite_path(gate, dataset)}: every dataset a gate sees needs one",
-        )
-    return parse_suite(entry.read_text(encoding="utf-8"), gate, dataset, suite_path(gate, dataset))
+    for folder, where in _folders(gate):
+        entry = folder.joinpath(f"{dataset}.yml")
+        if entry.is_file():
+            return parse_suite(entry.read_text(encoding="utf-8"), gate, dataset, f"{where}/{dataset}.yml")
+    shared = f"steps/validate/{SUITES_FOLDER}/{gate}/{dataset}.yml"
+    packaged = " nor in a source package's suites/ folder" if gate == "bronze" else ""
+    fix = "steps/sources/<kind>/suites/ (or " + shared + ")" if gate == "bronze" else shared
+    raise ConfigError(
+        f"no {gate} expectation suite for dataset {dataset!r} ({shared} does not exist{packaged})",
+        f"add a reviewed suite at {fix}: every dataset a gate sees needs one",
+    )
 
 
 def available_suites(gate: Gate) -> list[str]:
     """Datasets that have a suite for ``gate``, sorted."""
-    folder = _suites_root().joinpath(gate)
-    if not folder.is_dir():
-        return []
-    return sorted(e.name.removesuffix(".yml") for e in folder.iterdir() if e.name.endswith(".yml"))
+    found = {
+        e.name.removesuffix(".yml") for folder, _ in _folders(gate) for e in folder.iterdir() if e.name.endswith(".yml")
+    }
+    return sorted(found)
 
 
 def parse_suite(text: str, gate: Gate, dataset: str, origin: str) -> Suite:
@@ -119,6 +131,19 @@ def parameters_of(node: Any) -> set[str]:
     return set(_walk_parameters(node))
 
 
+def columns_of(suite: Suite) -> set[str]:
+    """Every column the suite's expectations (and its index columns) name."""
+    names = set(suite.index_columns)
+    for exp in suite.expectations:
+        kwargs = exp["kwargs"]
+        names.update(str(kwargs[k]) for k in ("column", "column_A", "column_B") if isinstance(kwargs.get(k), str))
+        names.update(str(c) for c in kwargs.get("column_list") or [])
+        condition = kwargs.get("row_condition")
+        if isinstance(condition, dict) and isinstance(condition.get("column"), dict):
+            names.add(str(condition["column"].get("name")))
+    return names
+
+
 def check_parameters(suite: Suite, values: dict[str, Any]) -> dict[str, Any]:
     """The values of exactly the parameters ``suite`` references; a ConfigError when one has no value.
 
@@ -145,5 +170,17 @@ def _walk_parameters(node: Any) -> Iterator[str]:
             yield from _walk_parameters(value)
 
 
-def _suites_root() -> Traversable:
-    return resources.files(SUITES_PACKAGE).joinpath(SUITES_FOLDER)
+def _folders(gate: Gate) -> list[tuple[Traversable, str]]:
+    """The folders holding ``gate``'s suites, with their repository paths.
+
+    The shared folder first, then (bronze) the source packages' ``suites/`` folders.
+    """
+    out = [(resources.files(SUITES_PACKAGE).joinpath(SUITES_FOLDER, gate), f"steps/validate/{SUITES_FOLDER}/{gate}")]
+    if gate == "bronze":
+        from steps.sources.registry import specs
+
+        for spec in specs():
+            folder = spec.suites()
+            if folder is not None:
+                out.append((folder, f"{spec.package.replace('.', '/')}/{SUITES_FOLDER}"))
+    return [(folder, where) for folder, where in out if folder.is_dir()]

@@ -4,3 +4,6 @@ Reads: the pipeline configuration; one small request per source. Writes: a probe
 (deleted again). Prints one line per problem. Exit codes: 0 all good, 2 a configuration problem, 75 something
 is unreachable right now.
 """
+
+# What the local runner's warm interpreter preloads for this stage (workflows/local/warm.py).
+PRELOAD = ("requests", "orjson")

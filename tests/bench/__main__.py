@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from steps.replay.server import ReplayServer
+from workflows.replay.server import ReplayServer
 
 REPO = Path(__file__).resolve().parents[2]
 PER_INDICATOR = 266 * 66  # countries × years 1960–2025
@@ -48,7 +48,7 @@ def bench_ingest(server: ReplayServer, tmp: Path, indicators: int, per_page: int
             {
                 "sources": {
                     "worldbank": {
-                        "base_url": server.worldbank_base_url,
+                        "base_url": server.base_url("worldbank"),
                         "countries": ["all"],
                         "indicators": [f"BENCH.IND.{n:04d}" for n in range(1, indicators + 1)],
                         "start_year": 1960,
@@ -73,7 +73,7 @@ def bench_ingest(server: ReplayServer, tmp: Path, indicators: int, per_page: int
             sys.executable,
             "-m",
             "tests.bench.dlt_worldbank",
-            server.worldbank_base_url,
+            server.base_url("worldbank"),
             str(dlt_out),
             str(indicators),
             str(per_page),

@@ -1,6 +1,6 @@
 """The stage images, built once per test session with the engine this machine has (podman or docker).
 
-The images are built by the code ``make images`` runs (:func:`workflows.build.build_images`), tagged as the dev
+The images are built by the code ``make images`` runs (:func:`workflows.argo.build.build_images`), tagged as the dev
 WorkflowTemplate names them; the engine's layer cache makes a session after the first one quick. Without any
 container engine these tests are skipped with one line saying so; with one, a failed build fails them.
 """
@@ -16,11 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from steps.names import STAGES
 from tests.steps.sources.conftest import postgres  # noqa: F401 - the Postgres fixture, for the stage paths
-from workflows.build import Built, build_images
-from workflows.container import EngineError, find_engine
-from workflows.images import STAGES, image
-from workflows.settings import load_environment
+from workflows.argo.build import Built, build_images
+from workflows.argo.engine import EngineError, find_engine
+from workflows.argo.images import image
+from workflows.argo.settings import load_environment
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from tests.conftest import FAST_HTTP, REPO, S3_KEYS
 from tests.steps.sources.helpers import KEYS, source_sections
 
 RECORDER = Path(__file__).parent / "recorder"
-_NOT_THE_STAGE = re.compile(r"^(tests|steps\.replay)(\.|$)")  # test-only code never ships in an image
+_NOT_THE_STAGE = re.compile(r"^(tests|workflows\.replay)(\.|$)")  # test-only code never ships in an image
 
 
 @dataclass(frozen=True)
@@ -103,12 +103,13 @@ def pipeline_config(folder: Path, apis: dict[str, str], drop: Path, postgres: di
 
 
 class _Urls:
-    """The replay server's base URLs as attributes (what source_sections reads)."""
+    """The replay server's base URLs by source (what source_sections reads)."""
 
     def __init__(self, apis: dict[str, str]) -> None:
-        self.fred_base_url = apis["fred"]
-        self.eia_base_url = apis["eia"]
-        self.noaa_base_url = apis["noaa"]
+        self.apis = apis
+
+    def base_url(self, source: str) -> str:
+        return self.apis[source]
 
 
 def paths(

@@ -13,10 +13,11 @@ import time
 import uuid
 
 from tests.containers.conftest import Images
-from workflows.container import ContainerLauncher, ContainerRun
-from workflows.expressions import retry_condition
-from workflows.runner import ERROR, FAILED, DagRunner, Retry, Task
-from workflows.templates import RETRY_EXPRESSION
+from workflows.argo.templates import RETRY_EXPRESSION
+from workflows.local.container import ContainerLauncher
+from workflows.local.expressions import retry_condition
+from workflows.local.runner import ERROR, FAILED, DagRunner
+from workflows.local.task import ContainerRun, Retry, Task
 
 POD = {"user": 10001, "group": 10001, "read_only_root": True, "drop_capabilities": ("ALL",), "no_new_privileges": True}
 

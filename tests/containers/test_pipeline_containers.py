@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.conftest import REPO
+from tests.cli import run_replay
 from tests.containers.conftest import Images
 
 pytestmark = pytest.mark.e2e
@@ -23,16 +22,7 @@ WALL_CLOCK_IDS = {"location_version_id", "dbt_scd_id"}  # hashes of a snapshot's
 
 
 def _run(lake: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIBUTARY_")}
-    return subprocess.run(
-        [sys.executable, "-m", "workflows.cli", "run", "--replay", "--lake", str(lake), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1200,
-        check=False,
-        cwd=REPO,
-    )
+    return run_replay(lake, *args, timeout=1200)
 
 
 def gold(lake: Path) -> dict[str, list[tuple[object, ...]]]:
@@ -98,16 +88,8 @@ def test_a_second_run_skips_everything_as_fresh(runs: dict[str, Path]) -> None:
 
 
 def test_missing_images_are_named_before_anything_runs(engine: str, tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIBUTARY_")}
-    env["TRIBUTARY_IMAGE_TAG"] = "0.0.0-never-built"
-    proc = subprocess.run(
-        [sys.executable, "-m", "workflows.cli", "run", "--replay", "--launcher", "container", "--lake", str(tmp_path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        cwd=REPO,
+    proc = run_replay(
+        tmp_path, "--launcher", "container", env={"TRIBUTARY_IMAGE_TAG": "0.0.0-never-built"}, timeout=300
     )
     assert proc.returncode == 2
     assert "images not built on this machine: tributary-dbt:0.0.0-never-built" in proc.stderr

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 from tests.containers.conftest import Images
-from workflows.container import ContainerLauncher, ContainerRun, Mount
-from workflows.execute import LocalWorkflow
-from workflows.local import LocalRun, local_resources, rendered_spec
-from workflows.runner import Scope, Task
-from workflows.spec import parse_workflow
+from workflows.local.container import ContainerLauncher
+from workflows.local.execute import LocalWorkflow
+from workflows.local.run import LocalRun, local_resources, rendered_spec
+from workflows.local.spec import parse_workflow
+from workflows.local.task import ContainerRun, Mount, Scope, Task
 
 PROBE = """
 import json, os
@@ -47,7 +47,7 @@ def _bound(tmp_path: Path, lake: Path, node: str) -> tuple[Task, ContainerLaunch
     """The task ``node`` of the rendered dev spec, bound for the container launcher as ``tributary run`` binds it."""
     run = LocalRun(run_id="security", lake=str(lake), sources=("worldbank", "vn_provinces"), launcher="container")
     spec = parse_workflow(rendered_spec(run, "dev"))
-    from workflows.container import find_engine
+    from workflows.argo.engine import find_engine
 
     launcher = ContainerLauncher(find_engine(), run_id=run.run_id, volumes=[Mount(lake, str(lake))])
     workflow = LocalWorkflow(

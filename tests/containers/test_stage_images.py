@@ -7,6 +7,7 @@ loaded here, its image must be able to load, as user 10001 on a read-only root f
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,12 +15,12 @@ from typing import Any
 import pytest
 import yaml
 
-from steps.replay.server import PRE_REFORM_SNAPSHOT, Quota, ReplayServer
+from steps.names import STAGES
 from tests.conftest import FAST_HTTP, S3_KEYS
 from tests.containers import stage_paths
 from tests.containers.conftest import Images, free_port
 from tests.steps.sources.conftest import Postgres
-from workflows.images import STAGES
+from workflows.replay.server import PRE_REFORM_SNAPSHOT, Quota, ReplayServer
 
 POD = ["--read-only", "--tmpfs", "/tmp:rw,mode=1777", "--user", "10001:10001", "--cap-drop", "ALL"]
 IMPORT_ALL = (
@@ -54,7 +55,7 @@ def database(postgres: Postgres) -> dict[str, Any]:
     with psycopg.connect(
         host=postgres.host, port=postgres.port, user=postgres.user, password=postgres.password, dbname="paths"
     ) as conn:
-        # the shape the app_db bronze suite expects (steps/validate/suites/bronze/app_db.orders.yml)
+        # the shape the app_db bronze suite expects (steps/sources/postgres/suites/app_db.orders.yml)
         conn.execute(
             "CREATE TABLE orders (order_id integer PRIMARY KEY, customer text NOT NULL, amount numeric(12,2),"
             " status text, details jsonb, updated_at timestamptz)"
@@ -91,11 +92,11 @@ def recorded(
     (drop / "fx" / "2026-01-02.csv").write_text("rate_date,currency,rate\n2026-01-02,USD,25300.5\n")
     password = database.pop("_password")
     apis = {
-        "worldbank": server.worldbank_base_url,
-        "vn_provinces": server.provinces_base_url,
-        "fred": server.fred_base_url,
-        "eia": server.eia_base_url,
-        "noaa": server.noaa_base_url,
+        "worldbank": server.base_url("worldbank"),
+        "vn_provinces": server.base_url("vn_provinces"),
+        "fred": server.base_url("fred"),
+        "eia": server.base_url("eia"),
+        "noaa": server.base_url("noaa"),
     }
     config = stage_paths.pipeline_config(folder, apis, drop, database)
     s3_config = folder / "s3-pipeline.yaml"  # the S3 lake gets the default sources (the gold gate needs both)
@@ -157,6 +158,28 @@ def test_the_stage_image_imports_every_module_its_stage_loads(
     assert failed == {}, f"{images.reference(stage)} cannot import what steps.{stage} loads: {failed}"
 
 
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_image_runs_its_own_stage_by_default(images: Images, stage: str) -> None:
+    """No command: the fixed entrypoint ``python -m steps`` runs the stage its build argument STAGE baked in."""
+    argv = [images.engine, "run", "--rm", "--no-healthcheck", *POD, images.reference(stage)]  # CMD: --help
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.startswith(f"usage: python -m steps.{stage} "), proc.stdout[:200]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_pyarrow_is_trimmed_where_the_extra_installs_it(images: Images, stage: str) -> None:
+    probe = (
+        "import importlib.util, pathlib\n"
+        "spec = importlib.util.find_spec('pyarrow')\n"
+        "folder = spec and pathlib.Path(spec.origin).parent\n"
+        "print('absent' if not folder else 'untrimmed' if list(folder.glob('libarrow_flight.so*')) else 'trimmed')\n"
+    )
+    proc = images.run(stage, ["python", "-c", probe], flags=POD)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["trimmed" if stage in ("ingest", "validate") else "absent"]
+
+
 @pytest.mark.parametrize(
     ("stage", "args"),
     [
@@ -175,7 +198,7 @@ def test_on_the_trino_target_a_missing_warehouse_is_one_line_and_exit_75(
                 "http": dict(FAST_HTTP),
                 "sources": {
                     "worldbank": {
-                        "base_url": server.worldbank_base_url,
+                        "base_url": server.base_url("worldbank"),
                         "indicators": ["NY.GDP.MKTP.CD"],
                         "start_year": 2020,
                         "end_year": 2024,

@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from steps.replay import data  # the project's own copy of the real API data (any machine, no ../shared needed)
+from workflows.replay import data  # the project's own copy of the real API data (any machine, no ../shared needed)
 
 INDICATOR_NAMES = {
     "NY.GDP.MKTP.CD": "GDP (current US$)",

@@ -22,9 +22,9 @@ from tests.dbt.bronze_fixtures import (
     IngestRun,
     worldbank_csv_values,
     write_hidden_temp_files,
-    write_uncommitted_file,
     write_provinces_v1,
     write_provinces_v2,
+    write_uncommitted_file,
     write_worldbank,
 )
 from tests.dbt.dbt_runner import Lakehouse

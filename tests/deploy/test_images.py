@@ -1,4 +1,4 @@
-"""The Dockerfiles: pinned bases, one extra per stage, dependencies before code, non-root, read-only friendly.
+"""The Dockerfiles: pinned bases, one stage Dockerfile with one extra per stage, dependencies before code, non-root.
 
 No Docker engine here, so the files are read and checked; the builds run where skaffold runs.
 """
@@ -9,18 +9,24 @@ import re
 import tomllib
 
 import pytest
+import yaml
 
+from steps.names import STAGES
 from tests.deploy.manifests import IMAGES, REPO
+from workflows.argo.build import stage_recipes
 
-# Which optional-dependency group each stage image installs (None: the core dependencies only).
-# Every stage image installs the core and the extra named after its stage (empty for freshness and summary).
-STAGE_EXTRAS = {stage: stage for stage in ("verify", "freshness", "ingest", "validate", "dbt", "summary")}
 DIGEST = re.compile(r"@sha256:[0-9a-f]{64}\b")
+EXTRAS = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+STAGE_ARTIFACTS = {
+    a["image"].removeprefix("tributary-"): a
+    for a in yaml.safe_load((REPO / "skaffold.yaml").read_text())["build"]["artifacts"]
+    if a["image"].removeprefix("tributary-") in STAGES
+}
 
 
-def _instructions(stage: str) -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) of images/<stage>/Dockerfile, continuation lines joined, comments dropped."""
-    text = (IMAGES / stage / "Dockerfile").read_text()
+def _instructions(image: str) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) of images/<image>/Dockerfile, continuation lines joined, comments dropped."""
+    text = (IMAGES / image / "Dockerfile").read_text()
     lines, current = [], ""
     for raw in text.splitlines():
         if raw.lstrip().startswith("#") and not current:
@@ -47,56 +53,94 @@ def test_base_image_is_pinned_by_digest_and_non_root() -> None:
         assert variable in env, f"base image: {variable} (read-only root filesystem)"
 
 
-@pytest.mark.parametrize("stage", STAGE_EXTRAS)
-def test_stage_image(stage: str) -> None:
-    steps = _instructions(stage)
-    text = (IMAGES / stage / "Dockerfile").read_text()
-    # Built FROM the shared base that skaffold passes in (requires + alias BASE).
-    arg_base = re.search(r"^ARG BASE\b", text, re.MULTILINE)
-    from_base = re.search(r"^FROM \$\{BASE\}$", text, re.MULTILINE)
-    assert arg_base and from_base and arg_base.start() < from_base.start(), "ARG BASE must come before FROM ${BASE}"
-    assert [arg for ins, arg in steps if ins == "FROM"] == ["${UV_IMAGE} AS uv", "${BASE}"]
-    assert ("ARG", "UV_IMAGE=ghcr.io/astral-sh/uv:0.13.9") in steps  # the Makefile's uv version
-    # Only this stage's extra, resolved against the lock.
+def test_one_dockerfile_builds_every_stage_image() -> None:
+    global_args, stages = _stages("stage")
+    # Built FROM the shared base that skaffold passes in (requires + alias BASE); dbt adds its project on top, and
+    # the last stage, the default target, is the stage image itself.
+    assert [from_ for from_, _ in stages] == ["${UV_IMAGE} AS uv", "${BASE} AS stage", "stage AS dbt", "stage"]
+    assert global_args["BASE"] == "tributary-base"
+    assert global_args["UV_IMAGE"] == "ghcr.io/astral-sh/uv:0.13.9"  # the Makefile's uv version
+    assert stages[-1][1] == [], "the default target is the stage image unchanged"
+    steps = stages[1][1]
+    # The stage's extra only, resolved against the lock; an empty EXTRA installs the core and passes no --extra.
     install = next(arg for ins, arg in steps if ins == "RUN" and "uv pip install" in arg)
     assert "-c /src/lock.txt" in install and "-r /src/pyproject.toml" in install
-    extras = re.findall(r"--extra (\S+)", install)
-    assert extras == [STAGE_EXTRAS[stage]]
+    assert '${EXTRA:+--extra "$EXTRA"}' in install and install.count("--extra") == 1
     assert "--compile-bytecode" in install, "bytecode is compiled at build time (read-only root filesystem)"
+    # pyarrow is trimmed in the install's own layer (removed files never reach the image); the script itself skips
+    # images without pyarrow.
+    assert install.endswith("&& sh /src/pyarrow-trim.sh")
+    assert 'find_spec("pyarrow") is None' in (IMAGES / "pyarrow-trim.sh").read_text()
     # The files the install reads are COPYed: podman's builder keys its layer cache on a COPY's content but not on a
     # bind mount's, so a bind-mounted lock that changed would silently reuse the old dependency layer.
     assert "type=bind" not in install
     copied = " ".join(arg for ins, arg in steps if ins == "COPY")
-    assert all(name in copied for name in ("pyproject.toml", "README.md", "requirements/lock.txt"))
-    # Dependencies in their own layer, before the code.
-    order = [arg for ins, arg in steps if ins in ("RUN", "COPY")]
-    assert order.index(install) < next(i for i, a in enumerate(order) if a.startswith("steps/"))
-    # Non-root numeric user last, and the stage's entry point.
-    users = [arg for ins, arg in steps if ins == "USER"]
-    assert users[-1] == "10001:10001"
-    assert f'"-m", "steps.{stage}"' in dict(steps)["ENTRYPOINT"]
-    ignore = (IMAGES / stage / "Dockerfile.dockerignore").read_text().splitlines()
-    assert ignore[1:3] == ["*", "!pyproject.toml"] or "*" in ignore
-    assert "steps/replay/" in ignore, "the replay server is test-only"
+    assert all(name in copied for name in ("pyproject.toml", "README.md", "requirements/lock.txt", "pyarrow-trim.sh"))
+    # Dependencies in their own layer, before the code; EXTRA before the install, STAGE after the code, so images
+    # with the same extra share every layer but the stage's own.
+    order = [(ins, arg) for ins, arg in steps if ins in ("RUN", "COPY", "ARG")]
+    code = order.index(("COPY", "steps/ /app/steps/"))
+    assert order.index(("ARG", "EXTRA=")) < order.index(("RUN", install)) < code < order.index(("ARG", "STAGE"))
+    # Non-root numeric user last; the entrypoint is fixed and runs the stage baked in from STAGE.
+    for _, stage_steps in stages[1:3]:
+        assert [arg for ins, arg in stage_steps if ins == "USER"][-1] == "10001:10001"
+    assert ("ENV", "TRIBUTARY_STAGE=${STAGE}") in steps
+    assert ("RUN", "python -m steps --help > /dev/null") in steps, "a STAGE that names no stage fails the build"
+    assert dict(steps)["ENTRYPOINT"] == '["python", "-m", "steps"]'
+    assert ("HEALTHCHECK", "NONE") in steps
+    # The replay server is development-only: it lives in workflows/, which no stage image copies or is sent.
+    assert not any(arg.startswith("workflows") for ins, arg in steps if ins == "COPY"), "the replay server stays out"
+    ignore = (IMAGES / "stage" / "Dockerfile.dockerignore").read_text().splitlines()
+    assert not any(line.startswith("!workflows") for line in ignore), "the replay server stays out"
+    assert not (REPO / "steps" / "replay").exists(), "the replay server lives in workflows/replay"
 
 
-def test_every_extra_a_stage_installs_exists() -> None:
-    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]
-    for stage, extra in STAGE_EXTRAS.items():
-        assert extra is None or extra in extras, f"{stage}: pyproject.toml has no extra {extra!r}"
+def test_the_ignore_file_sends_only_what_the_images_copy() -> None:
+    ignore = (IMAGES / "stage" / "Dockerfile.dockerignore").read_text().splitlines()
+    rules = [line for line in ignore if line and not line.startswith("#")]
+    assert rules[0] == "*", "everything is excluded first"
+    kept = {line[1:] for line in rules if line.startswith("!")}
+    assert kept == {"pyproject.toml", "README.md", "requirements/lock.txt", "images/pyarrow-trim.sh", "steps/", "dbt/"}
+    assert not any("replay" in line for line in rules), "the replay server is in workflows/, never sent"
+    assert {"dbt/target/", "dbt/logs/", "dbt/dbt_packages/"} <= set(rules)
+    for dockerfile in IMAGES.glob("*/Dockerfile"):
+        assert dockerfile.with_name("Dockerfile.dockerignore").is_file(), dockerfile
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_each_stage_artifact_names_its_stage_and_extra(stage: str) -> None:
+    docker = STAGE_ARTIFACTS[stage]["docker"]
+    assert docker["dockerfile"] == "images/stage/Dockerfile"
+    assert set(docker["buildArgs"]) == {"STAGE", "EXTRA"}
+    assert docker["buildArgs"]["STAGE"] == stage
+    # The extra named after the stage; an empty one is not passed, so stages with none share their layers.
+    assert stage in EXTRAS, f"pyproject.toml has no extra {stage!r}"
+    assert docker["buildArgs"]["EXTRA"] == (stage if EXTRAS[stage] else ""), (
+        f"{stage}: EXTRA must be {stage!r} when pyproject.toml's extra {stage!r} is not empty, else empty"
+    )
+    assert docker.get("target", "") == ("dbt" if stage == "dbt" else ""), "only the dbt image has its own target"
+
+
+def test_tributary_images_builds_what_skaffold_builds() -> None:
+    recipes = stage_recipes()
+    assert list(recipes) == list(STAGES)
+    for stage, recipe in recipes.items():
+        docker = STAGE_ARTIFACTS[stage]["docker"]
+        assert recipe.dockerfile == IMAGES / "stage" / "Dockerfile" and recipe.context == REPO
+        assert recipe.args == docker["buildArgs"] and recipe.target == docker.get("target", "")
 
 
 def test_dbt_image_bakes_and_parses_the_project() -> None:
-    steps = _instructions("dbt")
+    steps = dict(_stages("stage")[1])["stage AS dbt"]
     env = " ".join(arg for ins, arg in steps if ins == "ENV")
     assert "TRIBUTARY_DBT_PROJECT_DIR=/app/dbt" in env
     assert "TRIBUTARY_DBT_WORK_DIR=/tmp/tributary-dbt" in env
     assert "DBT_TARGET_PATH=/tmp/" in env and "DBT_LOG_PATH=/tmp/" in env
+    assert "TRIBUTARY_DBT_PARSE_SEED=/app/dbt-parse" in env
     assert ("COPY", "dbt/ /app/dbt/") in steps
     parse = next(arg for ins, arg in steps if ins == "RUN" and "dbt parse" in arg)
     assert "--target trino" in parse and "--target-path /tmp/" in parse
-    ignore = (IMAGES / "dbt" / "Dockerfile.dockerignore").read_text().splitlines()
-    assert {"!dbt/", "dbt/target/", "dbt/logs/"} <= set(ignore)
+    assert any(ins == "RUN" and "python -m steps.dbt.warmup" in arg for ins, arg in steps)
 
 
 def _stages(image: str) -> tuple[dict[str, str], list[tuple[str, list[tuple[str, str]]]]]:
@@ -168,7 +212,7 @@ def test_hive_metastore_image() -> None:
 
 def test_images_doc_reports_each_stage_size() -> None:
     doc = (REPO / "docs/images.md").read_text()
-    for stage in STAGE_EXTRAS:
+    for stage in STAGES:
         assert re.search(rf"^\|\s*`?tributary-{stage}`?\s*\|.*\d+\s*MB", doc, re.MULTILINE), (
             f"docs/images.md: size of {stage}"
         )

@@ -70,6 +70,17 @@ def test_packaged_pipeline_config_matches_the_steps_default() -> None:
     assert packaged == source, "run: cp steps/defaults/pipeline.yaml charts/tributary/files/pipeline.yaml"
 
 
+def test_readme_lists_the_source_credentials_of_the_packaged_config() -> None:
+    """The keys of the source credentials Secret come from the sources' own models (the registry), not by hand."""
+    from steps.config import load_config
+
+    config = load_config(CHART / "files" / "pipeline.yaml")
+    keys = sorted({v for name in config.sources for v in config.source(name).secret_variables()})
+    lines = (CHART / "README.md").read_text().splitlines()
+    row = next(line for line in lines if line.startswith("| `tributary-source-credentials`"))
+    assert re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split("|")[2]) == keys
+
+
 def test_pipeline_config_can_be_overridden() -> None:
     custom = "sources:\n  worldbank:\n    enabled: false\n"
     rendered = render(CHART, merge(deploy_values("tributary", "dev"), {"pipelineConfig": custom}), release="tributary")

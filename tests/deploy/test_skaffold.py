@@ -102,8 +102,11 @@ def test_templates_name_only_variables_skaffold_sets() -> None:
     prefixes = ("IMAGE_FULLY_QUALIFIED", "IMAGE_REPO", "IMAGE_TAG", "IMAGE_DIGEST", "IMAGE_DOMAIN")
     known = {f"{p}_{_sanitized(a)}" for p in (*prefixes, "IMAGE_REPO_NO_DOMAIN") for a in ARTIFACTS}
     assert used <= known, f"not set by skaffold: {sorted(used - known)}"
+    # Build arguments are literals in this file: the stage images' STAGE and EXTRA, nothing for the others.
     for artifact in SKAFFOLD["build"]["artifacts"]:
-        assert not artifact["docker"].get("buildArgs"), f"{artifact['image']}: the Dockerfiles need no build argument"
+        args = artifact["docker"].get("buildArgs") or {}
+        assert set(args) == ({"STAGE", "EXTRA"} if artifact["image"] in STAGE_IMAGES else set()), artifact["image"]
+        assert all(isinstance(v, str) and "{{" not in v for v in args.values()), f"{artifact['image']}: {args}"
 
 
 def test_every_built_image_is_deployed_in_every_profile() -> None:

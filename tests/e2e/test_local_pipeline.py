@@ -4,32 +4,22 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from tests.cli import run_replay
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.e2e
 
-SHIPPED = REPO / "steps" / "replay" / "data" / "worldbank_VN_2010_2024.csv"
+SHIPPED = REPO / "workflows" / "replay" / "data" / "worldbank_VN_2010_2024.csv"
 
 
 def _run(lake: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIBUTARY_")}
-    return subprocess.run(
-        [sys.executable, "-m", "workflows.cli", "run", "--replay", "--lake", str(lake), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        cwd=REPO,
-    )
+    return run_replay(lake, *args)
 
 
 def _query(lake: Path, sql: str) -> list[tuple[object, ...]]:

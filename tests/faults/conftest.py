@@ -26,7 +26,7 @@ FRESH = {"fresh": {"worldbank": "true", "vn_provinces": "true"}}
 @pytest.fixture(scope="session")
 def standin_spec_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The rendered dev WorkflowTemplate with every stage a stand-in, as a ``--spec`` file."""
-    from workflows.render import render
+    from workflows.argo.render import render
 
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("TRIBUTARY_IMAGE_REGISTRY", raising=False)

@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from tests.cli import run_replay
+
 REPO = Path(__file__).resolve().parents[2]
-
-
-def tributary(*args: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
-    """``tributary <args>`` from the repository, without the shell's TRIBUTARY_* and AWS_* settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRIBUTARY_", "AWS_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "workflows.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-        cwd=REPO,
-    )
 
 
 def run(lake: Path, run_id: str, *args: str) -> subprocess.CompletedProcess[str]:
     """``tributary run --replay`` on ``lake``."""
-    return tributary("run", "--replay", "--lake", str(lake), "--run-id", run_id, *args)
+    return run_replay(lake, "--run-id", run_id, *args)
 
 
 def query(lake: Path, sql: str) -> list[tuple[Any, ...]]:

@@ -4,28 +4,20 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
-from steps.replay.server import ReplayServer
+from tests.cli import tributary
 from tests.conftest import REPO, StageEnv, write_config
+from workflows.replay.server import ReplayServer
 
 
 def _tributary(cwd: Path, *args: str, extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIBUTARY_")}
-    env["PYTHONPATH"] = str(REPO)
-    return subprocess.run(
-        [sys.executable, "-m", "workflows.cli", "run", *args],
-        cwd=cwd,
-        env={**env, **(extra or {})},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    """``tributary run <args>`` from ``cwd`` (relative paths are the user's)."""
+    return tributary("run", *args, env={"PYTHONPATH": str(REPO), **(extra or {})}, cwd=cwd, timeout=300)
 
 
 def _tree(root: Path) -> set[str]:
@@ -137,13 +129,10 @@ def test_corrupt_state_is_refused_with_its_path(tmp_path: Path, config: Path, co
 
 
 def test_corrupt_state_on_s3_is_refused_before_anything_runs(
-    tmp_path: Path, config: Path, s3_server: str, s3_bucket: str
+    tmp_path: Path, config: Path, s3_server: str, s3_bucket: str, s3: Any
 ) -> None:
-    import boto3
-
     from tests.conftest import S3_KEYS
 
-    s3 = boto3.client("s3", endpoint_url=s3_server, region_name="us-east-1", **_boto_keys(S3_KEYS))
     s3.put_object(Bucket=s3_bucket, Key="state/worldbank.json", Body=b"{")
     extra = {**S3_KEYS, "TRIBUTARY_S3_ENDPOINT": s3_server}
     proc = _tributary(tmp_path, "--lake", f"s3://{s3_bucket}", "--config", str(config), extra=extra)
@@ -151,10 +140,6 @@ def test_corrupt_state_on_s3_is_refused_before_anything_runs(
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=s3_bucket).get("Contents", [])]
     assert keys == ["state/worldbank.json"]  # no lease, no report: refused before the run began
     assert not (tmp_path / ".tributary").exists()
-
-
-def _boto_keys(keys: dict[str, str]) -> dict[str, str]:
-    return {"aws_access_key_id": keys["AWS_ACCESS_KEY_ID"], "aws_secret_access_key": keys["AWS_SECRET_ACCESS_KEY"]}
 
 
 def test_corrupt_state_with_force_is_set_aside(local_stage: StageEnv) -> None:
@@ -181,7 +166,7 @@ def test_verify_failures_are_shown_on_the_terminal(tmp_path: Path, config: Path)
 
 def test_read_only_lake_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from steps.errors import ConfigError
-    from workflows import preflight
+    from workflows.local import preflight
 
     (tmp_path / "ro").mkdir()
     monkeypatch.setattr(preflight.os, "access", lambda *_: False)  # as root every folder is writable

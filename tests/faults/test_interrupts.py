@@ -23,12 +23,14 @@ from pathlib import Path
 import pytest
 
 from steps.lake import Lake
-from steps.replay.faults import Fault
-from steps.replay.server import ReplayServer
 from steps.summary.core import build_summary
 from tests.faults.conftest import FRESH, RunProcess, processes_with
-from workflows.lakelock import FolderLock, Owner
-from workflows.runner import OMITTED, DagRunner, Retry, Task
+from workflows.local.lakelock import FolderLock
+from workflows.local.owner import Owner
+from workflows.local.runner import OMITTED, DagRunner
+from workflows.local.task import Retry, Task
+from workflows.replay.faults import Fault
+from workflows.replay.server import ReplayServer
 
 SLOW_INGEST = {**FRESH, "sleep": {"ingest-worldbank": 60, "ingest-vn_provinces": 60}}
 
@@ -146,7 +148,7 @@ def test_ctrl_c_mid_ingest_of_the_real_pipeline_leaves_nothing_fetching_or_writi
     marker = f"fault-{uuid.uuid4().hex}"
     env = {
         **os.environ,
-        "TRIBUTARY_SOURCE_WORLDBANK_BASE_URL": replay_server.worldbank_base_url,
+        "TRIBUTARY_SOURCE_WORLDBANK_BASE_URL": replay_server.base_url("worldbank"),
         "TRIBUTARY_FAULT_MARKER": marker,
     }
     argv = [sys.executable, "-m", "workflows.cli", "run", "--lake", str(lake), "--sources", "worldbank"]

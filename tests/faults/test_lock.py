@@ -19,8 +19,9 @@ from steps.s3.client import S3Client
 from steps.s3.signing import Credentials
 from tests.conftest import REPO, S3_KEYS
 from tests.faults.conftest import FRESH, RunProcess
-from workflows.lakelock import LOCK_KEY, FolderLock, LakeBusyError, Owner, acquire
-from workflows.lease import S3Lease
+from workflows.local.lakelock import FolderLock, LakeBusyError, acquire
+from workflows.local.lease import S3Lease
+from workflows.local.owner import LOCK_KEY, Owner
 
 SLOW_INGEST = {**FRESH, "sleep": {"ingest-worldbank": 6}}
 

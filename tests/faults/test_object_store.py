@@ -8,30 +8,17 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
 
-from steps.replay.server import Fault, ReplayServer
 from tests.conftest import S3_KEYS, StageEnv, write_config
 from tests.faults.proxy import CuttingProxy
+from workflows.replay.server import Fault, ReplayServer
 
 # The ingest stage with 64 KiB upload parts, so that a small test source uploads in several parts.
 SMALL_PARTS = (
     "import runpy, sys, steps.s3.upload as upload; upload.PART_SIZE = 64 * 1024; "
     "sys.argv = ['steps.ingest', *sys.argv[1:]]; runpy.run_module('steps.ingest', run_name='__main__')"
 )
-
-
-@pytest.fixture
-def s3(s3_server: str) -> object:
-    """A boto3 client of the moto server, to look at the bucket as the tests' referee."""
-    return boto3.client(
-        "s3",
-        endpoint_url=s3_server,
-        region_name="us-east-1",
-        aws_access_key_id=S3_KEYS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=S3_KEYS["AWS_SECRET_ACCESS_KEY"],
-    )
 
 
 @pytest.fixture

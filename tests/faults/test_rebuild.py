@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.pipeline import location_history, location_versions, run, silver_counts, tributary
+from tests.cli import tributary
+from tests.faults.pipeline import location_history, location_versions, run, silver_counts
 
 REFORM = ("--snapshot", "2026-02-21")
 HISTORY = {"rows": 14_165, "closed": 10_810, "current": 3_355, "duplicate_keys": 0}

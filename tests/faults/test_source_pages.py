@@ -6,8 +6,8 @@ import gzip
 import json
 from pathlib import Path
 
-from steps.replay.server import Fault, ReplayServer
 from tests.conftest import StageEnv
+from workflows.replay.server import Fault, ReplayServer
 
 
 def test_malformed_page_once_is_retried(local_stage: StageEnv, replay_server: ReplayServer) -> None:

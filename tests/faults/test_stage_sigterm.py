@@ -13,9 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-from steps.replay.faults import Fault
-from steps.replay.server import ReplayServer
 from tests.conftest import StageEnv
+from workflows.replay.faults import Fault
+from workflows.replay.server import ReplayServer
 
 
 def test_sigterm_mid_ingest_records_143_and_leaves_nothing_in_progress(

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from steps.config import FredConfig, NoaaConfig, load_config
+from steps.config import load_config
 from steps.errors import ConfigError
+from steps.sources.fred.config import FredConfig
+from steps.sources.noaa.config import NoaaConfig
 
 
 def test_packaged_default_has_the_new_sources_disabled() -> None:

@@ -7,7 +7,7 @@ import pytest
 from steps.config import HttpPolicy
 from steps.errors import ConfigError, InputError, TransientError
 from steps.http import HttpClient, _retry_after
-from steps.replay.server import Fault, ReplayServer
+from workflows.replay.server import Fault, ReplayServer
 
 POLICY = HttpPolicy(connect_timeout_s=2, read_timeout_s=1, max_attempts=3, backoff_base_s=0.05, backoff_max_s=0.1)
 GDP = "/worldbank/v2/country/VN/indicator/NY.GDP.MKTP.CD"
@@ -59,7 +59,7 @@ def test_truncated_body_and_slow_answer_are_retried(replay_server: ReplayServer)
 
 def test_404_is_bad_input_and_not_retried(replay_server: ReplayServer) -> None:
     with pytest.raises(InputError) as err:
-        _client().get(replay_server.provinces_base_url + "/api/p/999", {"depth": "1"})
+        _client().get(replay_server.base_url("vn_provinces") + "/api/p/999", {"depth": "1"})
     assert "HTTP 404" in err.value.line() and err.value.exit_code == 2
     assert len(replay_server.requests) == 1
 

@@ -8,12 +8,13 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from steps.breaker import CircuitBreaker, CircuitOpenError
-from steps.config import HttpPolicy, RateLimit
+from steps.config import HttpPolicy
 from steps.errors import TransientError
 from steps.http import HttpClient
 from steps.ratelimit import RateLimiter
-from steps.replay.server import Fault, ReplayServer
+from steps.sources.config import RateLimit
 from tests.steps.sources.helpers import max_in_window
+from workflows.replay.server import Fault, ReplayServer
 
 POLICY = HttpPolicy(connect_timeout_s=2, read_timeout_s=2, max_attempts=4, backoff_base_s=0.5, backoff_max_s=1)
 GDP = "/worldbank/v2/country/VN/indicator/NY.GDP.MKTP.CD"
@@ -23,7 +24,7 @@ def test_credentials_are_sent_and_masked(replay_server: ReplayServer) -> None:
     client = HttpClient("fred", POLICY)
     key = "k" * 32
     client.authorize(params={"api_key": key}, headers={"token": "header-secret-value"})
-    resp = client.get(f"{replay_server.fred_base_url}/series", {"series_id": "GDP", "file_type": "json"})
+    resp = client.get(f"{replay_server.base_url('fred')}/series", {"series_id": "GDP", "file_type": "json"})
     assert resp.status == 200 and "api_key=%2A%2A%2A" in resp.url and key not in resp.url
     assert key in client.secrets and "header-secret-value" in client.secrets
     assert f"api_key={key}" in replay_server.requests[-1].query

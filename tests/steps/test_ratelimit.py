@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from steps.breaker import CircuitBreaker, CircuitOpenError
-from steps.config import RateLimit
 from steps.errors import ConfigError, InputError
 from steps.lake import Lake
 from steps.ratelimit import DailyQuota, QuotaExhaustedError, RateLimiter, TokenBucket, quota_path
 from steps.sources.base import Backfill, PageRequest, offset_requests
+from steps.sources.config import RateLimit
 from steps.sources.timeseries import period_of, period_start, year_windows
 from steps.state import Watermark, merge_watermarks
 

@@ -3,8 +3,8 @@
 import json
 from pathlib import Path
 
-from steps.replay.server import Fault, ReplayServer
 from tests.conftest import StageEnv
+from workflows.replay.server import Fault, ReplayServer
 
 
 def test_summary_of_an_ingest_with_one_failed_source(local_stage: StageEnv, replay_server: ReplayServer) -> None:

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from workflows.execute import LocalConfigMap, LocalResources, LocalWorkflow
-from workflows.local import LocalRun, config_file
-from workflows.render import Rendered, render
-from workflows.spec import parse_workflow
+from workflows.argo.render import Rendered, render
+from workflows.local.execute import LocalConfigMap, LocalResources, LocalWorkflow
+from workflows.local.run import LocalRun, config_file
+from workflows.local.spec import parse_workflow
 
 HERE = Path(__file__).resolve().parent
 

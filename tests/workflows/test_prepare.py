@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from workflows.cli import main
-from workflows.local import LocalRun, rendered_spec
+from workflows.local.run import LocalRun, rendered_spec
 
 
 def test_prepare_renders_the_spec_and_saves_the_dbt_parse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,3 +1,5 @@
+{{ config(enabled=source_enabled('vn_provinces')) }}
+
 with
 
 provinces as (
@@ -88,15 +90,23 @@ locations as (
 
 ),
 
+newest_province_ingest as (
+
+    select max(ingested_at) as ingested_at
+    from provinces
+
+),
+
 latest_ingest as (
 
     {# Every ingest run delivers provinces, and all three datasets of one run
        carry the same run id, so the run of the newest province rows is the
        newest vn_provinces ingest. Matching on the run id rather than the
        timestamp keeps this right even if datasets were stamped apart. #}
-    select max(run_id) as run_id
+    select max(provinces.run_id) as run_id
     from provinces
-    where ingested_at = (select max(ingested_at) from provinces)
+    inner join newest_province_ingest
+        on provinces.ingested_at = newest_province_ingest.ingested_at
 
 ),
 

@@ -2,12 +2,11 @@
 
 import json
 
-import boto3
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from steps.replay.server import ReplayServer
-from tests.conftest import S3_KEYS, StageEnv, write_config
+from tests.conftest import S3_KEYS, StageEnv, s3_referee, write_config
+from workflows.replay.server import ReplayServer
 
 
 def test_ingest_to_s3_lake(tmp_path, replay_server: ReplayServer, s3_server: str, s3_bucket: str) -> None:
@@ -19,13 +18,7 @@ def test_ingest_to_s3_lake(tmp_path, replay_server: ReplayServer, s3_server: str
         proc = stage.run("ingest", "--source", source, "--run-id", "r1")
         assert proc.returncode == 0, proc.stderr
 
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=s3_server,
-        region_name="us-east-1",
-        aws_access_key_id=S3_KEYS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=S3_KEYS["AWS_SECRET_ACCESS_KEY"],
-    )
+    s3 = s3_referee(s3_server)
     keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=s3_bucket, Prefix="lake/")["Contents"])
     assert not [k for k in keys if "/." in k], "no temporary objects stay behind"
     manifest = json.loads(

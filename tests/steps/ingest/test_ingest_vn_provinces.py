@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from steps.replay.server import POST_REFORM_SNAPSHOT, ReplayServer
 from tests.conftest import StageEnv, write_config
+from workflows.replay.server import POST_REFORM_SNAPSHOT, ReplayServer
 
 
 def _table(lake: str, dataset: str, run_id: str) -> list[dict[str, object]]:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from steps.replay.server import Fault, ReplayServer
 from tests.conftest import REPO, StageEnv, write_config
+from workflows.replay.server import Fault, ReplayServer
 
-SHIPPED = REPO / "steps" / "replay" / "data" / "worldbank_VN_2010_2024.csv"
+SHIPPED = REPO / "workflows" / "replay" / "data" / "worldbank_VN_2010_2024.csv"
 
 
 def _lake_files(lake: str) -> list[str]:
@@ -40,7 +40,7 @@ def test_several_pages_land_in_raw_bronze_manifest_and_state(
     first = provenance[0]
     body = gzip.decompress((lake / "raw/worldbank/indicator_values/r1" / first["file"]).read_bytes())
     assert hashlib.sha256(body).hexdigest() == first["sha256"] and first["status"] == 200
-    assert first["url"].startswith(replay_server.worldbank_base_url) and "per_page=4" in first["url"]
+    assert first["url"].startswith(replay_server.base_url("worldbank")) and "per_page=4" in first["url"]
 
     manifest = json.loads((lake / "bronze/worldbank/_manifests/r1.json").read_text())
     files = [p for p in _lake_files(local_stage.lake) if p.endswith(".parquet")]

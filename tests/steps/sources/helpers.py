@@ -10,8 +10,8 @@ from typing import Any
 import pyarrow.parquet as pq
 import yaml
 
-from steps.replay.server import ReplayServer
 from tests.conftest import FAST_HTTP
+from workflows.replay.server import ReplayServer
 
 FRED_KEY = "fredkey0123456789abcdef0123abcdz"  # 32 lower-case alphanumerics, as FRED requires
 EIA_KEY = "EiaKeyABCDEFGHIJ0123456789xyz"
@@ -24,7 +24,7 @@ def source_sections(server: ReplayServer) -> dict[str, dict[str, Any]]:
     """Config sections of the keyed sources, served by ``server``."""
     return {
         "fred": {
-            "base_url": server.fred_base_url,
+            "base_url": server.base_url("fred"),
             "series": ["UNRATE", "DGS10"],
             "start_date": "2024-01-01",
             "page_size": 100,
@@ -32,7 +32,7 @@ def source_sections(server: ReplayServer) -> dict[str, dict[str, Any]]:
             **NO_LIMITS,
         },
         "eia": {
-            "base_url": server.eia_base_url,
+            "base_url": server.base_url("eia"),
             "route": "petroleum/pri/spt",
             "frequency": "daily",
             "series": ["RWTC", "RBRTE"],
@@ -41,7 +41,7 @@ def source_sections(server: ReplayServer) -> dict[str, dict[str, Any]]:
             **NO_LIMITS,
         },
         "noaa": {
-            "base_url": server.noaa_base_url,
+            "base_url": server.base_url("noaa"),
             "stations": ["GHCND:VM000048820", "GHCND:USW00013874"],
             "datatypes": ["TMAX", "TMIN", "PRCP"],
             "start_date": "2024-06-01",
@@ -56,12 +56,12 @@ def write_pipeline(path: Path, server: ReplayServer, sources: dict[str, dict[str
     """A pipeline config with the given source sections (World Bank and provinces available by name)."""
     known = {
         "worldbank": {
-            "base_url": server.worldbank_base_url,
+            "base_url": server.base_url("worldbank"),
             "indicators": ["NY.GDP.MKTP.CD", "FP.CPI.TOTL.ZG", "SL.UEM.TOTL.ZS"],
             "start_year": 2014,
             "end_year": 2024,
         },
-        "vn_provinces": {"base_url": server.provinces_base_url},
+        "vn_provinces": {"base_url": server.base_url("vn_provinces")},
         **source_sections(server),
     }
     body = {name: {**known.get(name, {}), **section} for name, section in sources.items()}

@@ -9,11 +9,11 @@ from typing import Any
 
 import yaml
 
-from steps.replay.server import Quota, ReplayServer
 from steps.validate.suites import load_suite
 from tests.conftest import FAST_HTTP, StageEnv
 from tests.steps.sources.conftest import Postgres
 from tests.steps.sources.helpers import KEYS, source_sections
+from workflows.replay.server import Quota, ReplayServer
 
 NEW_SUITES = [
     "app_db.orders",

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 import yaml
 
-from steps.replay.server import Quota, ReplayServer
 from tests.conftest import FAST_HTTP, StageEnv
 from tests.dbt.dbt_runner import DbtProject, Lakehouse
 from tests.steps.sources.conftest import Postgres
 from tests.steps.sources.helpers import KEYS, source_sections
+from workflows.replay.server import Quota, ReplayServer
 
 ALL = ["worldbank", "fred", "eia", "noaa", "app_db", "fx_files"]
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -94,7 +94,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, postgres: Postgres) -> Itera
             "http": dict(FAST_HTTP),
             "sources": {
                 "worldbank": {
-                    "base_url": server.worldbank_base_url,
+                    "base_url": server.base_url("worldbank"),
                     "indicators": ["NY.GDP.MKTP.CD", "FP.CPI.TOTL.ZG"],
                     "start_year": 2020,
                     "end_year": 2025,

@@ -12,14 +12,14 @@ import pyarrow as pa
 import pytest
 
 from steps.columns import LINEAGE, parse_type
-from steps.config import FileDataset
 from steps.errors import InputError
 from steps.ingest.arrow import arrow_schema, arrow_type, declared_type
 from steps.ingest.bronze import bronze_schema, schema_fingerprint
 from steps.sources import eia, fred, noaa, vn_provinces, worldbank
 from steps.sources.base import Dataset
-from steps.sources.files import FILE_COLUMNS, dataset_columns, infer_schema
-from steps.sources.postgres import column_type
+from steps.sources.files.config import FileDataset
+from steps.sources.files.source import FILE_COLUMNS, dataset_columns, infer_schema
+from steps.sources.postgres.source import column_type
 
 _UNIT = [("code", pa.int32()), ("name", pa.string()), ("division_type", pa.string()), ("codename", pa.string())]
 BEFORE: dict[Dataset, pa.Schema] = {

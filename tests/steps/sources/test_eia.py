@@ -9,10 +9,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from steps.replay import eia as replay_eia
-from steps.replay.server import Quota, ReplayServer
 from tests.conftest import StageEnv
 from tests.steps.sources.helpers import EIA_KEY, KEYS, max_in_window, stage_result, watermarks, write_pipeline
+from workflows.replay.providers import eia as replay_eia
+from workflows.replay.server import Quota, ReplayServer
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ from urllib.parse import parse_qsl
 import pyarrow.parquet as pq
 import pytest
 
-from steps.replay import fred as replay_fred
-from steps.replay.server import Quota, ReplayServer, Window
 from tests.conftest import StageEnv
 from tests.steps.sources.helpers import KEYS, max_in_window, stage_result, state, watermarks, write_pipeline
+from workflows.replay.providers import fred as replay_fred
+from workflows.replay.server import Quota, ReplayServer, Window
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ from urllib.parse import parse_qs
 import pyarrow.parquet as pq
 import pytest
 
-from steps.replay import noaa as replay_noaa
-from steps.replay.server import Quota, ReplayServer
 from tests.conftest import StageEnv
 from tests.steps.sources.helpers import KEYS, NOAA_TOKEN, max_in_window, stage_result, watermarks, write_pipeline
+from workflows.replay.providers import noaa as replay_noaa
+from workflows.replay.server import Quota, ReplayServer
 
 
 @pytest.fixture

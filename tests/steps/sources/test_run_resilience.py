@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from steps.replay.server import Fault, Quota, ReplayServer
 from tests.conftest import StageEnv
 from tests.steps.sources.helpers import KEYS, lake_texts, stage_result, write_pipeline
+from workflows.replay.server import Fault, Quota, ReplayServer
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from steps.replay.server import Quota, ReplayServer
 from tests.conftest import StageEnv
 from tests.steps.sources.helpers import KEYS, write_pipeline
+from workflows.replay.server import Quota, ReplayServer
 
 
 def test_keyed_sources_verify_and_a_missing_key_is_named(tmp_path: Path, replay_server: ReplayServer) -> None:

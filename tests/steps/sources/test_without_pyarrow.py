@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from steps.replay.server import Quota, ReplayServer
 from tests.conftest import REPO
 from tests.steps.sources.conftest import Postgres
 from tests.steps.sources.helpers import KEYS, write_pipeline
+from workflows.replay.server import Quota, ReplayServer
 
 # steps.lake reads and writes without pyarrow (steps.lake_local, steps.lake_s3), so the blocked process blocks
 # pyarrow for steps.lake too.

@@ -12,8 +12,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from steps.replay.server import PRE_REFORM_SNAPSHOT, ReplayServer
 from tests.conftest import REPO, StageEnv, write_config
+from workflows.replay.server import PRE_REFORM_SNAPSHOT, ReplayServer
 
 RUN = "r1"
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import StageEnv
+from tests.conftest import StageEnv, s3_referee
 from tests.steps.validate.conftest import RUN, Ingested, bronze_file, lake_json, last_line, rewrite, row
 
 Rows = list[dict[str, Any]]
@@ -251,7 +251,6 @@ def test_interrupted_rejection_is_finished_by_the_next_attempt(ingested: Ingeste
 
 
 def test_bronze_gate_on_an_s3_lake(module_replay: Any, tmp_path: Path, s3_server: str, s3_bucket: str) -> None:
-    import boto3
 
     from tests.conftest import S3_KEYS, write_config
 
@@ -261,13 +260,7 @@ def test_bronze_gate_on_an_s3_lake(module_replay: Any, tmp_path: Path, s3_server
     )
     proc = stage.run("ingest", "--source", "worldbank", "--run-id", RUN)
     assert proc.returncode == 0, proc.stderr
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=s3_server,
-        region_name="us-east-1",
-        aws_access_key_id=S3_KEYS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=S3_KEYS["AWS_SECRET_ACCESS_KEY"],
-    )
+    s3 = s3_referee(s3_server)
     # corrupt the committed file on S3: drop the year 2020
     import io
 
@@ -297,8 +290,8 @@ def test_bronze_gate_on_an_s3_lake(module_replay: Any, tmp_path: Path, s3_server
 
 
 def test_post_reform_tree_passes_with_an_empty_districts_file(tmp_path: Path) -> None:
-    from steps.replay.server import POST_REFORM_SNAPSHOT, ReplayServer
     from tests.conftest import write_config
+    from workflows.replay.server import POST_REFORM_SNAPSHOT, ReplayServer
 
     with ReplayServer(host="127.0.0.1", port=0, snapshot=POST_REFORM_SNAPSHOT) as server:
         stage = StageEnv(lake=str(tmp_path / "lake"), config=write_config(tmp_path / "pipeline.yaml", server), extra={})

@@ -111,13 +111,10 @@ def test_second_current_version_fails_the_gold_gate(built: Built, tmp_path: Path
     assert (Path(stage.lake) / metrics["docs"]).is_file()
 
 
-def test_gold_missing_year_and_wrong_yoy_fail_the_gold_gate(built: Built, tmp_path: Path) -> None:
+def test_gold_missing_year_fails_the_gold_gate(built: Built, tmp_path: Path) -> None:
+    # Year-over-year arithmetic is dbt's (its unit test dim_macro_indicators_year_over_year); the gate checks coverage.
     stage = built.copy(tmp_path / "run")
-    _sql(
-        stage,
-        "delete from gold.dim_macro_indicators where year = 2020",
-        "update gold.dim_macro_indicators set inflation_pct_yoy_pct = inflation_pct_yoy_pct + 1 where year = 2017",
-    )
+    _sql(stage, "delete from gold.dim_macro_indicators where year = 2020")
 
     proc = stage.run("validate", "--suite", "gold", "--run-id", RUN)
 
@@ -125,10 +122,23 @@ def test_gold_missing_year_and_wrong_yoy_fail_the_gold_gate(built: Built, tmp_pa
     line = last_line(proc.stderr)
     assert 'expect_column_distinct_values_to_contain_set(macro_indicator_id) missing ["VNM-2020"]' in line
     metrics = lake_json(stage, f"reports/{RUN}/stages/validate-gold.json")["metrics"]
-    shorts = [f["short"] for f in metrics["failures"]]
-    # 2021 lost its previous year: its stored prev-year values no longer match the table.
-    assert any("(gdp_usd_prev_year, gdp_usd_prev_year__recomputed)" in s and "VNM-2021" in s for s in shorts)
-    assert any("(inflation_pct_yoy_pct, inflation_pct_yoy_pct__recomputed)" in s and "VNM-2017" in s for s in shorts)
+    assert {f["dataset"] for f in metrics["failures"]} == {"dim_macro_indicators"}
+
+
+def test_suite_naming_a_column_the_model_lacks_is_a_config_error(built: Built, tmp_path: Path) -> None:
+    stage = built.copy(tmp_path / "run")
+    manifest = Path(stage.lake) / "state/_dbt_manifest.json"
+    data = json.loads(manifest.read_text())
+    del data["nodes"]["model.tributary.dim_location"]["columns"]["is_current"]
+    manifest.write_text(json.dumps(data))
+    (Path(stage.lake) / "state/_gate_gold.json").unlink()  # gold itself is unchanged: make the gate run
+
+    proc = stage.run("validate", "--suite", "gold", "--run-id", RUN)
+
+    assert proc.returncode == 2, proc.stderr
+    line = last_line(proc.stderr)
+    assert "steps/validate/suites/gold/dim_location.yml checks columns ['is_current'] that dbt model" in line
+    assert "Fix: update steps/validate/suites/gold/dim_location.yml or the model's columns" in line
 
 
 def test_rejected_batch_leaves_silver_gold_and_state_untouched(built: Built, tmp_path: Path) -> None:
@@ -174,7 +184,9 @@ def test_same_gold_suites_run_on_the_sql_engine(built: Built, tmp_path: Path) ->
     import sqlalchemy
 
     from steps.config import load_config
+    from steps.lake import Lake
     from steps.validate import gold
+    from steps.validate.manifest import DbtManifest
     from steps.validate.params import gold_parameters
     from steps.validate.report import condense
     from steps.validate.runner import GxSession, SqlEngine, Target
@@ -189,13 +201,11 @@ def test_same_gold_suites_run_on_the_sql_engine(built: Built, tmp_path: Path) ->
     sql = SqlEngine(f"sqlite:///{db}")
     schemas = gold.Schemas(silver="main", gold="main")
     warehouse = gold.SqlWarehouse(sql, "sqlite")
-    params = gold_parameters(load_config(built.stage.config), gold.country_codes(warehouse, schemas))
+    manifest = DbtManifest.load(Lake(built.stage.lake))
+    codes = gold.country_codes(warehouse, schemas, manifest.staging_models("worldbank"))
+    params = gold_parameters(load_config(built.stage.config), codes)
     suites = {d: load_suite("gold", d) for d in ("dim_macro_indicators", "dim_location")}
-    columns = suites["dim_macro_indicators"].meta["tributary"]["indicator_columns"]
-    queries = {
-        "dim_macro_indicators": gold.macro_indicators_sql(schemas, columns),
-        "dim_location": gold.location_sql(schemas),
-    }
+    queries = {d: gold.check_sql(schemas, manifest.models[d]) for d in suites}
 
     def validate(docs: Path) -> dict[str, Any]:
         session = GxSession(docs, RUN, sql=sql)

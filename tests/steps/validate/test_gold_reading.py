@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,48 +13,46 @@ from sqlalchemy.engine import make_url
 
 from steps.errors import ConfigError, InputError
 from steps.validate import gold
+from steps.validate.manifest import Model
 from steps.validate.settings import TrinoSettings
 
-COLUMNS = {"gdp_usd": "GDP", "inflation_pct": "CPI"}
+MACRO = Model(
+    name="dim_macro_indicators",
+    schema="gold",
+    alias="dim_macro_indicators",
+    columns={"macro_indicator_id": "varchar", "country_iso3": "varchar", "year": "integer", "gdp_usd": "double"},
+)
+LOCATION = Model(
+    name="dim_location",
+    schema="gold",
+    alias="dim_location",
+    columns={
+        "location_version_id": "varchar",
+        "location_id": "varchar",
+        "location_level": "varchar",
+        "is_current": "boolean",
+        "effective_from": "timestamp with time zone",
+        "effective_to": "timestamp with time zone",
+    },
+    tests={
+        "scd2_valid_history": {"unique_key": "location_id", "valid_from": "effective_from", "valid_to": "effective_to"}
+    },
+)
 
 
-def _macro_db() -> duckdb.DuckDBPyConnection:
+def test_model_check_query_reads_the_declared_columns_of_the_layer() -> None:
     con = duckdb.connect()
-    con.execute("create schema silver; create schema gold")
-    con.execute(
-        """create table silver.stg_worldbank__indicator_values as select * from (values
-            ('VNM', 'VN', 'GDP', 2019, 200.0), ('VNM', 'VN', 'GDP', 2020, 250.0), ('VNM', 'VN', 'GDP', 2021, 300.0),
-            ('VNM', 'VN', 'CPI', 2019, 2.0), ('VNM', 'VN', 'CPI', 2020, null), ('VNM', 'VN', 'CPI', 2021, 3.0)
-        ) as t(country_iso3, country_iso2, indicator_id, year, indicator_value)"""
-    )
+    con.execute("create schema gold")
     con.execute(
         """create table gold.dim_macro_indicators as select * from (values
-            ('VNM-2019', 'VNM', 2019, 200.0, null, null, null, 2.0, null, null, null),
-            ('VNM-2020', 'VNM', 2020, 250.0, 200.0, 50.0, 25.000000000001, null, 2.0, null, null),
-            ('VNM-2021', 'VNM', 2021, 300.0, 250.0, 50.0, 21.0, 3.0, null, null, null)
-        ) as t(macro_indicator_id, country_iso3, year,
-               gdp_usd, gdp_usd_prev_year, gdp_usd_yoy_change, gdp_usd_yoy_pct,
-               inflation_pct, inflation_pct_prev_year, inflation_pct_yoy_change, inflation_pct_yoy_pct)"""
+            ('VNM-2019', 'VNM', 2019, 200.0, 'not declared')
+        ) as t(macro_indicator_id, country_iso3, year, gdp_usd, extra)"""
     )
-    return con
-
-
-def test_macro_check_query_recomputes_from_the_table_and_reads_silver() -> None:
-    con = _macro_db()
-    rows = {
-        r["macro_indicator_id"]: r
-        for r in con.sql(gold.macro_indicators_sql(gold.Schemas(), COLUMNS)).df().to_dict(orient="records")
-    }
-    r2020, r2021 = rows["VNM-2020"], rows["VNM-2021"]
-    assert r2020["gdp_usd__in_silver"] == 250.0 and r2020["gdp_usd_prev_year__recomputed"] == 200.0
-    assert r2020["gdp_usd_yoy_change__recomputed"] == 50.0
-    # within tolerance of 25.0: the stored value is repeated, so the equality check passes on rounding noise
-    assert r2020["gdp_usd_yoy_pct__recomputed"] == 25.000000000001
-    # 2021 stores 21 %, the table says 20 %: the recomputed value shows
-    assert r2021["gdp_usd_yoy_pct__recomputed"] == 20.0
-    assert math.isnan(r2020["inflation_pct__in_silver"])  # silver has null → gold may be null
-    assert math.isnan(r2021["inflation_pct_prev_year__recomputed"])  # 2020 was null
-    assert math.isnan(rows["VNM-2019"]["gdp_usd_prev_year__recomputed"])  # no 2018 row
+    assert gold.check_sql(gold.Schemas(), MACRO) == gold.model_sql(gold.Schemas(), MACRO)
+    frame = con.sql(gold.model_sql(gold.Schemas(), MACRO)).df()
+    assert list(frame.columns) == list(MACRO.columns) == gold.query_columns(MACRO)
+    # A renamed layer (settings) maps the model's dbt schema.
+    assert "from reporting.dim_macro_indicators" in gold.model_sql(gold.Schemas(gold="reporting"), MACRO)
 
 
 def test_location_check_query_finds_each_versions_successor() -> None:
@@ -69,18 +67,32 @@ def test_location_check_query_finds_each_versions_successor() -> None:
         ) as t(location_version_id, location_id, location_level, is_current, effective_from, effective_to)"""
     )
     con.execute("set TimeZone = 'UTC'")
-    rows = {r[0]: r[-1] for r in con.sql(gold.location_sql(gold.Schemas())).fetchall()}
+    rows = {r[0]: r[-1] for r in con.sql(gold.check_sql(gold.Schemas(), LOCATION)).fetchall()}
     assert rows["v1"] == datetime(2026, 2, 1, tzinfo=UTC)
     assert rows["v2"] is None and rows["v3"] is None
+    assert gold.query_columns(LOCATION)[-1] == "next_version_from"
 
 
 def test_names_spliced_into_sql_must_be_plain_identifiers() -> None:
     with pytest.raises(ConfigError):
         gold.Schemas(gold="gold; drop table x")
     with pytest.raises(ConfigError):
-        gold.macro_indicators_sql(gold.Schemas(), {"gdp usd": "GDP"})
-    sql = gold.macro_indicators_sql(gold.Schemas(), {"gdp_usd": "it's"})
-    assert "'it''s'" in sql  # indicator ids are quoted literals
+        gold.model_sql(gold.Schemas(), replace(MACRO, columns={"gdp usd": "double"}))
+    with pytest.raises(ConfigError):
+        gold.model_sql(gold.Schemas(), replace(MACRO, alias="x; drop table y"))
+    with pytest.raises(ConfigError) as err:
+        gold.versions_sql(gold.Schemas(), MACRO)
+    assert "has no scd2_valid_history test" in err.value.line()
+
+
+def test_newest_ingest_is_the_staging_model_holding_it() -> None:
+    t1, t2 = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC)
+    assert gold.newest_of({"stg_b": t2, "stg_a": t1, "stg_c": t2}) == ("stg_b", t2)  # of equals, the first by name
+    assert gold.newest_of({"stg_b": None, "stg_a": None}) == ("stg_a", None)
+    models = [replace(MACRO, name="stg_x", schema="silver", alias="stg_x", columns={"ingested_at": "t"}), MACRO]
+    sql = gold.newest_ingest_sql(gold.Schemas(), models)
+    assert sql == "select 'stg_x' as model_name, max(ingested_at) as newest from silver.stg_x"
+    assert gold.newest_ingest_sql(gold.Schemas(), [MACRO]) is None
 
 
 def test_freshness_rows_give_age_and_allowed_age_in_days() -> None:

@@ -6,8 +6,10 @@ from typing import Any
 
 import pytest
 
-from steps.config import PipelineConfig, VnProvincesConfig, WorldBankConfig
+from steps.config import PipelineConfig
 from steps.errors import ConfigError
+from steps.sources.vn_provinces.config import VnProvincesConfig
+from steps.sources.worldbank.config import WorldBankConfig
 from steps.validate.bronze import ManifestView
 from steps.validate.params import bronze_parameters, gold_parameters
 from steps.validate.suites import check_parameters, load_suite

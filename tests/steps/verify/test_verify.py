@@ -1,7 +1,7 @@
 """The verify stage: one line per problem, exit 2 for configuration, 75 for unreachable."""
 
-from steps.replay.server import Fault, ReplayServer
 from tests.conftest import StageEnv, write_config
+from workflows.replay.server import Fault, ReplayServer
 
 
 def test_everything_reachable(local_stage: StageEnv) -> None:

@@ -1,12 +1,25 @@
 {#- One row per series of fct_economic_observations, with what its source
     says about it (title, frequency, unit, seasonal adjustment) and what the
     fact table holds (first and last date, count). -#}
-{%- set enabled = var('tributary_sources') -%}
-{%- set parts = [] -%}
+{{ config(enabled=economics_enabled()) }}
 
 with
 
 observations as (
+
+    select * from {{ ref('fct_economic_observations') }}
+
+),
+
+conformed_observations as (
+
+    {# Every observation, reportable or not: what a source says about a
+       series does not depend on which values the fact table keeps. #}
+    {{ union_observations_conformed() }}
+
+),
+
+series_observations as (
 
     select
         series_id,
@@ -16,113 +29,43 @@ observations as (
         max(observation_date) as last_observation_date,
         count(*) as observation_count,
         max(ingested_at) as last_ingested_at
-    from {{ ref('fct_economic_observations') }}
+    from observations
     group by series_id
 
 ),
 
-{% if 'worldbank' in enabled -%}
-{%- do parts.append('worldbank_series') %}
-worldbank_series as (
+series_metadata as (
 
     select
-        'worldbank:' || indicator_id || ':' || country_iso3 as series_id,
-        indicator_id || ':' || country_iso3 as native_series_id,
-        max(indicator_name || ', ' || country_name) as series_title,
-        'Annual' as frequency,
-        cast(null as varchar) as seasonal_adjustment,
-        cast(max(last_updated_date) as {{ type_timestamp_tz() }}) as source_updated_at
-    from {{ ref('stg_worldbank__indicator_values') }}
-    group by indicator_id, country_iso3
-
-),
-{% endif %}
-
-{% if 'fred' in enabled -%}
-{%- do parts.append('fred_series') %}
-fred_series as (
-
-    select
-        'fred:' || series_id as series_id,
-        series_id as native_series_id,
-        series_title,
-        frequency,
-        seasonal_adjustment,
-        last_updated_at as source_updated_at
-    from {{ ref('stg_fred__series') }}
-
-),
-{% endif %}
-
-{% if 'eia' in enabled -%}
-{%- do parts.append('eia_series') %}
-eia_series as (
-
-    select
-        'eia:' || series_id as series_id,
-        series_id as native_series_id,
-        max(series_description) as series_title,
+        series_id,
+        max(native_series_id) as native_series_id,
+        max(series_title) as series_title,
         max(frequency) as frequency,
-        cast(null as varchar) as seasonal_adjustment,
-        cast(null as {{ type_timestamp_tz() }}) as source_updated_at
-    from {{ ref('stg_eia__observations') }}
+        max(seasonal_adjustment) as seasonal_adjustment,
+        max(source_updated_at) as source_updated_at
+    from conformed_observations
     group by series_id
-
-),
-{% endif %}
-
-{% if 'noaa' in enabled -%}
-{%- do parts.append('noaa_series') %}
-noaa_series as (
-
-    select
-        'noaa:' || station_id || ':' || datatype as series_id,
-        station_id || ':' || datatype as native_series_id,
-        case datatype
-            when 'TMAX' then 'Maximum temperature'
-            when 'TMIN' then 'Minimum temperature'
-            when 'TAVG' then 'Average temperature'
-            when 'PRCP' then 'Precipitation'
-            when 'SNOW' then 'Snowfall'
-            when 'SNWD' then 'Snow depth'
-            else datatype
-        end || ' at ' || station_id as series_title,
-        'Daily' as frequency,
-        cast(null as varchar) as seasonal_adjustment,
-        cast(null as {{ type_timestamp_tz() }}) as source_updated_at
-    from {{ ref('stg_noaa__observations') }}
-    group by station_id, datatype
-
-),
-{% endif %}
-
-metadata as (
-
-    {% for part in parts -%}
-    select * from {{ part }}
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
 
 ),
 
 final as (
 
     select
-        observations.series_id,
-        observations.source_name,
-        metadata.native_series_id,
-        coalesce(metadata.series_title, observations.series_id) as series_title,
-        metadata.frequency,
-        observations.unit,
-        metadata.seasonal_adjustment,
-        observations.first_observation_date,
-        observations.last_observation_date,
-        observations.observation_count,
-        metadata.source_updated_at,
-        observations.last_ingested_at
-    from observations
-    left join metadata
-        on observations.series_id = metadata.series_id
+        series_observations.series_id,
+        series_observations.source_name,
+        series_metadata.native_series_id,
+        coalesce(series_metadata.series_title, series_observations.series_id) as series_title,
+        series_metadata.frequency,
+        series_observations.unit,
+        series_metadata.seasonal_adjustment,
+        series_observations.first_observation_date,
+        series_observations.last_observation_date,
+        series_observations.observation_count,
+        series_metadata.source_updated_at,
+        series_observations.last_ingested_at
+    from series_observations
+    left join series_metadata
+        on series_observations.series_id = series_metadata.series_id
 
 )
 

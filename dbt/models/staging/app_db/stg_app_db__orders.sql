@@ -14,13 +14,11 @@ latest_delivery as (
     {# The source re-reads rows at the watermark boundary (>=) and within
        its lookback: a key can arrive in several runs, and within one batch
        the newest version wins (the latest updated_at, then the latest run). #}
-    select
-        *,
-        row_number() over (
-            partition by order_id
-            order by updated_at desc, _ingested_at desc, _run_id desc
-        ) as delivery_rank
-    from source
+    {{ latest_delivery(
+        'source',
+        ['order_id'],
+        order_by=['updated_at desc', '_ingested_at desc', '_run_id desc']
+    ) }}
 
 ),
 
@@ -44,7 +42,6 @@ renamed as (
         cast(_ingested_at as {{ type_timestamp_tz() }}) as ingested_at
 
     from latest_delivery
-    where delivery_rank = 1
 
 )
 

@@ -13,13 +13,7 @@ latest_delivery as (
 
     {# Lookback re-fetches re-deliver recent periods (EIA revises them):
        keep each key's latest delivery. #}
-    select
-        *,
-        row_number() over (
-            partition by route, frequency, series_id, period
-            order by _ingested_at desc, _run_id desc
-        ) as delivery_rank
-    from source
+    {{ latest_delivery('source', ['route', 'frequency', 'series_id', 'period']) }}
 
 ),
 
@@ -49,7 +43,6 @@ renamed as (
         cast(_ingested_at as {{ type_timestamp_tz() }}) as ingested_at
 
     from latest_delivery
-    where delivery_rank = 1
 
 )
 

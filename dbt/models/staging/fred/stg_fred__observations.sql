@@ -13,13 +13,7 @@ latest_delivery as (
 
     {# Lookback re-fetches and backfills re-deliver keys with revised
        values: keep each key's latest delivery. #}
-    select
-        *,
-        row_number() over (
-            partition by series_id, "date"
-            order by _ingested_at desc, _run_id desc
-        ) as delivery_rank
-    from source
+    {{ latest_delivery('source', ['series_id', '"date"']) }}
 
 ),
 
@@ -43,7 +37,6 @@ renamed as (
         cast(_ingested_at as {{ type_timestamp_tz() }}) as ingested_at
 
     from latest_delivery
-    where delivery_rank = 1
 
 )
 

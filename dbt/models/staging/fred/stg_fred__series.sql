@@ -11,13 +11,7 @@ source as (
 
 latest_delivery as (
 
-    select
-        *,
-        row_number() over (
-            partition by series_id
-            order by _ingested_at desc, _run_id desc
-        ) as delivery_rank
-    from source
+    {{ latest_delivery('source', ['series_id']) }}
 
 ),
 
@@ -50,7 +44,6 @@ renamed as (
         cast(_ingested_at as {{ type_timestamp_tz() }}) as ingested_at
 
     from latest_delivery
-    where delivery_rank = 1
 
 )
 

@@ -12,13 +12,11 @@ source as (
 latest_delivery as (
 
     {# A corrected file is ingested again: its rows replace the earlier ones. #}
-    select
-        *,
-        row_number() over (
-            partition by rate_date, currency
-            order by _ingested_at desc, _run_id desc, _source_file desc
-        ) as delivery_rank
-    from source
+    {{ latest_delivery(
+        'source',
+        ['rate_date', 'currency'],
+        order_by=['_ingested_at desc', '_run_id desc', '_source_file desc']
+    ) }}
 
 ),
 
@@ -44,7 +42,6 @@ renamed as (
         cast(_ingested_at as {{ type_timestamp_tz() }}) as ingested_at
 
     from latest_delivery
-    where delivery_rank = 1
 
 )
 

@@ -11,13 +11,7 @@ source as (
 
 latest_delivery as (
 
-    select
-        *,
-        row_number() over (
-            partition by station, "date", datatype
-            order by _ingested_at desc, _run_id desc
-        ) as delivery_rank
-    from source
+    {{ latest_delivery('source', ['station', '"date"', 'datatype']) }}
 
 ),
 
@@ -33,18 +27,20 @@ renamed as (
         ---------- strings
         cast(units as varchar) as unit_system,
         case
-            when datatype in ('TMAX', 'TMIN', 'TAVG', 'TOBS') then
-                case units
-                    when 'metric' then 'degC'
-                    when 'standard' then 'degF'
-                    else 'tenths of degC'
-                end
-            when datatype = 'PRCP' then
-                case units
-                    when 'metric' then 'mm'
-                    when 'standard' then 'in'
-                    else 'tenths of mm'
-                end
+            when datatype in ('TMAX', 'TMIN', 'TAVG', 'TOBS')
+                then
+                    case units
+                        when 'metric' then 'degC'
+                        when 'standard' then 'degF'
+                        else 'tenths of degC'
+                    end
+            when datatype = 'PRCP'
+                then
+                    case units
+                        when 'metric' then 'mm'
+                        when 'standard' then 'in'
+                        else 'tenths of mm'
+                    end
             else
                 case units when 'standard' then 'in' else 'mm' end
         end as unit,
@@ -66,7 +62,6 @@ renamed as (
         cast(_ingested_at as {{ type_timestamp_tz() }}) as ingested_at
 
     from latest_delivery
-    where delivery_rank = 1
 
 )
 

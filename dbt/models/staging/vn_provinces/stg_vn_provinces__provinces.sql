@@ -4,7 +4,7 @@ with
 
 source as (
 
-    select * from {{ source('vn_provinces', 'provinces') }}
+    select * from {{ bronze_source('vn_provinces', 'provinces') }}
     {{ incremental_ingest_filter() }}
 
 ),
@@ -15,13 +15,7 @@ latest_delivery as (
        Codes outlive the 2025 reform (province 1 is Hà Nội in v1 and v2), so
        a post-reform row replaces the pre-reform row with the same code, and
        codes the reform retired keep their last pre-reform row. #}
-    select
-        *,
-        row_number() over (
-            partition by code
-            order by _ingested_at desc, _run_id desc
-        ) as delivery_rank
-    from source
+    {{ latest_delivery('source', ['code']) }}
 
 ),
 
@@ -45,7 +39,6 @@ renamed as (
         cast(_ingested_at as {{ type_timestamp_tz() }}) as ingested_at
 
     from latest_delivery
-    where delivery_rank = 1
 
 )
 

@@ -4,7 +4,7 @@ with
 
 source as (
 
-    select * from {{ source('vn_provinces', 'wards') }}
+    select * from {{ bronze_source('vn_provinces', 'wards') }}
     {{ incremental_ingest_filter() }}
 
 ),
@@ -13,13 +13,7 @@ latest_delivery as (
 
     {# Every run re-delivers every unit; keep each code's latest delivery.
        Post-reform wards reuse pre-reform ward codes and replace those rows. #}
-    select
-        *,
-        row_number() over (
-            partition by code
-            order by _ingested_at desc, _run_id desc
-        ) as delivery_rank
-    from source
+    {{ latest_delivery('source', ['code']) }}
 
 ),
 
@@ -42,7 +36,6 @@ renamed as (
         cast(_ingested_at as {{ type_timestamp_tz() }}) as ingested_at
 
     from latest_delivery
-    where delivery_rank = 1
 
 )
 

@@ -4,7 +4,7 @@ with
 
 source as (
 
-    select * from {{ source('worldbank', 'indicator_values') }}
+    select * from {{ bronze_source('worldbank', 'indicator_values') }}
     {{ incremental_ingest_filter() }}
 
 ),
@@ -13,13 +13,7 @@ latest_delivery as (
 
     {# A forced re-ingest re-delivers keys (values may be revised) and one
        batch can hold several runs: keep each key's latest delivery. #}
-    select
-        *,
-        row_number() over (
-            partition by country_iso3, indicator_id, year
-            order by _ingested_at desc, _run_id desc
-        ) as delivery_rank
-    from source
+    {{ latest_delivery('source', ['country_iso3', 'indicator_id', 'year']) }}
 
 ),
 
@@ -52,7 +46,6 @@ renamed as (
         cast(_ingested_at as {{ type_timestamp_tz() }}) as ingested_at
 
     from latest_delivery
-    where delivery_rank = 1
 
 )
 

@@ -1,0 +1,26 @@
+"""Names the cluster and the stages share: the stages, the ConfigMap and Secrets, and how DAG tasks are named.
+
+The Argo side (``workflows/argo``), the local runner (``workflows/local``) and the stages all read them here, so
+a rename happens once. Nothing here imports more than the standard library: every stage image ships it.
+"""
+
+from __future__ import annotations
+
+# One ``python -m steps.<stage>`` package and one image per stage (images/stage/Dockerfile, skaffold.yaml).
+STAGES = ("verify", "freshness", "ingest", "validate", "dbt", "summary")
+
+# The ConfigMap every pod gets through ``envFrom``, and its key holding the pipeline configuration file.
+CONFIG_MAP = "tributary-config"
+CONFIG_KEY = "pipeline.yaml"
+
+# Names of Kubernetes Secrets (their values never appear in code or manifests).
+LAKE_SECRET = "tributary-lake-credentials"  # noqa: S105 - a Secret's name
+TRINO_SECRET = "tributary-trino"  # noqa: S105 - a Secret's name
+NOTIFY_SECRET = "tributary-notify"  # noqa: S105 - a Secret's name
+SOURCE_SECRET = "tributary-source-credentials"  # noqa: S105 - a Secret's name
+WEBHOOK_KEY = "TRIBUTARY_WEBHOOK_URL"  # the notify Secret's key: a Secret, never a ConfigMap value
+
+
+def ingest_task(source: str) -> str:
+    """The DAG task (and stage result) name of a source's ingest: Argo task names cannot contain ``_``."""
+    return f"ingest-{source.replace('_', '-')}"

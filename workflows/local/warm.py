@@ -1,0 +1,257 @@
+"""Start tasks from warm interpreters (see :mod:`workflows.local.zygote`) instead of a fresh ``python`` each time.
+
+What each interpreter preloads is what the stages declare in their package (``steps/<stage>/__init__.py``):
+``PRELOAD``, the libraries a stage imports whenever it runs; ``PRELOAD_FOR_WORK``, those it imports only when it
+has work; ``PRELOAD_ENV``, the environment those libraries read when they load. A light interpreter preloads every
+stage's ``PRELOAD``; each stage with ``PRELOAD_FOR_WORK`` (the gates: Great Expectations; dbt, which also parses the
+project as the builds will, see :mod:`steps.dbt.warmup`) gets a heavy one on top. The heavy ones start when the
+freshness task's outputs say a source will be ingested — new bronze means the gates and dbt will have work — so
+their imports run while the ingests run; on a run with nothing new they never start, and the gates and dbt stages
+fork from the light one and skip without importing either library. A command that is not
+``<this python> -m <module>``, or a zygote that could not start safely, falls back to a plain subprocess
+(:class:`workflows.local.launch.ProcessLauncher`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from steps.names import STAGES
+from workflows.local.launch import (
+    ProcessLauncher,
+    Stoppable,
+    environment_of,
+    finished,
+    open_log,
+    python_module,
+    refused,
+    signal_group,
+    timed_out,
+)
+from workflows.local.task import Attempt, Task
+
+log = logging.getLogger(__name__)
+
+
+def _declared(name: str, default: Any) -> dict[str, Any]:
+    """Each stage's declaration ``name`` (a constant of ``steps/<stage>/__init__.py``, which imports no library)."""
+    return {stage: getattr(importlib.import_module(f"steps.{stage}"), name, default) for stage in STAGES}
+
+
+CORE = ("steps.stage", "steps.config", "steps.lake")  # the runtime every stage runs on (pydantic, yaml, requests)
+LIGHT = tuple(dict.fromkeys([*CORE, *(m for mods in _declared("PRELOAD", ()).values() for m in mods)]))
+# The heavy interpreters and the task modules they serve; everything else forks from the light one (ingest must
+# not see pandas, which Great Expectations imports).
+# A ``module:function`` entry is called once its module is imported: steps.dbt.warmup parses the dbt project as the
+# builds will (in the environment of the task whose outputs started the heavy interpreters).
+HEAVY = {
+    stage: ((f"steps.{stage}",), preload) for stage, preload in _declared("PRELOAD_FOR_WORK", ()).items() if preload
+}
+ZYGOTE_ENV = {k: v for env in _declared("PRELOAD_ENV", {}).values() for k, v in env.items()}
+# Its outputs, one ``true``/``false`` file per source, say whether this run ingests anything.
+DECIDES_WORK = "steps.freshness"
+
+
+@dataclass
+class _Zygote:
+    name: str
+    proc: subprocess.Popen[bytes]
+    requests: int
+    replies: int
+    ready: threading.Event = field(default_factory=threading.Event)
+    usable: bool = False
+    waiting: dict[int, dict[str, int]] = field(default_factory=dict)
+    done: threading.Condition = field(default_factory=threading.Condition)
+
+
+class WarmLauncher(Stoppable):
+    """Runs ``python -m`` commands by forking them from warm zygotes."""
+
+    name = "warm"
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        """Start the light zygote (its imports run in the background); the heavy ones wait for :meth:`expect_work`."""
+        super().__init__()
+        self._next = 0
+        self._fallback = ProcessLauncher()
+        self._lock = threading.Lock()
+        self._base = {**os.environ, **(env or {}), **ZYGOTE_ENV}
+        self._zygotes = {"light": self._start("light", LIGHT, self._base)}
+        self._closed = False
+        self._heavy_wanted = False  # set once the freshness task said a source is ingested: only then is there work
+
+    def expect_work(self, task_env: Mapping[str, str]) -> None:
+        """New bronze is coming: start the heavy interpreters, and fork their stages from them from now on.
+
+        They take seconds to import (Great Expectations ~5 s, dbt ~2 s plus its parse) and are needed right after
+        the ingests, so they import while the ingests run. ``task_env`` (the ConfigMap settings: lake, target, dbt
+        project) is what the dbt warm-up parses for. One still importing when the run ends is discarded unused.
+        """
+        env = {**self._base, **task_env, **ZYGOTE_ENV}
+        with self._lock:
+            self._heavy_wanted = True
+            for name, (_, preload) in HEAVY.items():
+                if name not in self._zygotes and not self._closed:
+                    self._zygotes[name] = self._start(name, LIGHT + preload, env)
+
+    def _start(self, name: str, preload: Sequence[str], env: Mapping[str, str]) -> _Zygote:
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "workflows.local.zygote", str(req_r), str(rep_w), *preload],
+            pass_fds=(req_r, rep_w),
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # a terminal's Ctrl-C reaches the runner only: it decides what the tasks get
+        )
+        os.close(req_r)
+        os.close(rep_w)
+        zygote = _Zygote(name, proc, req_w, rep_r)
+        threading.Thread(target=self._read, args=(zygote,), daemon=True, name=f"zygote-{name}").start()
+        return zygote
+
+    def _read(self, z: _Zygote) -> None:
+        with os.fdopen(z.replies, "r") as replies:
+            for line in replies:
+                msg = json.loads(line)
+                if "ready" in msg:
+                    z.usable = bool(msg["ready"])
+                    if not z.usable:
+                        log.warning("warm interpreter unusable", extra={"zygote": z.name, "why": msg.get("why")})
+                    z.ready.set()
+                    continue
+                with z.done:
+                    z.waiting.setdefault(msg["id"], {}).update({k: v for k, v in msg.items() if k != "id"})
+                    z.done.notify_all()
+        z.ready.set()  # the zygote died: callers fall back to subprocesses
+        with z.done:
+            z.usable = False
+            z.done.notify_all()
+
+    def launch(self, task: Task, attempt: int, timeout: float | None, log: Path | None) -> Attempt:
+        """Fork the attempt from a zygote (a plain subprocess when none could start it); read the freshness outputs."""
+        outcome = self._launch(task, attempt, timeout, log)
+        decided = outcome.succeeded and python_module(task.argv) == DECIDES_WORK and not self._heavy_wanted
+        if decided and any(_says_true(path) for path in task.outputs.values()):
+            self.expect_work(environment_of(task))
+        return outcome
+
+    def _launch(self, task: Task, attempt: int, timeout: float | None, log: Path | None) -> Attempt:
+        if self.stopped:
+            return refused(self.stop_signal)
+        if log is None or not self.handles(task.argv):
+            return self._fallback.launch(task, attempt, timeout, log)
+        err_path = log.with_suffix(f".stderr.{attempt}")
+        open_log(log, attempt).close()  # the separator line of a retry
+        try:
+            code = self.run(
+                task.argv, environment_of(task), None if task.show_output else str(log), str(err_path), timeout
+            )
+        except subprocess.TimeoutExpired:
+            return timed_out(timeout)
+        if code is None:  # never started: a plain subprocess runs it, unless the run is being interrupted
+            return refused(self.stop_signal) if self.stopped else self._fallback.launch(task, attempt, timeout, log)
+        stderr = err_path.read_bytes() if err_path.exists() else b""
+        err_path.unlink(missing_ok=True)
+        with open(log, "ab") as sink:
+            sink.write(stderr)
+        return finished(code, stderr)
+
+    def handles(self, argv: Sequence[str]) -> bool:
+        """Whether ``argv`` is ``<this python> -m <module> …``."""
+        return len(argv) >= 3 and argv[0] == sys.executable and argv[1] == "-m"
+
+    def run(
+        self, argv: Sequence[str], env: Mapping[str, str], stdout: str | None, stderr: str, timeout: float | None
+    ) -> int | None:
+        """Run ``argv`` forked from a zygote; None when no zygote started it (run it as a subprocess then).
+
+        A task the zygote started is never run again here: if the zygote dies under it, the task is killed and
+        reported killed, as a pod whose node died.
+        """
+        module = argv[2]
+        with self._lock:
+            name = next(
+                (n for n, (mods, _) in HEAVY.items() if self._heavy_wanted and module.startswith(mods)), "light"
+            )
+            z = self._zygotes[name]
+        z.ready.wait()
+        if not z.usable:
+            return None
+        with self._lock:
+            self._next += 1
+            rid = self._next
+        request = {
+            "id": rid,
+            "module": module,
+            "args": list(argv[3:]),
+            "env": dict(env),
+            "stdout": stdout,
+            "stderr": stderr,
+        }
+        try:
+            with self._lock:
+                os.write(z.requests, (json.dumps(request) + "\n").encode())
+        except OSError:
+            return None
+        deadline = None if timeout is None else time.monotonic() + timeout
+        sent: int | None = None
+        with z.done:
+            while "exit" not in z.waiting.get(rid, {}) and z.usable:
+                pid = z.waiting.get(rid, {}).get("pid")
+                due = self.due(sent)
+                if pid and due is not None:
+                    signal_group(pid, due)
+                    sent = due
+                if deadline is not None and time.monotonic() >= deadline:
+                    if pid:
+                        signal_group(pid, signal.SIGKILL)
+                    z.done.wait_for(lambda: "exit" in z.waiting.get(rid, {}) or not z.usable, timeout=10)
+                    z.waiting.pop(rid, None)
+                    raise subprocess.TimeoutExpired(list(argv), timeout or 0)
+                step = self.POLL_S if deadline is None else max(0.0, min(self.POLL_S, deadline - time.monotonic()))
+                z.done.wait(step)
+            result = z.waiting.pop(rid, {})
+        if "exit" in result:
+            return int(result["exit"])
+        if "pid" in result:  # the zygote died with our task running: the task must not outlive it unwatched
+            signal_group(int(result["pid"]), signal.SIGKILL)
+            return -int(signal.SIGKILL)
+        return None
+
+    def close(self) -> None:
+        """Let the zygotes finish (closing their request pipes ends them once their children exited)."""
+        with self._lock:
+            self._closed = True
+        for z in self._zygotes.values():
+            try:
+                os.close(z.requests)
+            except OSError:
+                pass
+        for z in self._zygotes.values():
+            if not z.ready.is_set():  # still importing and never used: no need to wait for it
+                z.proc.kill()
+            try:
+                z.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                z.proc.kill()
+
+
+def _says_true(path: Path) -> bool:
+    """Whether an output file holds ``true`` (a missing one does not)."""
+    try:
+        return path.read_text().strip() == "true"
+    except OSError:
+        return False

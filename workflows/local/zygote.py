@@ -1,0 +1,136 @@
+"""A warm interpreter for local runs: imports the stages' libraries once, then forks one process per task.
+
+``tributary run`` still runs every task as its own process with its own environment, argv and exit code, exactly
+``python -m steps.<stage> args`` as the rendered spec says; only the interpreter start-up (1–10 s of imports for
+pyarrow, dbt, Great Expectations) is paid once per run instead of once per task. The protocol is JSON lines on
+two pipes (requests in, ``{"id", "pid"}`` then ``{"id", "exit"}`` out); the zygote stays single-threaded so that
+forking is safe, and reaps its children itself.
+
+Run as ``python -m workflows.local.zygote REQUEST_FD REPLY_FD MODULE [MODULE …]``: the modules to preload; an entry
+``module:function`` also calls that function (a warm-up) once the module is imported.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import runpy
+import select
+import signal
+import sys
+import threading
+import traceback
+from typing import Any
+
+
+def _child(request: dict[str, Any], fds: tuple[int, int], wake: int) -> None:
+    """In the forked child: become the task's process and run its module as ``__main__``; never returns."""
+    code = 1
+    try:
+        for fd in (*fds, wake):
+            os.close(fd)
+        os.setpgid(0, 0)  # a group of its own: the runner's signals reach the task and whatever it starts
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.set_wakeup_fd(-1)
+        err = os.open(request["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(err, 2)
+        os.close(err)
+        if request.get("stdout"):
+            out = os.open(request["stdout"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            os.dup2(out, 1)
+            os.close(out)
+        os.environ.clear()
+        os.environ.update(request["env"])
+        sys.argv = [request["module"], *request["args"]]
+        runpy.run_module(request["module"], run_name="__main__", alter_sys=True)
+        code = 0
+    except SystemExit as exc:
+        if exc.code is None:
+            code = 0
+        elif isinstance(exc.code, int):
+            code = exc.code
+        else:
+            sys.stderr.write(f"{exc.code}\n")
+            code = 1
+    except BaseException:  # noqa: BLE001 - a crash of the task is its exit code 1 with the traceback, as in python -m
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+def _quietly(function: Any) -> None:
+    """Call a warm-up function with stdout/stderr sent to /dev/null: the run's terminal is not its to write on."""
+    saved = os.dup(1), os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        function()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, devnull):
+            os.close(fd)
+
+
+def serve(request_fd: int, reply_fd: int, preload: list[str]) -> int:
+    """Preload ``preload``, then answer fork requests until the request pipe closes."""
+    for entry in preload:
+        module, _, function = entry.partition(":")
+        imported = importlib.import_module(module)
+        if function:
+            _quietly(getattr(imported, function))
+    replies = os.fdopen(reply_fd, "w", buffering=1)
+    if threading.active_count() != 1:  # a thread at fork time could hold a lock forever in the child
+        replies.write(json.dumps({"ready": False, "why": f"{threading.active_count()} threads after preload"}) + "\n")
+        return 1
+    replies.write(json.dumps({"ready": True}) + "\n")
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    children: dict[int, int] = {}
+    pending = b""  # our own buffer: a buffered reader could hold a whole request that select() no longer sees
+    open_ = True
+    while open_ or children:
+        readable, _, _ = select.select([request_fd, wake_r] if open_ else [wake_r], [], [], 1.0)
+        if wake_r in readable:
+            os.read(wake_r, 512)
+        while children:  # reap every finished child
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if pid == 0:
+                break
+            if pid in children:
+                replies.write(json.dumps({"id": children.pop(pid), "exit": os.waitstatus_to_exitcode(status)}) + "\n")
+        if open_ and request_fd in readable:
+            chunk = os.read(request_fd, 1 << 16)
+            if not chunk:
+                open_ = False
+            pending += chunk
+            while b"\n" in pending:
+                line, pending = pending.split(b"\n", 1)
+                request = json.loads(line)
+                pid = os.fork()
+                if pid == 0:
+                    _child(request, (request_fd, reply_fd), wake_r)
+                children[pid] = request["id"]
+                replies.write(json.dumps({"id": request["id"], "pid": pid}) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    code = serve(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Every child has been reaped and nothing here holds data: skip the interpreter's teardown of hundreds of MB of
+    # modules (over a second for dbt or Great Expectations), which the run would otherwise wait for.
+    os._exit(code)
