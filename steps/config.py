@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import Field, SerializeAsAny, ValidationError, field_validator
+from pydantic import SerializeAsAny, ValidationError, field_validator
 
 from steps.errors import ConfigError
+from steps.sources.config import HttpPolicy as HttpPolicy  # where it used to be defined
 from steps.sources.config import SourceConfig as SourceConfig  # the base of every source's model
 from steps.sources.config import Strict
 
@@ -26,17 +27,6 @@ DEFAULT_CONFIG = "defaults/pipeline.yaml"
 
 # Keys that would put a secret value into the config file; refused with a pointer to the *_env key.
 _SECRET_KEYS = {"api_key": "api_key_env", "token": "token_env", "password": "password_env", "dsn": "host/port/…"}
-
-
-class HttpPolicy(Strict):
-    """Timeouts and retry policy shared by every HTTP source."""
-
-    connect_timeout_s: float = Field(5, gt=0)
-    read_timeout_s: float = Field(60, gt=0)
-    max_attempts: int = Field(5, ge=1, le=20)
-    backoff_base_s: float = Field(1.0, ge=0)
-    backoff_max_s: float = Field(30.0, ge=0)
-    max_retry_after_s: float = Field(120, ge=0)
 
 
 class PipelineConfig(Strict):

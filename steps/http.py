@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from steps.breaker import CircuitBreaker
-from steps.config import HttpPolicy
 from steps.errors import ConfigError, InputError, TransientError
 from steps.redact import redact_text, redact_url
+from steps.sources.config import HttpPolicy
 
 if TYPE_CHECKING:
     from steps.ratelimit import DailyQuota, RateLimiter

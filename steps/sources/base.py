@@ -28,7 +28,7 @@ import orjson
 
 from steps.errors import ConfigError, InputError
 from steps.http import HttpClient, MalformedBody, Params, Response
-from steps.sources.registry import Dataset as Dataset  # where it used to be defined
+from steps.sources.dataset import Dataset as Dataset  # where the stages look for it
 from steps.state import Checkpoint, SourceState, Watermark, WatermarkKind
 
 if TYPE_CHECKING:

@@ -27,6 +27,17 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class HttpPolicy(Strict):
+    """Timeouts and retry policy shared by every HTTP source (``http:`` in the configuration)."""
+
+    connect_timeout_s: float = Field(5, gt=0)
+    read_timeout_s: float = Field(60, gt=0)
+    max_attempts: int = Field(5, ge=1, le=20)
+    backoff_base_s: float = Field(1.0, ge=0)
+    backoff_max_s: float = Field(30.0, ge=0)
+    max_retry_after_s: float = Field(120, ge=0)
+
+
 class RateLimit(Strict):
     """A provider quota of ``requests`` per ``per_seconds`` window, enforced client-side by a token bucket.
 

@@ -23,31 +23,15 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import TYPE_CHECKING, Any
 
-from steps.columns import Columns, check_columns
 from steps.errors import ConfigError
 from steps.sources.config import SECRET_SUFFIX, SourceConfig
+from steps.sources.dataset import Dataset as Dataset  # the packages declare theirs through the registry
 
 if TYPE_CHECKING:
     from steps.sources.base import Source
 
 SPEC_ATTRIBUTE = "SOURCE"
 SUITES_FOLDER = "suites"
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """One bronze table of a source: its columns (without lineage columns) and its natural key.
-
-    ``columns`` are ``(name, type)`` pairs in Arrow's spellings (``steps/columns.py``); a spelling that is not
-    one fails here, when the source is defined, rather than in the middle of an ingest.
-    """
-
-    name: str
-    columns: Columns
-    key: tuple[str, ...]
-
-    def __post_init__(self) -> None:
-        check_columns(self.columns, f"dataset {self.name!r}")
 
 
 @dataclass(frozen=True)

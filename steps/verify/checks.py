@@ -12,11 +12,12 @@ import os
 import time
 from pathlib import Path
 
-from steps.config import HttpPolicy, PipelineConfig
+from steps.config import PipelineConfig
 from steps.errors import ConfigError, StepError, TransientError
 from steps.http import HttpClient
 from steps.lake import Lake
 from steps.sources import build_source, check_reachable
+from steps.sources.config import HttpPolicy
 from steps.warehouse import WarehouseSettings, duckdb_path
 
 # Verify should fail fast: two quick attempts, not the ingest policy's patience.
