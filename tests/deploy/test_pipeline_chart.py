@@ -12,6 +12,7 @@ import pytest
 import yaml
 from hera.workflows import CronWorkflow, WorkflowTemplate
 
+from steps.names import STAGES
 from tests.deploy.manifests import (
     CHARTS,
     ENVS,
@@ -25,7 +26,6 @@ from tests.deploy.manifests import (
 
 CHART = CHARTS / "tributary"
 ARGO_EXPRESSION = re.compile(r"\{\{.*?\}\}")
-STAGES = ("verify", "freshness", "ingest", "validate", "dbt", "summary")
 
 
 def test_service_account_and_minimal_rbac(renders: dict[tuple[str, str], Render]) -> None:
@@ -335,3 +335,16 @@ def test_image_values_schema(stage: str, image: str, valid: bool) -> None:
         else:
             with pytest.raises(helm.HelmError):
                 loaded.validate_schema(values)
+
+
+def test_the_charts_default_names_are_the_ones_the_workflows_and_stages_use() -> None:
+    """The ConfigMap and Secret names in values.yaml are steps/names.py's, which the rendered templates reference."""
+    from steps import names
+
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    assert values["config"]["name"] == names.CONFIG_MAP
+    assert values["secrets"] == {
+        "lakeCredentials": names.LAKE_SECRET,
+        "trino": names.TRINO_SECRET,
+        "notify": names.NOTIFY_SECRET,
+    }

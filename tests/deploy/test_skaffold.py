@@ -11,12 +11,12 @@ import jsonschema
 import pytest
 import yaml
 
+from steps.names import STAGES
 from tests.deploy.manifests import ENVS, REPO
 
 SKAFFOLD = yaml.safe_load((REPO / "skaffold.yaml").read_text())
 # Vendored from GoogleContainerTools/skaffold docs-v2/content/en/schemas/v4beta14.json (v2.24 line).
 SCHEMA = json.loads((Path(__file__).parent / "schemas/skaffold-v4beta14.json").read_text())
-STAGES = ("verify", "freshness", "ingest", "validate", "dbt", "summary")
 STAGE_IMAGES = [f"tributary-{s}" for s in STAGES]
 ARTIFACTS = ["tributary-base", *STAGE_IMAGES, "tributary-hive-metastore"]
 RELEASE_ORDER = ["postgres", "minio", "hive-metastore", "trino", "tributary"]
