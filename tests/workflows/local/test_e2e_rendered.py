@@ -6,13 +6,13 @@ This is the exact YAML the Helm chart ships (``tributary render --env dev``): th
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli import run_replay
 from workflows.cli import main
 
 REPO = Path(__file__).resolve().parents[3]
@@ -32,28 +32,8 @@ TASKS = [
 def test_rendered_file_runs_end_to_end(tmp_path: Path) -> None:
     assert main(["render", "--env", "dev", "--out", str(tmp_path / "files")]) == 0
     lake = tmp_path / "lake"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRIBUTARY_", "AWS_"))}
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "workflows.cli",
-            "run",
-            "--replay",
-            "--lake",
-            str(lake),
-            "--run-id",
-            "rendered",
-            "--spec",
-            str(tmp_path / "files" / "workflowtemplate.yaml"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        cwd=REPO,
-    )
+    spec = tmp_path / "files" / "workflowtemplate.yaml"
+    proc = run_replay(lake, "--run-id", "rendered", "--spec", str(spec))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for task in [*TASKS, "onExit"]:  # progress shows each task's phase as it goes; the exit handler reports
         assert f"✓ {task:<24} Succeeded" in proc.stderr, proc.stderr
