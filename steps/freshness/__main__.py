@@ -1,4 +1,4 @@
-"""``python -m steps.freshness --run-id ID [--sources a,b] [--force] [--outputs DIR]``."""
+"""``python -m steps.freshness --run-id ID [--sources a,b] [--force] [--outputs DIR] [--schedule CRON ...]``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 from steps import layout
 from steps.config import load_config
 from steps.freshness.core import decide
+from steps.freshness.trigger import ScheduledRun, scheduled_run
 from steps.stage import StageContext, run_stage
 from steps.state import CorruptState, SourceState, read_state, set_aside_corrupt_state
 
@@ -25,6 +26,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sources", default="", help="comma-separated subset (default: every enabled source)")
     parser.add_argument("--force", default="false", help="true to ingest every source regardless of age")
     parser.add_argument("--outputs", type=Path, help="folder for one true/false file per source (Argo outputs)")
+    parser.add_argument(
+        "--schedule", default="", help="cron expressions (';'-separated) this run is a scheduled run of; empty: manual"
+    )
+    parser.add_argument("--timezone", default="", help="zone of --schedule (default UTC)")
+    parser.add_argument(
+        "--scheduled-at", default="", help="ISO 8601 fire time of the run (default: the latest one of --schedule)"
+    )
     args = parser.parse_args(argv)
 
     def body(ctx: StageContext) -> None:
@@ -32,13 +40,16 @@ def main(argv: list[str] | None = None) -> int:
         names = [n for n in args.sources.split(",") if n] or config.enabled_sources()
         force = _flag(args.force)
         now = datetime.now(UTC)
+        scheduled = scheduled_run(args.schedule, args.timezone, args.scheduled_at, now)
         decisions = [
-            decide(_state(ctx, n, force=force), config.source(n).max_age_days, now, force=force) for n in names
+            decide(_state(ctx, n, force=force), config.source(n).max_age_days, now, force=force, scheduled=scheduled)
+            for n in names
         ]
         doc = {
             "run_id": ctx.run_id,
             "decided_at": now.isoformat(),
             "force": force,
+            "schedule": _schedule_entry(scheduled),
             "decisions": [d.model_dump(mode="json") for d in decisions],
         }
         ctx.lake.write_json(layout.freshness_decisions(ctx.run_id), doc)
@@ -66,6 +77,19 @@ def _state(ctx: StageContext, source: str, *, force: bool) -> SourceState:
         log.warning("corrupt state set aside", extra={"source": source, "moved_to": aside})
         sys.stderr.write(line + "\n")
         return SourceState(source=source)
+
+
+def _schedule_entry(scheduled: ScheduledRun | None) -> dict[str, str] | None:
+    """How the run was started, for the report: None when by hand, else its schedule and period."""
+    if scheduled is None:
+        return None
+    return {
+        "expressions": scheduled.schedule.text(),
+        "timezone": scheduled.schedule.timezone,
+        "scheduled_at": scheduled.scheduled_at.isoformat(),
+        "period_start": scheduled.period_start.isoformat(),
+        "next_at": scheduled.next_at.isoformat(),
+    }
 
 
 def _flag(value: str) -> bool:
