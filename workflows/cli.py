@@ -59,7 +59,10 @@ def _run_pipeline(args: argparse.Namespace) -> int:
     lake = str(Path(args.lake).resolve()) if "://" not in args.lake else args.lake
     config = args.config.resolve() if args.config else None
     snapshot = preflight.parse_snapshot(args.snapshot) if args.snapshot is not None else None
+    scheduled = preflight.check_schedule(args.schedule, args.timezone, args.scheduled_at)
     spec = _read_spec(args.spec) if args.spec else None
+    if spec is not None and scheduled is not None:
+        preflight.check_schedule_parameters(_spec_parameters(spec), scheduled, args.spec)
     if spec is not None and args.sources is not None:
         raise ConfigError(
             "--sources cannot change a --spec file", "render the spec with those sources instead, or drop --sources"
@@ -83,12 +86,21 @@ def _run_pipeline(args: argparse.Namespace) -> int:
         parallelism=args.parallelism,
         launcher=args.launcher,
         wait_lock_s=args.wait_lock,
+        scheduled=scheduled,
     )
     work_dir = Path(args.work_dir or (Path(lake) / ".runs" if "://" not in lake else Path(".tributary"))) / run.run_id
     sys.stderr.write(
         f"tributary run {run.run_id}: lake {lake}, sources {', '.join(sources)}{' (forced)' if run.force else ''}, "
         f"spec {args.spec or f'rendered for {args.env}'}, launcher {run.launcher}\n"
     )
+    if scheduled is not None:
+        from steps.freshness.trigger import when
+
+        tz = scheduled.schedule.timezone
+        sys.stderr.write(
+            f"tributary run {run.run_id}: {scheduled.describe()} of {scheduled.schedule.text()!r} ({tz}); "
+            f"the next is {when(scheduled.next_at, tz)}\n"
+        )
     if not args.replay:
         return execute(run, {}, work_dir, spec=spec, env_name=args.env)
     from workflows.replay.server import PRE_REFORM_SNAPSHOT, ReplayServer
@@ -241,6 +253,13 @@ def _spec_sources(spec: dict[str, object]) -> tuple[str, ...]:
     return tuple(t.arguments["source"] for t in parsed.tasks if t.template == "ingest" and "source" in t.arguments)
 
 
+def _spec_parameters(spec: dict[str, object]) -> tuple[str, ...]:
+    """The workflow parameters a rendered spec declares."""
+    from workflows.local.spec import parse_workflow
+
+    return tuple(parse_workflow(spec).parameters)
+
+
 def _enabled_sources(config: Path | None) -> tuple[str, ...]:
     from steps.config import load_config
     from steps.errors import StepError
@@ -353,6 +372,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--sources", help="comma-separated sources (default: every enabled source)")
     run.add_argument("--force", action="store_true", help="ingest even sources that are fresh")
     run.add_argument("--snapshot", help="provinces API snapshot date for --replay (YYYY-MM-DD)")
+    run.add_argument(
+        "--schedule",
+        metavar="CRON",
+        help="run as the scheduled run of this cron schedule (several joined by ';'), as the CronWorkflow does: "
+        "each source is ingested once per period unless max_age_days keeps it fresh until the next run "
+        "(default: a manual run, judged by max_age_days)",
+    )
+    run.add_argument(
+        "--timezone", help="IANA zone --schedule is read in (default UTC; crontab fires in the machine's zone)"
+    )
+    run.add_argument(
+        "--scheduled-at",
+        metavar="TIME",
+        help="ISO 8601 fire time of --schedule this run belongs to (default: the latest one)",
+    )
     _config_option(run, default_config)
     run.add_argument("--run-id", help="run id (default: local-<UTC timestamp>)")
     run.add_argument("--work-dir", help="where task logs and outputs go (default: <lake>/.runs)")

@@ -22,7 +22,7 @@ from hera.workflows import DAG, Gauge, Label, Parameter, Task, WorkflowTemplate
 from hera.workflows import models as m
 
 from steps.names import ingest_task
-from workflows.argo import templates
+from workflows.argo import scheduling, templates
 from workflows.argo.settings import Environment
 
 NAME = "tributary"
@@ -90,7 +90,8 @@ def build_workflow_template(
                 value="false",
                 enum=["false", "true"],
                 description="true: ingest every source and rebuild every layer, even when fresh",
-            )
+            ),
+            *scheduling.template_parameters(),
         ],
         service_account_name=env.service_account,
         parallelism=wf.parallelism,
@@ -121,7 +122,11 @@ def build_workflow_template(
         csv = ",".join(sources)
         with DAG(name=ENTRYPOINT):
             t_verify = Task(name="verify", template=verify, arguments={"sources": csv})
-            t_fresh = Task(name="freshness", template=freshness, arguments={"sources": csv, "force": FORCE})
+            t_fresh = Task(
+                name="freshness",
+                template=freshness,
+                arguments={"sources": csv, "force": FORCE, **scheduling.task_arguments()},
+            )
             t_ingests = [
                 Task(
                     name=task,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hera.workflows import CronWorkflow
 from hera.workflows import models as m
 
-from workflows.argo import pipeline
+from workflows.argo import pipeline, scheduling
 from workflows.argo.settings import Environment
 
 NAME = "tributary-scheduled"
@@ -16,7 +16,8 @@ def build_cron_workflow(env: Environment) -> CronWorkflow:
 
     ``concurrencyPolicy: Forbid`` skips a tick while the previous scheduled run is still going; the template's
     mutex also keeps a scheduled run from overlapping one submitted by hand. A tick missed by more than
-    ``startingDeadlineSeconds`` (controller down) is skipped rather than started late.
+    ``startingDeadlineSeconds`` (controller down) is skipped rather than started late. Each run gets the schedule
+    and its scheduled time as parameters (workflows.argo.scheduling), so freshness judges it as that period's run.
     """
     sched = env.schedule
     labels = {**pipeline.LABELS, "tributary.io/environment": env.name}
@@ -35,4 +36,5 @@ def build_cron_workflow(env: Environment) -> CronWorkflow:
             labels={**labels, "app.kubernetes.io/component": "workflow", "tributary.io/trigger": "schedule"}
         ),
         workflow_template_ref=m.WorkflowTemplateRef(name=pipeline.NAME),
+        arguments=scheduling.cron_arguments(sched),
     )

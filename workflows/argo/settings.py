@@ -12,9 +12,12 @@ from importlib import resources
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from steps.errors import ConfigError
 from steps.names import STAGES
+from steps.schedule import SEPARATOR
+from steps.schedule import Schedule as CronSchedule
 
 ENVIRONMENTS_FILE = "environments.yaml"
 ENV_NAMES = ("dev", "staging", "prod")
@@ -84,6 +87,16 @@ class Schedule(_Strict):
             if len(expr.split()) != 5:
                 raise ValueError(f"schedule {expr!r} is not a 5-field cron expression such as '0 0 1 * *'")
         return value
+
+    @model_validator(mode="after")
+    def _parses(self) -> Schedule:
+        # The freshness stage reads these expressions and zone at run time (workflows/argo/scheduling.py): a value
+        # it would refuse must fail the render, not the first scheduled run.
+        try:
+            CronSchedule.parse(SEPARATOR.join(self.schedules), self.timezone)
+        except ConfigError as exc:
+            raise ValueError(exc.what) from None
+        return self
 
 
 class WorkflowLimits(_Strict):

@@ -27,6 +27,7 @@ from hera.workflows import (
 from hera.workflows import models as m
 
 from steps.names import CONFIG_KEY, CONFIG_MAP, LAKE_SECRET, NOTIFY_SECRET, SOURCE_SECRET, TRINO_SECRET, WEBHOOK_KEY
+from workflows.argo import scheduling
 from workflows.argo.images import image
 from workflows.argo.settings import Environment, duration_seconds
 
@@ -176,14 +177,17 @@ def verify(env: Environment, source_secrets: Sequence[str] = ()) -> Container:
 
 
 def freshness(env: Environment, sources: Sequence[str]) -> Container:
-    """Decides per source whether to ingest; one ``true``/``false`` output parameter per source."""
+    """Decides per source whether to ingest; one ``true``/``false`` output parameter per source.
+
+    A scheduled run's schedule and fire time come in as inputs (workflows.argo.scheduling); empty for a manual run.
+    """
     decisions = [Parameter(name=s, value_from=m.ValueFrom(path=f"{OUTPUTS_DIR}/{s}", default="false")) for s in sources]
     return stage_template(
         env,
         stage="freshness",
         name="freshness",
         metric_task="freshness",
-        inputs=["sources", "force"],
+        inputs=["sources", "force", *scheduling.PARAMETERS],
         args=[
             "--run-id",
             RUN_ID,
@@ -193,6 +197,7 @@ def freshness(env: Environment, sources: Sequence[str]) -> Container:
             "{{inputs.parameters.force}}",
             "--outputs",
             OUTPUTS_DIR,
+            *scheduling.stage_args(),
         ],
         outputs=decisions,
         secrets=lake_credentials(),

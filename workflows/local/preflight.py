@@ -1,4 +1,4 @@
-"""What ``tributary run`` checks before it writes anything: run id, lake, sources, snapshot, configuration, state.
+"""What ``tributary run`` checks before it writes anything: run id, lake, sources, snapshot, schedule, config, state.
 
 Each check raises a :class:`~steps.errors.ConfigError` (one line: what, the bad value, the fix; exit 2). They run
 before the work folder, the lock or any task exists, so a bad argument leaves nothing behind, inside the lake or
@@ -8,11 +8,13 @@ outside it (a run id like ``../../x`` used to create folders before it was refus
 from __future__ import annotations
 
 import os
-from datetime import date
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from steps.config import PipelineConfig, load_config
 from steps.errors import ConfigError
+from steps.freshness.trigger import ScheduledRun, scheduled_run
 
 
 def check_lake(lake: str) -> None:
@@ -46,6 +48,31 @@ def parse_snapshot(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise ConfigError(f"--snapshot {text!r} is not a date", "use YYYY-MM-DD, e.g. 2025-01-04") from None
+
+
+def check_schedule(
+    schedule: str | None, timezone: str | None, scheduled_at: str | None, now: datetime | None = None
+) -> ScheduledRun | None:
+    """The period ``--schedule``/``--timezone``/``--scheduled-at`` make the run the scheduled run of (None: manual).
+
+    Without ``--scheduled-at`` it is the latest fire time of the schedule, as for a crontab line that runs
+    ``tributary run --schedule "0 0 1 * *"`` at those times.
+    """
+    if schedule is None and timezone is not None:
+        raise ConfigError(
+            f"--timezone {timezone!r} is given without --schedule", "add the --schedule it is the zone of, or drop it"
+        )
+    return scheduled_run(schedule or "", timezone or "", scheduled_at or "", now or datetime.now(UTC))
+
+
+def check_schedule_parameters(declared: Iterable[str], scheduled: ScheduledRun, spec: Path) -> None:
+    """A ``--spec`` file must declare the workflow parameters a scheduled run sets (files rendered before it don't)."""
+    missing = sorted(set(scheduled.parameters()) - set(declared))
+    if missing:
+        raise ConfigError(
+            f"--spec {spec} declares no workflow parameters {', '.join(missing)}, which --schedule sets",
+            "render the spec again with tributary render, or drop --schedule",
+        )
 
 
 def load_run_config(config: Path | None, sources: tuple[str, ...]) -> PipelineConfig:

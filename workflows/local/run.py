@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from steps.errors import StepError
+from steps.freshness.trigger import ScheduledRun
 from steps.names import CONFIG_KEY, CONFIG_MAP, LAKE_SECRET, WEBHOOK_KEY
 from workflows.local import interrupts
 from workflows.local.execute import LocalConfigMap, LocalResources, LocalWorkflow
@@ -82,6 +83,12 @@ class LocalRun:
     launcher: str = "warm"  # warm (forked from pre-imported interpreters), process, or container
     engine: str | None = None  # container launcher: podman or docker (default: $CONTAINER_ENGINE, else found)
     wait_lock_s: float = 30.0  # how long to wait for another run to release the lake before exit 75
+    scheduled: ScheduledRun | None = None  # the schedule period this run belongs to (--schedule); None: manual
+
+    def parameters(self) -> dict[str, str]:
+        """The workflow parameters of this run: ``force``, and a scheduled run's schedule and fire time."""
+        scheduled = self.scheduled.parameters() if self.scheduled is not None else {}
+        return {"force": "true" if self.force else "false", **scheduled}
 
 
 def config_file(run: LocalRun) -> Path:
@@ -198,7 +205,7 @@ def execute(
         run_id=run.run_id,
         resources=resources,
         work_dir=work_dir,
-        parameters={"force": "true" if run.force else "false"},
+        parameters=run.parameters(),
         parallelism=run.parallelism,
         progress=progress,
         launcher=launcher,
