@@ -65,6 +65,7 @@ def list_workflows(namespace: str, kubeconfig: Path | None, environ: Mapping[str
 
 
 def _api_client(kubeconfig: Path | None, environ: Mapping[str, str]) -> Any:
+    import yaml
     from kubernetes import client, config
     from kubernetes.config.config_exception import ConfigException
 
@@ -77,7 +78,8 @@ def _api_client(kubeconfig: Path | None, environ: Mapping[str, str]) -> Any:
             config.load_kube_config(  # type: ignore[no-untyped-call]
                 config_file=path, client_configuration=configuration, persist_config=False
             )
-    except (ConfigException, OSError, ValueError) as exc:
+    # whatever a hand-edited file can make the loader raise: not YAML, a list where a mapping belongs, a missing key
+    except (ConfigException, OSError, ValueError, TypeError, KeyError, AttributeError, yaml.YAMLError) as exc:
         where = (
             "the pod's service account"
             if in_cluster(kubeconfig, environ)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC
 from pathlib import Path
 
 from steps.config import PipelineConfig
@@ -84,7 +85,10 @@ def _last_success(lake: Lake, source: str) -> LastSuccess | None:
     record = read_state(lake, source).last_success
     if record is None:
         return None
-    return LastSuccess(run_id=record.run_id, finished_at=record.finished_at, rows=dict(record.rows))
+    finished = record.finished_at
+    if finished.tzinfo is None:  # the ingest writes UTC with its offset; a hand-edited file may have dropped it
+        finished = finished.replace(tzinfo=UTC)
+    return LastSuccess(run_id=record.run_id, finished_at=finished, rows=dict(record.rows))
 
 
 def _runs(lake: Lake, reports: list[ObjectInfo], enough: Callable[[Sequence[Run]], bool], max_runs: int) -> list[Run]:
@@ -113,7 +117,11 @@ def _live_quota(lake: Lake, config: PipelineConfig, source: str) -> QuotaCount |
     account = quota_account(config, source)
     if account is None:
         return None
-    return quota_count(lake.read_json(quota_path(account)), "lake")
+    try:
+        raw = lake.read_json(quota_path(account))
+    except ValueError:  # a damaged count file: unknown here, as for a key not in this environment
+        return None
+    return quota_count(raw, "lake")
 
 
 def quota_account(config: PipelineConfig, source: str) -> str | None:

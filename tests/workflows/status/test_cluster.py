@@ -92,6 +92,20 @@ def test_no_kubeconfig(clean_lake: Path, tmp_path: Path) -> None:
     refused(proc, 2, f"cannot load Kubernetes credentials from kubeconfig {tmp_path / 'none'}", "--kubeconfig")
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["{{{", "apiVersion: v1\nkind: Config\nclusters: 5\ncontexts: [{name: x}]\ncurrent-context: x\n", "[]"],
+    ids=["not-yaml", "clusters-not-a-list", "a-list"],
+)
+def test_a_kubeconfig_that_cannot_be_read(clean_lake: Path, tmp_path: Path, text: str) -> None:
+    (tmp_path / "kubeconfig").write_text(text)
+    proc = status("--lake", str(clean_lake), "--cluster", "--kubeconfig", str(tmp_path / "kubeconfig"))
+    refused(proc, 2, f"cannot load Kubernetes credentials from kubeconfig {tmp_path / 'kubeconfig'}")
+
+
+@pytest.mark.skipif(
+    Path("/var/run/secrets/kubernetes.io/serviceaccount/token").exists(), reason="runs in a pod: the token exists"
+)
 def test_in_a_pod_without_a_service_account_token(clean_lake: Path) -> None:
     env = {"KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": str(free_port())}
     proc = status("--lake", str(clean_lake), "--cluster", env=env)

@@ -130,3 +130,21 @@ def test_a_source_past_its_sla_is_due_then_overdue(clean_lake: Path, tmp_path: P
     due = datetime.fromisoformat(worldbank["due_at"])
     assert worldbank["state"] == "due"
     assert datetime.fromisoformat(worldbank["overdue_at"]) == _first_of_next_month(due).replace(hour=6)
+
+
+def test_quota_counts_kept_in_the_lake(clean_lake: Path, tmp_path: Path) -> None:
+    # the clean run had no daily quota; the count file is the ingest's format, for the World Bank's account
+    lake = tmp_path / "lake"
+    shutil.copytree(clean_lake / "state", lake / "state")
+    shutil.copytree(clean_lake / "reports", lake / "reports")
+    config = config_with(tmp_path / "pipeline.yaml", worldbank={"daily_quota": 100})
+    count = lake / "state" / "_quota" / "worldbank-worldbank.json"
+    count.parent.mkdir()
+    today = datetime.now(UTC).date()
+    count.write_text(json.dumps({"account": "worldbank-worldbank", "day": today.isoformat(), "used": 42}))
+    assert table_rows(status("--lake", str(lake), "--config", str(config)).stdout)["worldbank"][-2] == "42/100"
+    count.write_text(json.dumps({"account": "worldbank-worldbank", "day": "2020-01-01", "used": 99}))
+    assert table_rows(status("--lake", str(lake), "--config", str(config)).stdout)["worldbank"][-2] == "0/100"
+    count.write_text("{")  # damaged: unknown, and no traceback
+    proc = status("--lake", str(lake), "--config", str(config))
+    assert proc.returncode == 0 and table_rows(proc.stdout)["worldbank"][-2] == "?/100", proc.stderr
