@@ -350,6 +350,12 @@ def _images(args: argparse.Namespace) -> int:
     return 0
 
 
+def _status(args: argparse.Namespace) -> int:
+    from workflows.status.command import main as status_main
+
+    return status_main(args)
+
+
 def _replay_server(argv: list[str]) -> int:
     from workflows.replay.__main__ import main as replay_main
 
@@ -471,6 +477,16 @@ def build_parser() -> argparse.ArgumentParser:
     images.add_argument("--env", choices=ENVIRONMENTS, default="dev", help="tag as this environment's spec (dev)")
     images.add_argument("--stages", help="comma-separated stages to build (default: all six)")
     images.set_defaults(func=_images)
+
+    status = sub.add_parser(
+        "status",
+        help="where every enabled source stands (last ingest, SLA, last run, gates, quota, breaker); exit 1 when "
+        "anything needs attention, for cron checks and probes",
+    )
+    from workflows.status.command import add_arguments as status_arguments
+
+    status_arguments(status, ENVIRONMENTS, default_config)
+    status.set_defaults(func=_status)
 
     # Its options belong to workflows.replay (see `tributary replay-server --help`); main() passes them through.
     sub.add_parser("replay-server", help="serve the bundled API replay data over HTTP", add_help=False)

@@ -42,6 +42,34 @@ def test_service_account_and_minimal_rbac(renders: dict[tuple[str, str], Render]
     assert not rendered.of_kind("Secret"), "the pipeline chart references Secrets, it never creates them"
 
 
+def test_a_status_reader_role_reads_workflows_and_is_bound_only_on_request(
+    renders: dict[tuple[str, str], Render],
+) -> None:
+    """`tributary status --cluster` lists Workflows; the chart offers a read-only Role for it, bound to no one."""
+    rendered = renders[("tributary", "dev")]
+    reader = rendered.named("Role", "tributary-status-reader")
+    assert reader["rules"] == [{"apiGroups": ["argoproj.io"], "resources": ["workflows"], "verbs": ["get", "list"]}]
+    assert [d["metadata"]["name"] for d in rendered.of_kind("RoleBinding")] == ["tributary-workflow"]
+    subjects = [{"kind": "User", "name": "alice"}, {"kind": "ServiceAccount", "name": "pipeline-probe"}]
+    values = merge(deploy_values("tributary", "dev"), {"rbac": {"statusReader": {"subjects": subjects}}})
+    binding = render(CHART, values, release="tributary").named("RoleBinding", "tributary-status-reader")
+    assert binding["roleRef"] == {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "Role",
+        "name": "tributary-status-reader",
+    }
+    assert binding["subjects"] == [
+        {"kind": "User", "name": "alice", "apiGroup": "rbac.authorization.k8s.io"},
+        {"kind": "ServiceAccount", "name": "pipeline-probe", "namespace": "tributary"},
+    ]
+    off = merge(deploy_values("tributary", "dev"), {"rbac": {"statusReader": {"create": False}}})
+    assert not [d for d in render(CHART, off, release="tributary").of_kind("Role") if "status" in d["metadata"]["name"]]
+    robot = merge(deploy_values("tributary", "dev"), {"rbac": {"statusReader": {"subjects": [{"kind": "Robot"}]}}})
+    with helm.Chart.load(CHART) as loaded, pytest.raises(helm.HelmError) as caught:
+        loaded.render(robot, name="tributary", namespace="tributary")
+    assert "subjects" in str(caught.value)
+
+
 def test_config_map_has_every_setting(renders: dict[tuple[str, str], Render]) -> None:
     data = renders[("tributary", "dev")].named("ConfigMap", "tributary-config")["data"]
     expected = {
