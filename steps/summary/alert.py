@@ -16,6 +16,7 @@ from steps.redact import redact_free_text
 TEXT_LINES_PER_TASK = 5  # error lines of a failed task in the chat message; the JSON fields have them all
 TEXT_LINE_CHARS = 300
 TEXT_CHARS = 3500  # Slack truncates messages far beyond this; a chat alert should be read at a glance
+FIX = ". Fix: "  # how every stage's one-line error joins what went wrong and what to do (steps.errors)
 
 
 def build_payload(summary: dict[str, Any], extra_secrets: Iterable[str] = ()) -> dict[str, Any]:
@@ -72,6 +73,9 @@ def chat_text(fields: dict[str, Any]) -> str:
         lines += [f"• {_esc(_clip(line))}" for line in shown]
         if len(failure["lines"]) > len(shown):
             lines.append(f"• … {len(failure['lines']) - len(shown)} more in the report")
+        fix = failure.get("message", "").rpartition(FIX)[2]  # the last: verify joins its lines, each with its fix
+        if fix and not any(fix in line for line in shown):  # e.g. a gate: its lines are findings, the fix is apart
+            lines.append(f"→ Fix: {_esc(_clip(fix))}")
     if fields["sources"]:  # in a word each: the failures above say why
         outcomes = (
             f"{s['source']} {s['detail'] if s['outcome'] == 'ingested' else s['outcome']}" for s in fields["sources"]
@@ -90,7 +94,13 @@ def _esc(text: str) -> str:
 
 
 def _clip(text: str, limit: int = TEXT_LINE_CHARS) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """``text`` cut to ``limit`` characters in its middle: its ``Fix: …`` tail is what the reader acts on."""
+    if len(text) <= limit:
+        return text
+    head, sep, fix = text.partition(FIX)
+    if sep and len(fix) < limit // 2:
+        return head[: limit - len(sep) - len(fix) - 1] + "…" + sep + fix
+    return text[: limit - 1] + "…"
 
 
 def _redact(value: Any, extra: list[str]) -> Any:

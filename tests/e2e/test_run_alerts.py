@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -161,6 +162,7 @@ def test_a_failing_gate_reaches_the_webhook_with_the_expectation_and_its_values(
         "detail": "ingested 10,810 rows",
     }
     assert "*validate-bronze* (Failed, exit 2)\n• worldbank.indicator_values: " in payload["text"]
+    assert "\n→ Fix: the rejected batches are in quarantine/worldbank/gate-fails/ " in payload["text"]
     assert "Sources: worldbank rejected; vn_provinces ingested 10,810 rows" in payload["text"]
     assert payload["overdue"] == ["worldbank"]  # rejected: its state was rolled back, it has no data
 
@@ -174,8 +176,6 @@ def test_a_failing_gate_reaches_the_webhook_with_the_expectation_and_its_values(
         not (lake / "state/worldbank.json").exists()
         or json.loads((lake / "state/worldbank.json").read_text())["last_success"] is None
     )
-    from datetime import datetime
-
     finished = datetime.fromisoformat(state["last_success"]["finished_at"]).timestamp()
     assert gauges.series("tributary_source_last_success_timestamp_seconds") == {
         "worldbank": 0,

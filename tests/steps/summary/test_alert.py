@@ -18,11 +18,13 @@ VERIFY_FAILED: dict[str, Any] = {
             "task": "verify",
             "phase": "Failed",
             "exit_code": 2,
-            "message": "2 of 5 checks failed: …",
+            "message": "2 of 5 checks failed: source fred: fred: environment variable FRED_API_KEY is not set. Fix: "
+            "set FRED_API_KEY | source eia: eia: GET https://api.eia.gov/v2/x?api_key=abcdef0123456789&frequency="
+            "monthly failed: HTTP 403 <Forbidden> & more. Fix: check EIA_API_KEY",
             "lines": [
                 "source fred: fred: environment variable FRED_API_KEY is not set. Fix: set FRED_API_KEY",
                 "source eia: eia: GET https://api.eia.gov/v2/x?api_key=abcdef0123456789&frequency=monthly "
-                "failed: HTTP 403 <Forbidden> & more",
+                "failed: HTTP 403 <Forbidden> & more. Fix: check EIA_API_KEY",
             ],
         }
     ],
@@ -44,7 +46,7 @@ GATE_FAILED: dict[str, Any] = {
             "task": "validate-bronze",
             "phase": "Failed",
             "exit_code": 2,
-            "message": "bronze gate failed: …",
+            "message": "bronze gate failed: …. Fix: the rejected batches are in quarantine/worldbank/local-20260301/",
             "lines": [
                 "worldbank.indicator_values: expect_column_values_to_be_between(value) 1 unexpected [-1.5] at "
                 "country_iso3/indicator_id/year [VNM/NY.GDP.MKTP.CD/2019]"
@@ -93,7 +95,7 @@ def test_verify_failure_text_is_slack_mrkdwn() -> None:
         "*verify* (Failed, exit 2)",
         "• source fred: fred: environment variable FRED_API_KEY is not set. Fix: set FRED_API_KEY",
         "• source eia: eia: GET https://api.eia.gov/v2/x?api_key=***&amp;frequency=monthly failed: "
-        "HTTP 403 &lt;Forbidden&gt; &amp; more",
+        "HTTP 403 &lt;Forbidden&gt; &amp; more. Fix: check EIA_API_KEY",
         "Sources: worldbank not run; fred not run",
         "Overdue (past max_age_days): fred",
         "Report: s3://lake/reports/tributary-x7k2p/summary.md",
@@ -108,6 +110,7 @@ def test_gate_failure_payload_has_the_expectation_and_its_sample_values() -> Non
         "*validate-bronze* (Failed, exit 2)\n• worldbank.indicator_values: expect_column_values_to_be_between(value)"
         in (payload["text"])
     )
+    assert "\n→ Fix: the rejected batches are in quarantine/worldbank/local-20260301/\nSources: " in payload["text"]
     assert [(s["source"], s["outcome"]) for s in payload["sources"]] == [
         ("worldbank", "rejected"),
         ("vn_provinces", "ingested"),
@@ -146,3 +149,12 @@ def test_a_clean_run_says_so_in_one_glance() -> None:
         "*Tributary run `r1` succeeded*\nSources: worldbank ingested 33 rows\nReport: /lake/reports/r1/summary.md"
     )
     assert payload["failures"] == [] and payload["overdue"] == []
+
+
+def test_a_long_line_is_cut_in_its_middle_so_its_fix_stays() -> None:
+    summary = json.loads(json.dumps(VERIFY_FAILED))
+    long = "source noaa: noaa: GET https://x/" + "a" * 500 + " failed. Fix: the source is unavailable; retry later"
+    summary["problems"][0].update(lines=[long], message=f"1 of 5 checks failed: {long}")
+    (line,) = [ln for ln in build_payload(summary)["text"].splitlines() if ln.startswith("• source noaa")]
+    assert len(line) <= 2 + 300 and line.endswith("aaa…. Fix: the source is unavailable; retry later")
+    assert "→ Fix" not in build_payload(summary)["text"]  # verify's fixes are in its lines already
