@@ -404,6 +404,8 @@ def test_the_rule_follows_its_values() -> None:
     ],
 )
 def test_the_rule_values_schema_refuses_nonsense(override: dict[str, Any]) -> None:
-    values = merge(deploy_values("tributary", "dev"), {"prometheusRule": {"enabled": True, **override}})
-    with helm.Chart.load(CHART) as loaded, pytest.raises(helm.HelmError):
-        loaded.validate_schema(values)
+    good = {"enabled": True, "graceSeconds": 0, "for": "90m", "labels": {"team": "data"}, "runbookUrl": "https://x/y"}
+    with helm.Chart.load(CHART) as loaded:
+        loaded.validate_schema(merge(deploy_values("tributary", "dev"), {"prometheusRule": good}))
+        with pytest.raises(helm.HelmError):
+            loaded.validate_schema(merge(deploy_values("tributary", "dev"), {"prometheusRule": {**good, **override}}))

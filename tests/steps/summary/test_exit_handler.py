@@ -104,3 +104,22 @@ def test_a_broken_configuration_or_textfile_still_gives_the_report(local_stage: 
     (line,) = [ln for ln in proc.stderr.splitlines() if ln.startswith("summary: metrics textfile ")]
     assert "no-such-dir/t.prom: No such file or directory. Fix: point TRIBUTARY_METRICS_TEXTFILE at" in line
     assert (lake / "reports/r2/metrics.prom").is_file()
+
+
+def test_on_an_s3_lake_the_report_is_its_s3_uri(local_stage: StageEnv, s3_server: str, s3_bucket: str, s3) -> None:
+    from tests.conftest import S3_KEYS
+
+    local_stage.lake = f"s3://{s3_bucket}"
+    local_stage.extra.update(S3_KEYS, TRIBUTARY_S3_ENDPOINT=s3_server, TRIBUTARY_S3_REGION="us-east-1")
+    with WebhookReceiver([200]) as hook:
+        local_stage.extra.update(TRIBUTARY_WORKFLOW_STATUS="Succeeded", TRIBUTARY_WEBHOOK_URL=hook.url())
+        proc = local_stage.run("summary", "--run-id", "r1")
+    assert proc.returncode == 0, proc.stderr
+    (payload,) = hook.received
+    assert payload["report"] == f"s3://{s3_bucket}/reports/r1/summary.md"
+    assert payload["text"].endswith(f"Report: s3://{s3_bucket}/reports/r1/summary.md")
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=s3_bucket)["Contents"]}
+    assert {"reports/r1/summary.md", "reports/r1/metrics.prom"} <= keys
+    exported = s3.get_object(Bucket=s3_bucket, Key="reports/r1/metrics.prom")["Body"].read().decode()
+    assert parse(exported).series("tributary_source_overdue") == {"worldbank": 1, "vn_provinces": 1}
+    assert S3_KEYS["AWS_SECRET_ACCESS_KEY"] not in json.dumps(payload) + proc.stdout + proc.stderr
