@@ -36,3 +36,21 @@ def redact_url(url: str, params: Iterable[tuple[str, str]] = ()) -> str:
     query = parse_qsl(parts.query, keep_blank_values=True) + list(params)
     masked = [(k, MASK if k.lower() in SECRET_PARAM_NAMES else v) for k, v in query]
     return redact_text(urlunsplit(parts._replace(query=urlencode(masked, safe=":;,"))))
+
+
+_SECRET_PARAM_IN_TEXT = re.compile(
+    r"(?P<head>[?&](?:" + "|".join(sorted(SECRET_PARAM_NAMES)) + r")=)(?P<value>[^&#\s'\"<>]+)", re.IGNORECASE
+)
+_USERINFO_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^/:@\s'\"<>]+:)(?P<value>[^/@\s'\"<>]+)(?=@)")
+
+
+def redact_free_text(text: str, extra: Iterable[str] = ()) -> str:
+    """:func:`redact_text`, and secrets inside URLs written into ``text`` even when their values are unknown here.
+
+    For text that leaves the pipeline (a notification): secret query parameters (``?api_key=…``) and passwords in
+    ``scheme://user:password@host`` are masked wherever they appear, since this process may not hold the secret
+    another process put in its message.
+    """
+    text = redact_text(text, extra)
+    text = _SECRET_PARAM_IN_TEXT.sub(lambda m: m["head"] + MASK, text)
+    return _USERINFO_PASSWORD.sub(lambda m: m["head"] + MASK, text)

@@ -16,7 +16,7 @@ from steps.dbt.environment import activate_dbt_environment, prepare_dbt_environm
 from steps.dbt.freshness import is_current, layer_inputs, project_fingerprint
 from steps.dbt.integrity import quarantine_unreadable
 from steps.dbt.rebuild import drop_layers, missing_layer, replay, warehouse_tables
-from steps.dbt.runner import DbtProject, dbt_build
+from steps.dbt.runner import BuildFailed, DbtProject, dbt_build
 from steps.dbt.settings import DbtSettings
 from steps.errors import ConfigError
 from steps.lake import Lake
@@ -109,7 +109,11 @@ def main(argv: list[str] | None = None) -> int:
         elif rebuild is not None and warehouse is not None:
             drop_layers(warehouse, ("silver",))
         if args.layer == "gold" or rebuild is None or rebuild == REBUILD_ASKED:
-            build = dbt_build(project, args.layer)
+            try:
+                build = dbt_build(project, args.layer)
+            except BuildFailed as failed:  # the report and the alert name every failing model and test
+                ctx.metrics.update(counts=failed.build.counts, failures=failed.build.failures)
+                raise
             ctx.metrics.update(counts=build.counts, rows=build.rows)
         ctx.metrics["layer"] = args.layer
         publish_manifest(ctx.lake, project)

@@ -94,12 +94,22 @@ def dbt_build(project: DbtProject, layer: str, *, select: str | None = None) -> 
         shown = "; ".join(build.failures[:5]) + (
             f"; and {len(build.failures) - 5} more" if len(build.failures) > 5 else ""
         )
-        raise InputError(
+        raise BuildFailed(
+            build,
             f"dbt build of layer {layer} failed: {shown or 'see the dbt log'}",
             f"inspect the failing models/tests (dbt log under {project.work_dir / 'logs'}); bad data stops here by "
             "design",
         )
     return build
+
+
+class BuildFailed(InputError):
+    """A ``dbt build`` whose models or tests failed; carries the build, so the stage result lists every failure."""
+
+    def __init__(self, build: LayerBuild, what: str, fix: str) -> None:
+        """The one-line error, and the build it describes."""
+        self.build = build
+        super().__init__(what, fix)
 
 
 PARTIAL_PARSE = "partial_parse.msgpack"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from steps import layout
@@ -9,6 +11,8 @@ from steps.lake import Lake
 from steps.names import ingest_task
 from steps.reports import StageResult, read_results
 from steps.state import read_state
+from steps.summary.problems import task_problems
+from steps.summary.sla import freshness_snapshot
 
 PHASES = {"succeeded": "Succeeded", "failed": "Failed", "skipped": "Skipped"}
 
@@ -22,8 +26,10 @@ def build_summary(
     failures: list[dict[str, Any]] | None = None,
     launcher: str | None = None,
     interrupted_by: str | None = None,
+    max_age_days: Mapping[str, float] | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Everything the run did, per source, per layer and per task.
+    """Everything the run did, per source, per layer and per task; what failed and why; where sources stand.
 
     ``nodes`` are the orchestrator's task phases and durations (the local runner's node status); without them the
     tasks are reconstructed from the stage results and the freshness decisions. In the cluster the exit handler
@@ -31,14 +37,17 @@ def build_summary(
     recording a result (a pod killed for memory, a deadline). ``launcher`` says how the tasks ran: as pods
     (``argo``), or, in a local run, as containers (``container``), fresh processes (``process``) or warm forks
     (``warm``). ``interrupted_by`` names the signal that stopped a local run: its status is then ``interrupted``.
+    ``max_age_days`` are the enabled sources of the configuration with their SLA: each is listed, the ones the run
+    never reached as ``not run``, and its freshness at ``now`` (default: the current time) is reported.
     """
     results = read_results(lake, run_id)
     freshness = lake.read_json(layout.freshness_decisions(run_id)) or {}
     decisions = {d["source"]: d for d in freshness.get("decisions", [])}
     by_task = {r.task: r for r in results}
+    enabled = list(max_age_days or {})
     sources = [
-        _source_entry(lake, run_id, name, decisions.get(name), by_task.get(ingest_task(name)))
-        for name in _source_names(decisions, results)
+        _source_entry(lake, run_id, name, decisions.get(name), by_task.get(ingest_task(name)), bool(freshness))
+        for name in _source_names(decisions, results, enabled)
     ]
     layers = [_layer_entry(by_task[t]) for t in ("dbt-silver", "dbt-gold") if t in by_task]
     validation = [_gate_entry(by_task[t]) for t in ("validate-bronze", "validate-gold") if t in by_task]
@@ -63,8 +72,14 @@ def build_summary(
         "layers": layers,
         "validation": validation,
         "tasks": tasks,
+        "problems": task_problems(tasks, by_task),
         "reports": layout.report_dir(run_id),
+        "report": lake.uri(f"{layout.report_dir(run_id)}/summary.md"),
     }
+    if max_age_days is not None:
+        at = now or datetime.now(UTC)
+        summary["freshness"] = freshness_snapshot(lake, max_age_days, at)
+        summary["freshness_at"] = at.isoformat()
     if interrupted_by:
         summary["interrupted_by"] = interrupted_by
     return summary
@@ -115,22 +130,31 @@ def _merge_failures(tasks: list[dict[str, Any]], failures: list[dict[str, Any]])
     return merged
 
 
-def _source_names(decisions: dict[str, Any], results: list[StageResult]) -> list[str]:
+def _source_names(decisions: dict[str, Any], results: list[StageResult], enabled: list[str]) -> list[str]:
     names = list(decisions)
     names += [
         str(r.metrics["source"])
         for r in results
         if r.stage == "ingest" and "source" in r.metrics and r.metrics["source"] not in names
     ]
-    return names
+    return names + [name for name in enabled if name not in names]
 
 
 def _source_entry(
-    lake: Lake, run_id: str, name: str, decision: dict[str, Any] | None, result: StageResult | None
+    lake: Lake,
+    run_id: str,
+    name: str,
+    decision: dict[str, Any] | None,
+    result: StageResult | None,
+    decided: bool,
 ) -> dict[str, Any]:
     entry: dict[str, Any] = {"source": name}
     if decision is not None and not decision["ingest"]:
         entry.update(status="skipped", reason=decision["reason"])
+        return entry
+    if decision is None and result is None:  # an enabled source the run never reached
+        reason = "not in this run's freshness decisions" if decided else "the run ended before its freshness decision"
+        entry.update(status="not run", reason=reason)
         return entry
     entry["reason"] = decision["reason"] if decision else "requested"
     if result is None:

@@ -72,6 +72,29 @@ def gate_rows(summary: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
+def freshness_rows(summary: dict[str, Any]) -> list[list[str]]:
+    """One row per enabled source: last successful ingest, its age against the SLA, and the state."""
+    rows = []
+    for f in summary.get("freshness", []):
+        if "problem" in f:
+            rows.append([f["source"], "-", "-", f"{f['max_age_days']:g}d", f"unknown: {f['problem']}"])
+            continue
+        last = (
+            f"{f['last_success_at'][:19].replace('T', ' ')} ({f['last_success_run']})"
+            if f["last_success_at"]
+            else "never"
+        )
+        age = f"{f['age_days']:.1f}d" if f["age_days"] is not None else "-"
+        rows.append([f["source"], last, age, f"{f['max_age_days']:g}d", "OVERDUE" if f["overdue"] else "ok"])
+    return rows
+
+
+def problem_heading(problem: dict[str, Any]) -> str:
+    """``task (phase, exit N)``: the head of a failed task's error lines."""
+    code = f", exit {problem['exit_code']}" if problem.get("exit_code") is not None else ""
+    return f"{problem['task']} ({problem['phase']}{code})"
+
+
 def task_rows(summary: dict[str, Any]) -> list[list[str]]:
     """One row per task, as the Argo UI lists nodes."""
     return [[t["task"], t["phase"], f"{t['duration_s']:.1f}s", t.get("message") or ""] for t in summary["tasks"]]
@@ -81,6 +104,7 @@ SOURCE_HEADERS = ["source", "status", "rows", "pages", "requests", "bytes", "tim
 LAYER_HEADERS = ["layer", "status", "models", "tests", "time", "reason / error"]
 TASK_HEADERS = ["task", "phase", "time", "message"]
 GATE_HEADERS = ["gate", "outcome", "expectations", "time", "failures / reason", "data docs"]
+FRESHNESS_HEADERS = ["source", "last successful ingest (UTC, run)", "age", "max age", "state"]
 
 
 LAUNCHED = {
@@ -106,7 +130,13 @@ def render_text(summary: dict[str, Any]) -> str:
     if summary.get("validation"):
         lines += _table(GATE_HEADERS, gate_rows(summary)) + [""]
     lines += _table(TASK_HEADERS, task_rows(summary))
-    lines += ["", f"Report: {summary['reports']}/summary.md"]
+    if summary.get("freshness"):
+        lines += ["", *_table(FRESHNESS_HEADERS, freshness_rows(summary))]
+    if summary.get("problems"):  # last, so they stay on the screen
+        lines += ["", "Problems (each failed task with its error lines):"]
+        for p in summary["problems"]:
+            lines += [f"  {problem_heading(p)}", *(f"    - {line}" for line in p["lines"])]
+    lines += ["", f"Report: {summary.get('report') or summary['reports'] + '/summary.md'}"]
     return "\n".join(lines) + "\n"
 
 
@@ -118,6 +148,10 @@ def render_markdown(summary: dict[str, Any]) -> str:
         return out + ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
 
     lines = [f"# Run `{summary['run_id']}`: {summary['status']}", "", f"{launched(summary).capitalize()}.", ""]
+    if summary.get("problems"):  # first: what the reader came for
+        lines += ["## Problems", ""]
+        for p in summary["problems"]:
+            lines += [f"**{problem_heading(p)}**", "", *(f"- {line}" for line in p["lines"]), ""]
     lines += ["## Sources", ""]
     lines += md(SOURCE_HEADERS, source_rows(summary))
     drift = [f"{s['source']}: {', '.join(s['drift'])}" for s in summary["sources"] if s.get("drift")]
@@ -125,4 +159,6 @@ def render_markdown(summary: dict[str, Any]) -> str:
     lines += ["", "## Warehouse layers", ""] + md(LAYER_HEADERS, layer_rows(summary))
     lines += ["", "## Validation (Great Expectations)", ""] + md(GATE_HEADERS, gate_rows(summary))
     lines += ["", "## Tasks", ""] + md(TASK_HEADERS, task_rows(summary))
+    if summary.get("freshness"):
+        lines += ["", "## Freshness (as of the end of the run)", ""] + md(FRESHNESS_HEADERS, freshness_rows(summary))
     return "\n".join(lines) + "\n"

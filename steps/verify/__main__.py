@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from steps.config import load_config
 from steps.errors import EXIT_BAD_INPUT, EXIT_TRANSIENT, StepError
+from steps.redact import redact_text
 from steps.settings import load_settings
 from steps.stage import StageContext, run_stage
 from steps.verify.checks import check_lake, check_source, check_warehouse
@@ -33,20 +34,22 @@ def main(argv: list[str] | None = None) -> int:
         ]
         checks += [(f"source {n}", (lambda n=n: check_source(config, n))) for n in names]  # type: ignore[misc]
         problems: list[tuple[str, StepError]] = []
+        lines: list[str] = []
         for what, check in checks:
             try:
                 check()
                 log.info("ok", extra={"check": what})
             except StepError as exc:
                 problems.append((what, exc))
-                sys.stderr.write(f"verify: {what}: {exc.line()}\n")
-        ctx.metrics.update(checks=[w for w, _ in checks], problems=[p.line() for _, p in problems])
+                lines.append(redact_text(f"{what}: {exc.line()}"))
+                sys.stderr.write(f"verify: {lines[-1]}\n")
+        # Every problem line, named by its check, stays in the stage result: the run report and the alert show them
+        # (in the cluster they would otherwise be only in the pod's log).
+        ctx.metrics.update(checks=[w for w, _ in checks], problems=lines)
         if not problems:
             return 0
         # the runner shows a task's last line only: it must name the failed checks, not point at lines above
-        ctx.error = f"{len(problems)} of {len(checks)} checks failed: " + " | ".join(
-            f"{what}: {exc.line()}" for what, exc in problems
-        )
+        ctx.error = f"{len(problems)} of {len(checks)} checks failed: " + " | ".join(lines)
         return EXIT_BAD_INPUT if any(p.exit_code == EXIT_BAD_INPUT for _, p in problems) else EXIT_TRANSIENT
 
     return run_stage("verify", "verify", args.run_id, body)

@@ -376,3 +376,64 @@ def test_the_charts_default_names_are_the_ones_the_workflows_and_stages_use() ->
         "trino": names.TRINO_SECRET,
         "notify": names.NOTIFY_SECRET,
     }
+
+
+def _rule(values: dict[str, Any]) -> dict[str, Any]:
+    rendered = render(CHART, merge(deploy_values("tributary", "dev"), values), release="tributary")
+    return rendered.named("PrometheusRule", "tributary-alerts")
+
+
+def test_the_overdue_rule_reads_the_gauges_the_exit_handler_sets(renders: dict[tuple[str, str], Render]) -> None:
+    from steps.summary.metrics import LAST_SUCCESS, MAX_AGE
+
+    for env in ENVS:  # it needs the Prometheus Operator's CRD: opt in
+        assert not renders[("tributary", env)].of_kind("PrometheusRule")
+    rule = _rule({"prometheusRule": {"enabled": True, "labels": {"release": "kube-prometheus-stack"}}})
+    assert rule["apiVersion"] == "monitoring.coreos.com/v1" and rule["metadata"]["namespace"] == "tributary"
+    assert rule["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+    (group,) = rule["spec"]["groups"]
+    (alert,) = group["rules"]
+    assert alert["alert"] == "TributarySourceOverdue"
+    # Argo prefixes custom metrics with argo_workflows_; the names are the ones steps.summary.metrics exports
+    assert alert["expr"] == (f"time() - argo_workflows_{LAST_SUCCESS.name} > argo_workflows_{MAX_AGE.name} + 172800")
+    assert alert["for"] == "1h" and alert["labels"] == {"severity": "warning"}
+    # Prometheus' templates reach Prometheus, not Helm
+    assert alert["annotations"]["summary"] == "Tributary source {{ $labels.source }} is overdue"
+    assert (
+        "{{ $value | humanizeDuration }} old, past its max_age_days plus 48h of grace"
+        in (alert["annotations"]["description"])
+    )
+    assert "runbook_url" not in alert["annotations"]
+
+
+def test_the_rule_follows_its_values() -> None:
+    from steps.summary.metrics import LAST_SUCCESS, MAX_AGE
+
+    values = {"metricPrefix": "", "graceSeconds": 5400, "for": "30m", "severity": "page"}
+    alert = _rule({"prometheusRule": {"enabled": True, **values, "runbookUrl": "https://wiki.example/ops"}})
+    alert = alert["spec"]["groups"][0]["rules"][0]
+    assert alert["expr"] == f"time() - {LAST_SUCCESS.name} > {MAX_AGE.name} + 5400"  # node-exporter's textfile
+    assert (alert["for"], alert["labels"]["severity"]) == ("30m", "page")
+    assert alert["annotations"]["runbook_url"] == "https://wiki.example/ops"
+    assert "plus 5400s of grace" in alert["annotations"]["description"]
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"graceSeconds": -1},
+        {"graceSeconds": "2d"},
+        {"for": "1 hour"},
+        {"metricPrefix": "argo-workflows-"},
+        {"severity": ""},
+        {"runbookUrl": "wiki/ops"},
+        {"labels": {"release": 1}},
+        {"enable": True},
+    ],
+)
+def test_the_rule_values_schema_refuses_nonsense(override: dict[str, Any]) -> None:
+    good = {"enabled": True, "graceSeconds": 0, "for": "90m", "labels": {"team": "data"}, "runbookUrl": "https://x/y"}
+    with helm.Chart.load(CHART) as loaded:
+        loaded.validate_schema(merge(deploy_values("tributary", "dev"), {"prometheusRule": good}))
+        with pytest.raises(helm.HelmError):
+            loaded.validate_schema(merge(deploy_values("tributary", "dev"), {"prometheusRule": {**good, **override}}))

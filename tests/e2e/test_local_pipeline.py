@@ -99,6 +99,22 @@ def test_summary_reports_sources_layers_and_tasks(lake: Path) -> None:
     assert (lake / "reports/first/summary.md").exists()
 
 
+def test_freshness_gauges_of_the_run_match_the_lake(lake: Path) -> None:
+    """reports/<run>/metrics.prom: what the exit handler exports is what the state files say."""
+    from datetime import datetime
+
+    from tests.steps.summary.promtext import parse
+
+    gauges = parse((lake / "reports/first/metrics.prom").read_text())
+    states = {s: json.loads((lake / f"state/{s}.json").read_text()) for s in ("worldbank", "vn_provinces")}
+    assert {s: st["last_success"]["run_id"] for s, st in states.items()} == dict.fromkeys(states, "first")
+    assert gauges.series("tributary_source_last_success_timestamp_seconds") == {
+        s: datetime.fromisoformat(st["last_success"]["finished_at"]).timestamp() for s, st in states.items()
+    }
+    assert gauges.series("tributary_source_max_age_seconds") == dict.fromkeys(states, 30 * 86400)
+    assert gauges.series("tributary_source_overdue") == dict.fromkeys(states, 0)
+
+
 def test_rerun_skips_fresh_sources_and_changes_nothing(lake: Path) -> None:
     before = _counts(lake)
     mtime = (lake / "warehouse.duckdb").stat().st_mtime_ns

@@ -87,10 +87,16 @@ def test_exit_handler_records_argo_verdict_failures_and_notifies(local_stage: St
     proc = local_stage.run("summary", "--run-id", "r1")
     server.shutdown()
     assert proc.returncode == 0, proc.stderr
-    assert received == [
-        {"run_id": "r1", "status": "failed", "failed_tasks": ["dbt-gold"], "report": "reports/r1/summary.md"}
-    ]
     lake = Path(local_stage.lake)
+    (payload,) = received
+    assert {k: payload[k] for k in ("run_id", "status", "failed_tasks", "report")} == {
+        "run_id": "r1",
+        "status": "failed",
+        "failed_tasks": ["dbt-gold"],
+        "report": str(lake / "reports/r1/summary.md"),
+    }
+    assert payload["failures"][0]["lines"] == ["OOMKilled (exit code 137)"]
+    assert "*dbt-gold* (Failed)\n• OOMKilled (exit code 137)" in payload["text"]
     result = json.loads((lake / "reports/r1/stages/on-exit.json").read_text())
     assert result["metrics"] == {"status": "failed", "notified": True}
     assert "OOMKilled" in (lake / "reports/r1/summary.md").read_text()

@@ -4,7 +4,8 @@
 
     verify ─▶ freshness ─▶ ingest-<source> (one per enabled source, when its freshness decision is true)
                        ─▶ validate-bronze ─▶ dbt-silver ─▶ dbt-gold ─▶ validate-gold
-    onExit: on-exit (always, last: writes the run report with the run's outcome, notifies)
+    onExit: on-exit (always, last: writes the run report with the run's outcome, notifies, exports the sources'
+            freshness gauges)
 
 The exit handler is the one writer of the run's report: it runs after every task whatever happened, and knows
 the workflow's status and failed nodes, so a summary task in the DAG would only write the same report twice.
@@ -118,7 +119,7 @@ def build_workflow_template(
         ingest = templates.ingest(env, source_secrets)
         validate = templates.validate(env)
         dbt = templates.dbt(env)
-        templates.on_exit(env)
+        templates.on_exit(env, sources)
         csv = ",".join(sources)
         with DAG(name=ENTRYPOINT):
             t_verify = Task(name="verify", template=verify, arguments={"sources": csv})

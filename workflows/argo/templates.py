@@ -27,6 +27,7 @@ from hera.workflows import (
 from hera.workflows import models as m
 
 from steps.names import CONFIG_KEY, CONFIG_MAP, LAKE_SECRET, NOTIFY_SECRET, SOURCE_SECRET, TRINO_SECRET, WEBHOOK_KEY
+from steps.summary.metrics import GAUGES, MISSING
 from workflows.argo import scheduling
 from workflows.argo.images import image
 from workflows.argo.settings import Environment, duration_seconds
@@ -261,18 +262,22 @@ def dbt(env: Environment) -> Container:
     )
 
 
-def on_exit(env: Environment) -> Container:
+def on_exit(env: Environment, sources: Sequence[str] = ()) -> Container:
     """The exit handler: always runs last, writes the run's report and notifies the webhook when one is configured.
 
     It runs the summary stage with the workflow's final status and failed nodes (Argo exit-handler variables); it
     is the report's only writer, so a run that failed early gets its report the same way as one that succeeded.
+    It also exports each source's freshness as Prometheus gauges (:func:`freshness_gauges`).
     """
+    outputs, metrics = freshness_gauges(sources)
     return stage_template(
         env,
         stage="summary",
         name="on-exit",
         metric_task="on-exit",
-        args=["--run-id", RUN_ID],
+        args=["--run-id", RUN_ID, "--outputs", OUTPUTS_DIR],
+        outputs=outputs,
+        metrics=metrics,
         secrets=[
             *lake_credentials(),
             SecretEnv(name=WEBHOOK_KEY, secret_name=NOTIFY_SECRET, secret_key=WEBHOOK_KEY, optional=True),
@@ -280,3 +285,31 @@ def on_exit(env: Environment) -> Container:
             Env(name="TRIBUTARY_WORKFLOW_FAILURES", value="{{workflow.failures}}"),
         ],
     )
+
+
+def freshness_gauges(sources: Sequence[str]) -> tuple[list[Parameter], list[Gauge]]:
+    """Per source, the exit handler's output parameters and the gauges that read them (steps.summary.metrics).
+
+    Argo evaluates a template's metrics when its node completes, with the node's outputs in scope, the exit
+    handler's included; the controller keeps a gauge's last value until it is set again (or its ``metricsTTL``, 0 =
+    never, expires), so a timestamp gauge answers "how old is this source" between monthly runs. A value the stage
+    did not write defaults to -1, which the gauge's ``when`` skips: a run that could not read the state keeps the
+    previous value instead of reporting "never ingested". Prometheus sees the names prefixed ``argo_workflows_``.
+    """
+    outputs, gauges = [], []
+    for source in sources:
+        for gauge in GAUGES:
+            name = gauge.output_name(source)
+            value = f"{{{{outputs.parameters.{name}}}}}"
+            outputs.append(Parameter(name=name, value_from=m.ValueFrom(path=f"{OUTPUTS_DIR}/{name}", default=MISSING)))
+            gauges.append(
+                Gauge(
+                    name=gauge.name,
+                    help=gauge.help,
+                    labels=[Label(key="source", value=source)],
+                    when=f"{value} >= 0",
+                    realtime=False,
+                    value=value,
+                )
+            )
+    return outputs, gauges

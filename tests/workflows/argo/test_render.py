@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -280,3 +281,36 @@ def test_source_credentials_come_from_their_secret(tmp_path: Path) -> None:
         ref = env["FRED_API_KEY"]["valueFrom"]["secretKeyRef"]
         assert ref == {"name": "tributary-source-credentials", "key": "FRED_API_KEY", "optional": True}
     assert "FRED_API_KEY" not in str(by_name["dbt"])  # only the stages that call the source see the key
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_exit_handler_exports_each_sources_freshness_as_gauges(rendered: dict[str, Rendered], env: str) -> None:
+    """Per source: the exit handler writes one output per gauge, and a gauge reads it (emitted only when >= 0)."""
+    from steps.summary.metrics import GAUGES, MISSING
+
+    on_exit = next(t for t in _containers(rendered[env].workflow_template) if t["name"] == "on-exit")
+    assert on_exit["container"]["args"][-2:] == ["--outputs", "/tmp/outputs"]
+    outputs = {p["name"]: p["valueFrom"] for p in on_exit["outputs"]["parameters"]}
+    gauges = [m for m in on_exit["metrics"]["prometheus"] if m["name"] != "tributary_stage_duration_seconds"]
+    sources = ("worldbank", "vn_provinces")
+    assert outputs == {
+        f"{g.output}-{s}": {"default": MISSING, "path": f"/tmp/outputs/{g.output}-{s}"} for s in sources for g in GAUGES
+    }
+    assert [(m["name"], m["labels"]) for m in gauges] == [
+        (g.name, [{"key": "source", "value": s}]) for s in sources for g in GAUGES
+    ]
+    for metric in gauges:
+        gauge = next(g for g in GAUGES if g.name == metric["name"])
+        value = f"{{{{outputs.parameters.{gauge.output}-{metric['labels'][0]['value']}}}}}"
+        assert metric["help"] == gauge.help
+        assert metric["gauge"] == {"realtime": False, "value": value}
+        assert metric["when"] == f"{value} >= 0"
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_every_output_a_metric_reads_is_declared(rendered: dict[str, Rendered], env: str) -> None:
+    for template in _containers(rendered[env].workflow_template):
+        declared = {p["name"] for p in (template.get("outputs") or {}).get("parameters", [])}
+        text = json.dumps(template.get("metrics", {}))
+        read = set(re.findall(r"\{\{outputs\.parameters\.([-a-zA-Z0-9_]+)\}\}", text))
+        assert read <= declared, (template["name"], read - declared)
