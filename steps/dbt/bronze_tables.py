@@ -105,10 +105,11 @@ def ddl(lake: Lake, source: str, dataset: Dataset, committed: list[str] | None =
     columns = ",\n  ".join(f'"{name}" {trino_type(spelling)}' for name, spelling in declared)
     out = [
         f"CREATE SCHEMA IF NOT EXISTS {CATALOG}.{schema} WITH (location = {_literal(_s3a(lake, f'bronze/{source}'))})",
-        f"CREATE TABLE IF NOT EXISTS {CATALOG}.{schema}.{table} (\n  {columns},\n  \"{PARTITION}\" varchar\n)"
+        f'CREATE TABLE IF NOT EXISTS {CATALOG}.{schema}.{table} (\n  {columns},\n  "{PARTITION}" varchar\n)'
         f" WITH (external_location = {_literal(_s3a(lake, layout.bronze_dataset_dir(source, dataset.name)))},"
         f" format = 'PARQUET', partitioned_by = ARRAY['{PARTITION}'])",
-        f"CALL {CATALOG}.system.sync_partition_metadata(schema_name => '{schema}', table_name => '{table}', mode => 'FULL')",
+        f"CALL {CATALOG}.system.sync_partition_metadata("
+        f"schema_name => '{schema}', table_name => '{table}', mode => 'FULL')",
     ]
     view = f"{CATALOG}.{schema}.{dataset.name}"
     if not committed:
@@ -116,7 +117,8 @@ def ddl(lake: Lake, source: str, dataset: Dataset, committed: list[str] | None =
     names = ", ".join(f'"{name}"' for name, _ in declared) + f', "{PARTITION}"'
     return [
         *out,
-        f"CREATE OR REPLACE VIEW {view} AS SELECT {names} FROM {CATALOG}.{schema}.{table}"
+        # Names are checked identifiers (source and dataset names), paths quoted literals (path_literals).
+        f"CREATE OR REPLACE VIEW {view} AS SELECT {names} FROM {CATALOG}.{schema}.{table}"  # noqa: S608
         f' WHERE "$path" IN ({", ".join(path_literals(committed))})',
     ]
 
@@ -137,16 +139,14 @@ def statements(lake: Lake, config: PipelineConfig, index: dict[str, dict[str, li
 # Tables (not views) in the bronze schemas: a dataset declared as a table by an earlier version has the name its
 # committed view takes now.
 LEGACY_TABLES = (
-    f"SELECT table_schema, table_name FROM {CATALOG}.information_schema.tables"
+    f"SELECT table_schema, table_name FROM {CATALOG}.information_schema.tables"  # noqa: S608 - a constant catalog
     " WHERE table_type = 'BASE TABLE' AND table_schema LIKE 'bronze\\_%' ESCAPE '\\'"
 )
 
 
 def legacy_drops(rows: Iterable[tuple[str, str]]) -> list[str]:
     """``DROP TABLE`` for each bronze table that holds a view's name (external: the files stay)."""
-    return [
-        f"DROP TABLE {CATALOG}.{schema}.{table}" for schema, table in rows if not str(table).endswith(FILES_SUFFIX)
-    ]
+    return [f"DROP TABLE {CATALOG}.{schema}.{table}" for schema, table in rows if not str(table).endswith(FILES_SUFFIX)]
 
 
 def apply(sqls: Iterable[str], connect: Any) -> int:

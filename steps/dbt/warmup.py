@@ -21,7 +21,7 @@ import time
 
 from steps.config import load_config
 from steps.dbt.environment import activate_dbt_environment, prepare_dbt_environment
-from steps.dbt.runner import DbtProject, dbt_parse
+from steps.dbt.runner import dbt_parse
 from steps.dbt.settings import DbtSettings
 from steps.lake import Lake
 from steps.settings import StageSettings, load_settings
@@ -50,8 +50,10 @@ def prepare() -> bool:
 
 
 def main() -> int:
-    """Parse the project once for this machine, with a throwaway lake and work folder unless the environment sets
-    them (the saved parse does not depend on either)."""
+    """Parse the project once for this machine.
+
+    A throwaway lake and work folder are used unless the environment sets them: the saved parse depends on neither.
+    """
     with tempfile.TemporaryDirectory(prefix="tributary-warmup-") as tmp:
         os.environ.setdefault("TRIBUTARY_LAKE", os.path.join(tmp, "lake"))
         os.environ.setdefault("TRIBUTARY_DBT_WORK_DIR", os.path.join(tmp, "dbt"))
