@@ -1,4 +1,4 @@
-"""``python -m steps.freshness --run-id ID [--sources a,b] [--force] [--outputs DIR]``."""
+"""``python -m steps.freshness --run-id ID [--sources a,b] [--force] [--backfill SOURCE:START:END] [--outputs DIR]``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 
 from steps import layout
 from steps.config import load_config
+from steps.freshness.backfill import backfill_decisions, backfill_request, run_outputs
 from steps.freshness.core import decide
 from steps.stage import StageContext, run_stage
 from steps.state import CorruptState, SourceState, read_state, set_aside_corrupt_state
@@ -24,6 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-id", required=True)
     parser.add_argument("--sources", default="", help="comma-separated subset (default: every enabled source)")
     parser.add_argument("--force", default="false", help="true to ingest every source regardless of age")
+    parser.add_argument(
+        "--backfill", default="", help="SOURCE:START:END: ingest only SOURCE, for that range (empty: a regular run)"
+    )
     parser.add_argument("--outputs", type=Path, help="folder for one true/false file per source (Argo outputs)")
     args = parser.parse_args(argv)
 
@@ -32,13 +36,18 @@ def main(argv: list[str] | None = None) -> int:
         names = [n for n in args.sources.split(",") if n] or config.enabled_sources()
         force = _flag(args.force)
         now = datetime.now(UTC)
-        decisions = [
-            decide(_state(ctx, n, force=force), config.source(n).max_age_days, now, force=force) for n in names
-        ]
+        backfill = backfill_request(args.backfill, names, config, force=force)
+        if backfill is not None:
+            decisions = backfill_decisions(backfill, names, config, _state(ctx, backfill.source, force=False))
+        else:
+            decisions = [
+                decide(_state(ctx, n, force=force), config.source(n).max_age_days, now, force=force) for n in names
+            ]
         doc = {
             "run_id": ctx.run_id,
             "decided_at": now.isoformat(),
             "force": force,
+            "backfill": {"source": backfill.source, "range": str(backfill.range)} if backfill else None,
             "decisions": [d.model_dump(mode="json") for d in decisions],
         }
         ctx.lake.write_json(layout.freshness_decisions(ctx.run_id), doc)
@@ -46,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
             args.outputs.mkdir(parents=True, exist_ok=True)
             for d in decisions:
                 (args.outputs / d.source).write_text("true" if d.ingest else "false")
+            for name, value in run_outputs(backfill, force=force).items():
+                (args.outputs / name).write_text(value)
         sys.stdout.write(json.dumps(doc["decisions"]) + "\n")
         ctx.metrics.update(
             ingest=[d.source for d in decisions if d.ingest], skip=[d.source for d in decisions if not d.ingest]
