@@ -82,6 +82,7 @@ class LocalRun:
     launcher: str = "warm"  # warm (forked from pre-imported interpreters), process, or container
     engine: str | None = None  # container launcher: podman or docker (default: $CONTAINER_ENGINE, else found)
     wait_lock_s: float = 30.0  # how long to wait for another run to release the lake before exit 75
+    backfill: str = ""  # SOURCE:START:END (tributary backfill): the spec's backfill parameter; empty: a regular run
 
 
 def config_file(run: LocalRun) -> Path:
@@ -198,7 +199,7 @@ def execute(
         run_id=run.run_id,
         resources=resources,
         work_dir=work_dir,
-        parameters={"force": "true" if run.force else "false"},
+        parameters=_parameters(run),
         parallelism=run.parallelism,
         progress=progress,
         launcher=launcher,
@@ -236,6 +237,14 @@ def execute(
         return interrupts.exit_code(workflow.runner.interrupted)
     codes = [r.exit_code for r in workflow.runner.runs.values() if r.phase == FAILED and r.exit_code]
     return next((c for c in codes if c in (EXIT_BAD_INPUT, EXIT_TRANSIENT)), 1)
+
+
+def _parameters(run: LocalRun) -> dict[str, str]:
+    """The workflow parameters of the run; ``backfill`` only when set, so a spec rendered before it still runs."""
+    parameters = {"force": "true" if run.force else "false"}
+    if run.backfill:
+        parameters["backfill"] = run.backfill
+    return parameters
 
 
 def _run_holding_lake(run: LocalRun, workflow: LocalWorkflow, progress: TextIO, received: list[int]) -> int | None:
