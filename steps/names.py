@@ -21,6 +21,13 @@ SOURCE_SECRET = "tributary-source-credentials"  # noqa: S105 - a Secret's name
 WEBHOOK_KEY = "TRIBUTARY_WEBHOOK_URL"  # the notify Secret's key: a Secret, never a ConfigMap value
 
 
+# Outputs of the freshness task besides its true/false per source: the backfill's START:END (each ingest task's
+# --backfill; empty in a regular run) and whether dbt rebuilds the layers (force, or a backfill). No source may
+# take either name.
+BACKFILL_RANGE_OUTPUT = "backfill-range"
+REBUILD_OUTPUT = "rebuild-layers"
+
+
 def ingest_task(source: str) -> str:
     """The DAG task (and stage result) name of a source's ingest: Argo task names cannot contain ``_``."""
     return f"ingest-{source.replace('_', '-')}"

@@ -1,4 +1,4 @@
-"""The ``tributary`` command: run the pipeline locally, render and submit the Argo DAG, serve the replay API."""
+"""The ``tributary`` command: run (or backfill) the pipeline locally, render and submit the DAG, serve the replay."""
 
 from __future__ import annotations
 
@@ -27,15 +27,16 @@ def _run(args: argparse.Namespace) -> int:
     from workflows.argo.engine import EngineError
     from workflows.local.spec import UnsupportedSpec
 
+    command = f"tributary {args.command}"  # run, or backfill (a run that ingests one source's range)
     try:
         return _run_pipeline(args)
     except StepError as exc:  # bad arguments, configuration or state, refused before anything is written
-        return _refuse("tributary run", exc)
+        return _refuse(command, exc)
     except UnsupportedSpec as exc:
-        sys.stderr.write(f"tributary run: the spec cannot run locally: {exc}\n")
+        sys.stderr.write(f"{command}: the spec cannot run locally: {exc}\n")
         return EXIT_BAD_INPUT
     except (ValueError, EngineError) as exc:  # settings or sources that cannot be rendered, no container engine
-        sys.stderr.write(f"tributary run: {exc}\n")
+        sys.stderr.write(f"{command}: {exc}\n")
         return EXIT_BAD_INPUT
 
 
@@ -52,7 +53,9 @@ def _run_pipeline(args: argparse.Namespace) -> int:
     from workflows.local.run import LocalRun, execute
 
     # everything the run is given is checked before the first write (work folder, lock, tasks)
-    run_id = check_run_id(args.run_id) if args.run_id is not None else new_run_id()
+    backfilling = args.command == "backfill"
+    default_id = new_run_id().replace("local-", "backfill-", 1) if backfilling else new_run_id()
+    run_id = check_run_id(args.run_id) if args.run_id is not None else default_id
     preflight.check_lake(args.lake)
     if args.parallelism is not None and args.parallelism < 1:
         raise ConfigError(f"--parallelism {args.parallelism} is less than 1", "pass 1 or more, or leave it out")
@@ -76,7 +79,8 @@ def _run_pipeline(args: argparse.Namespace) -> int:
     else:
         loaded = preflight.load_run_config(config, ())
         sources = tuple(loaded.enabled_sources())
-    preflight.check_state(lake, sources, force=args.force)
+    backfill = preflight.check_backfill(args.source, args.range, loaded, sources) if backfilling else None
+    preflight.check_state(lake, (backfill.source,) if backfill else sources, force=args.force)
     run = LocalRun(
         run_id=run_id,
         lake=lake,
@@ -87,10 +91,16 @@ def _run_pipeline(args: argparse.Namespace) -> int:
         launcher=args.launcher,
         wait_lock_s=args.wait_lock,
         scheduled=scheduled,
+        backfill=str(backfill) if backfill else "",
     )
     work_dir = Path(args.work_dir or (Path(lake) / ".runs" if "://" not in lake else Path(".tributary"))) / run.run_id
+    what = (
+        f"backfill of {backfill.source} for {backfill.range} (other sources skipped, silver and gold rebuilt)"
+        if backfill
+        else f"sources {', '.join(sources)}{' (forced)' if run.force else ''}"
+    )
     sys.stderr.write(
-        f"tributary run {run.run_id}: lake {lake}, sources {', '.join(sources)}{' (forced)' if run.force else ''}, "
+        f"tributary {args.command} {run.run_id}: lake {lake}, {what}, "
         f"spec {args.spec or f'rendered for {args.env}'}, launcher {run.launcher}\n"
     )
     if scheduled is not None:
@@ -362,6 +372,36 @@ def _replay_server(argv: list[str]) -> int:
     return replay_main(argv)
 
 
+def _run_options(parser: argparse.ArgumentParser, default_config: Path | None, run_id_prefix: str) -> None:
+    """The options ``tributary run`` and ``tributary backfill`` share: where, how and with what the DAG runs."""
+    parser.add_argument(
+        "--replay",
+        action="store_true",
+        help="serve every source that has a replay provider from the bundled replay server (offline, no real keys)",
+    )
+    _lake_option(parser)
+    parser.add_argument("--snapshot", help="provinces API snapshot date for --replay (YYYY-MM-DD)")
+    _config_option(parser, default_config)
+    parser.add_argument("--run-id", help=f"run id (default: {run_id_prefix}-<UTC timestamp>)")
+    parser.add_argument("--work-dir", help="where task logs and outputs go (default: <lake>/.runs)")
+    parser.add_argument(
+        "--env",
+        choices=ENVIRONMENTS,
+        default="dev",
+        help="render the spec with this environment's retries, deadlines and parallelism (default dev)",
+    )
+    parser.add_argument("--spec", type=Path, help="run this rendered workflowtemplate.yaml instead of rendering one")
+    parser.add_argument("--parallelism", type=int, help="tasks at once (default: the spec's parallelism)")
+    _wait_lock_option(parser)
+    parser.add_argument(
+        "--launcher",
+        choices=LAUNCHERS,
+        default="process" if os.environ.get("TRIBUTARY_WARM") == "0" else "warm",
+        help="how each task starts: warm (forked from pre-imported interpreters, the default), process (a fresh "
+        "interpreter each), container (the stage's image, as its pod; podman or docker, $CONTAINER_ENGINE)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``tributary``."""
     parser = argparse.ArgumentParser(prog="tributary", description=__doc__)
@@ -369,15 +409,9 @@ def build_parser() -> argparse.ArgumentParser:
     default_config = Path(os.environ["TRIBUTARY_CONFIG"]) if os.environ.get("TRIBUTARY_CONFIG") else None
 
     run = sub.add_parser("run", help="run the rendered pipeline DAG locally (verify → … → summary, exit handler)")
-    run.add_argument(
-        "--replay",
-        action="store_true",
-        help="serve every source that has a replay provider from the bundled replay server (offline, no real keys)",
-    )
-    _lake_option(run)
     run.add_argument("--sources", help="comma-separated sources (default: every enabled source)")
     run.add_argument("--force", action="store_true", help="ingest even sources that are fresh")
-    run.add_argument("--snapshot", help="provinces API snapshot date for --replay (YYYY-MM-DD)")
+    _run_options(run, default_config, "local")
     run.add_argument(
         "--schedule",
         metavar="CRON",
@@ -393,26 +427,22 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TIME",
         help="ISO 8601 fire time of --schedule this run belongs to (default: the latest one)",
     )
-    _config_option(run, default_config)
-    run.add_argument("--run-id", help="run id (default: local-<UTC timestamp>)")
-    run.add_argument("--work-dir", help="where task logs and outputs go (default: <lake>/.runs)")
-    run.add_argument(
-        "--env",
-        choices=ENVIRONMENTS,
-        default="dev",
-        help="render the spec with this environment's retries, deadlines and parallelism (default dev)",
-    )
-    run.add_argument("--spec", type=Path, help="run this rendered workflowtemplate.yaml instead of rendering one")
-    run.add_argument("--parallelism", type=int, help="tasks at once (default: the spec's parallelism)")
-    _wait_lock_option(run)
-    run.add_argument(
-        "--launcher",
-        choices=LAUNCHERS,
-        default="process" if os.environ.get("TRIBUTARY_WARM") == "0" else "warm",
-        help="how each task starts: warm (forked from pre-imported interpreters, the default), process (a fresh "
-        "interpreter each), container (the stage's image, as its pod; podman or docker, $CONTAINER_ENGINE)",
-    )
     run.set_defaults(func=_run)
+
+    backfill = sub.add_parser(
+        "backfill",
+        help="re-ingest one source's range (a run ingesting only it), then rebuild silver and gold; its watermark "
+        "and freshness stay as they were",
+    )
+    backfill.add_argument("source", help="source name from the pipeline configuration, e.g. worldbank")
+    backfill.add_argument(
+        "range",
+        metavar="START:END",
+        help="inclusive range: years for worldbank (2000:2005), dates for fred, eia, noaa and files "
+        "(2020-01-01:2020-12-31), watermark column values for postgres",
+    )
+    _run_options(backfill, default_config, "backfill")
+    backfill.set_defaults(func=_run, sources=None, force=False, schedule=None, timezone=None, scheduled_at=None)
 
     rebuild = sub.add_parser(
         "rebuild",

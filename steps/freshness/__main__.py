@@ -1,4 +1,7 @@
-"""``python -m steps.freshness --run-id ID [--sources a,b] [--force] [--outputs DIR] [--schedule CRON ...]``."""
+"""``python -m steps.freshness --run-id ID [--sources a,b] [--force] [--outputs DIR]``.
+
+Also ``--schedule CRON --timezone TZ --scheduled-at TIME`` (a scheduled run) or ``--backfill SOURCE:START:END``.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from pathlib import Path
 
 from steps import layout
 from steps.config import load_config
+from steps.freshness.backfill import backfill_decisions, backfill_request, run_outputs
 from steps.freshness.core import decide
 from steps.freshness.trigger import ScheduledRun, scheduled_run
 from steps.stage import StageContext, run_stage
@@ -25,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-id", required=True)
     parser.add_argument("--sources", default="", help="comma-separated subset (default: every enabled source)")
     parser.add_argument("--force", default="false", help="true to ingest every source regardless of age")
+    parser.add_argument(
+        "--backfill", default="", help="SOURCE:START:END: ingest only SOURCE, for that range (empty: a regular run)"
+    )
     parser.add_argument("--outputs", type=Path, help="folder for one true/false file per source (Argo outputs)")
     parser.add_argument(
         "--schedule", default="", help="cron expressions (';'-separated) this run is a scheduled run of; empty: manual"
@@ -40,16 +47,24 @@ def main(argv: list[str] | None = None) -> int:
         names = [n for n in args.sources.split(",") if n] or config.enabled_sources()
         force = _flag(args.force)
         now = datetime.now(UTC)
-        scheduled = scheduled_run(args.schedule, args.timezone, args.scheduled_at, now)
-        decisions = [
-            decide(_state(ctx, n, force=force), config.source(n).max_age_days, now, force=force, scheduled=scheduled)
-            for n in names
-        ]
+        backfill = backfill_request(args.backfill, names, config, force=force)
+        scheduled: ScheduledRun | None = None  # a backfill is never a scheduled run
+        if backfill is not None:
+            decisions = backfill_decisions(backfill, names, config, _state(ctx, backfill.source, force=False))
+        else:
+            scheduled = scheduled_run(args.schedule, args.timezone, args.scheduled_at, now)
+            decisions = [
+                decide(
+                    _state(ctx, n, force=force), config.source(n).max_age_days, now, force=force, scheduled=scheduled
+                )
+                for n in names
+            ]
         doc = {
             "run_id": ctx.run_id,
             "decided_at": now.isoformat(),
             "force": force,
             "schedule": _schedule_entry(scheduled),
+            "backfill": {"source": backfill.source, "range": str(backfill.range)} if backfill else None,
             "decisions": [d.model_dump(mode="json") for d in decisions],
         }
         ctx.lake.write_json(layout.freshness_decisions(ctx.run_id), doc)
@@ -57,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
             args.outputs.mkdir(parents=True, exist_ok=True)
             for d in decisions:
                 (args.outputs / d.source).write_text("true" if d.ingest else "false")
+            for name, value in run_outputs(backfill, force=force).items():
+                (args.outputs / name).write_text(value)
         sys.stdout.write(json.dumps(doc["decisions"]) + "\n")
         ctx.metrics.update(
             ingest=[d.source for d in decisions if d.ingest], skip=[d.source for d in decisions if not d.ingest]

@@ -1,8 +1,10 @@
 """``python -m steps.ingest --source NAME --run-id ID [--backfill START:END] [--outputs DIR]``: ingest one source.
 
-``--backfill START:END`` re-ingests that range (dates; values of the watermark column for Postgres) whatever the
-source's watermark says. It writes only this source's bronze and state, never moves its watermark backwards and
-does not count as the regular ingest freshness measures. ``--outputs DIR`` writes ``DIR/rows`` (rows committed).
+``--backfill START:END`` re-ingests that range (dates; years for the World Bank; values of the watermark column for
+Postgres) whatever the source's watermark says. It writes only this source's bronze and state, never moves its
+watermark backwards and does not count as the regular ingest freshness measures; a source without a time dimension
+refuses it (exit 2) before anything is written. An empty value means no backfill (the Argo template always passes
+the argument). ``--outputs DIR`` writes ``DIR/rows`` (rows committed).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from steps.ingest.client import build_client
 from steps.ingest.core import ingest_source
 from steps.names import ingest_task
 from steps.sources import build_source
+from steps.sources.backfill import check_range
 from steps.sources.base import Backfill
 from steps.stage import StageContext, exit_without_teardown, run_stage
 from steps.state import read_state
@@ -63,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         ctx.metrics["source"] = args.source
         backfill = Backfill.parse(args.backfill) if args.backfill else None
         config = load_config(ctx.settings.config)
+        if backfill is not None:
+            check_range(args.source, config.source(args.source).kind, backfill)
         source = build_source(args.source, config)
         client = build_client(source, config, ctx.lake)
         ctx.metrics.update(source=source.name)

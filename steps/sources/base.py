@@ -21,13 +21,13 @@ import math
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import orjson
 
-from steps.errors import ConfigError, InputError
+from steps.errors import InputError
 from steps.http import HttpClient, MalformedBody, Params, Response
+from steps.sources.backfill import Backfill as Backfill  # where the sources look for it
 from steps.sources.dataset import Dataset as Dataset  # where the stages look for it
 from steps.state import Checkpoint, SourceState, Watermark, WatermarkKind
 
@@ -135,37 +135,6 @@ class Source(Protocol):
     def probe(self) -> PageRequest:
         """A cheap request that proves the source is reachable (used by verify)."""
         ...
-
-
-@dataclass(frozen=True)
-class Backfill:
-    """``--backfill START:END``: re-ingest a range (inclusive) whatever the watermark says."""
-
-    start: str
-    end: str
-
-    @classmethod
-    def parse(cls, text: str) -> Backfill:
-        """Parse ``START:END`` (ISO dates for the API sources; values of the watermark column for Postgres)."""
-        start, sep, end = text.partition(":")
-        if not sep or not start.strip() or not end.strip():
-            raise ConfigError(f"--backfill {text!r} is not START:END", "pass e.g. --backfill 2020-01-01:2020-12-31")
-        return cls(start.strip(), end.strip())
-
-    def dates(self) -> tuple[date, date]:
-        """The range as dates; a ConfigError when it is not ``YYYY-MM-DD:YYYY-MM-DD`` in order."""
-        try:
-            first, last = date.fromisoformat(self.start), date.fromisoformat(self.end)
-        except ValueError:
-            raise ConfigError(
-                f"--backfill {self} is not a range of dates", "pass YYYY-MM-DD:YYYY-MM-DD, e.g. 2020-01-01:2020-12-31"
-            ) from None
-        if first > last:
-            raise ConfigError(f"--backfill {self} starts after it ends", "put the earlier date first")
-        return first, last
-
-    def __str__(self) -> str:
-        return f"{self.start}:{self.end}"
 
 
 @runtime_checkable

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from steps.errors import ConfigError
 from steps.sources.config import SECRET_SUFFIX, SourceConfig
@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 
 SPEC_ATTRIBUTE = "SOURCE"
 SUITES_FOLDER = "suites"
+
+BackfillForm = Literal["dates", "years", "watermark"]
+"""How a source's backfill range is written: ``YYYY-MM-DD:YYYY-MM-DD``, ``YYYY:YYYY``, or two values of its
+watermark column (checked against the column's type when the source connects)."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,8 @@ class SourceSpec:
             reference data (administrative units, metadata).
         http_probe: Whether verify proves it reachable with its probe request (HTTP APIs); ``False`` for
             sources that connect or list instead (databases, files), for which preparing is the check.
+        backfill: How a backfill range of it is written (:data:`BackfillForm`); None when it has no time
+            dimension to backfill (reference data, fetched whole every run).
         package: The Python package it lives in (set by the registry; its ``suites/`` folder holds its bronze
             expectation suites).
     """
@@ -58,6 +64,7 @@ class SourceSpec:
     datasets: tuple[Dataset, ...] = ()
     time_series: bool = False
     http_probe: bool = True
+    backfill: BackfillForm | None = None
     package: str = ""
 
     def factory(self) -> Callable[[Any, str], Source]:

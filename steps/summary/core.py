@@ -82,6 +82,8 @@ def build_summary(
         summary["freshness_at"] = at.isoformat()
     if interrupted_by:
         summary["interrupted_by"] = interrupted_by
+    if freshness.get("backfill"):  # {"source", "range"}: the run re-ingested one source's range
+        summary["backfill"] = freshness["backfill"]
     return summary
 
 

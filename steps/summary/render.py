@@ -121,9 +121,21 @@ def launched(summary: dict[str, Any]) -> str:
     return f"tasks {LAUNCHED.get(launcher, f'by launcher {launcher}')}"
 
 
+def backfilled(summary: dict[str, Any]) -> list[str]:
+    """The line saying the run was a backfill, if it was (none otherwise)."""
+    backfill = summary.get("backfill")
+    if not backfill:
+        return []
+    source, span = backfill["source"], backfill["range"]
+    return [
+        f"Backfill of {source} for {span}: only {source} ingested (not its last success, so freshness is as "
+        "before; its watermark never moves back); silver and gold rebuilt."
+    ]
+
+
 def render_text(summary: dict[str, Any]) -> str:
     """The stdout report."""
-    lines = [f"Run {summary['run_id']}: {summary['status'].upper()} ({launched(summary)})", ""]
+    lines = [f"Run {summary['run_id']}: {summary['status'].upper()} ({launched(summary)})", *backfilled(summary), ""]
     lines += _table(SOURCE_HEADERS, source_rows(summary)) + [""]
     if summary["layers"]:
         lines += _table(LAYER_HEADERS, layer_rows(summary)) + [""]
@@ -152,6 +164,7 @@ def render_markdown(summary: dict[str, Any]) -> str:
         lines += ["## Problems", ""]
         for p in summary["problems"]:
             lines += [f"**{problem_heading(p)}**", "", *(f"- {line}" for line in p["lines"]), ""]
+    lines += [*backfilled(summary), ""] if summary.get("backfill") else []
     lines += ["## Sources", ""]
     lines += md(SOURCE_HEADERS, source_rows(summary))
     drift = [f"{s['source']}: {', '.join(s['drift'])}" for s in summary["sources"] if s.get("drift")]

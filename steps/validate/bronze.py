@@ -51,6 +51,7 @@ class ManifestView(BaseModel):
     run_id: str
     datasets: dict[str, DatasetEntry]
     streams: list[StreamEntry]
+    details: dict[str, str] = {}  # e.g. "backfill": the START:END range of a backfill run
 
 
 @dataclass

@@ -10,7 +10,8 @@ Bronze, per dataset (from the pipeline configuration, the run's manifest and the
                                 dataset's share is that total minus the rows of its two sibling files.
                                 When the API reported no total, the rows the ingest wrote (manifest) stand in
                                 and a note says so.
-``start_year``, ``end_year``    ``sources.<name>.start_year`` / ``end_year`` (World Bank).
+``start_year``, ``end_year``    ``sources.<name>.start_year`` / ``end_year`` (World Bank); a backfill batch's
+                                own years (its manifest's ``details.backfill``, ``2000:2005``).
 ``requested_years``             every year from ``start_year`` to ``end_year`` (World Bank).
 ``indicators``                  ``sources.<name>.indicators`` (World Bank).
 ``province_codes``              codes in the same run's provinces file (districts, wards).
@@ -35,6 +36,7 @@ from typing import Any
 
 from steps.config import PipelineConfig, SourceConfig
 from steps.errors import ConfigError
+from steps.sources.backfill import Backfill
 from steps.sources.vn_provinces.config import VnProvincesConfig
 from steps.sources.worldbank.config import WorldBankConfig
 from steps.validate.bronze import ManifestView
@@ -87,11 +89,13 @@ def _generic(manifest: ManifestView) -> Parameters:
 def _worldbank(cfg: WorldBankConfig, manifest: ManifestView) -> Parameters:
     params = Parameters()
     totals = [s.api_total for s in manifest.streams]
+    backfill = manifest.details.get("backfill")
+    first, last = Backfill.parse(backfill).years() if backfill else (cfg.start_year, cfg.end_year)
     common: dict[str, Any] = {
         "run_ids": [manifest.run_id],
-        "start_year": cfg.start_year,
-        "end_year": cfg.end_year,
-        "requested_years": list(range(cfg.start_year, cfg.end_year + 1)),
+        "start_year": first,
+        "end_year": last,
+        "requested_years": list(range(first, last + 1)),
         "indicators": list(cfg.indicators),
     }
     for dataset, file in manifest.datasets.items():

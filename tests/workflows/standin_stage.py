@@ -13,6 +13,9 @@ import sys
 import time
 from pathlib import Path
 
+# steps.names.BACKFILL_RANGE_OUTPUT and REBUILD_OUTPUT: spelled out, as the stand-in runs without the project
+BACKFILL_RANGE_OUTPUT, REBUILD_OUTPUT = "backfill-range", "rebuild-layers"
+
 
 def _arg(args: list[str], flag: str) -> str | None:
     return args[args.index(flag) + 1] if flag in args else None
@@ -41,6 +44,10 @@ def main() -> int:
             decision = plan.get("fresh", {}).get(source)
             if decision is not None:  # None: write nothing, so the output's default applies
                 (outputs / source).write_text(decision)
+        # the run-wide outputs, as the stage writes them: the backfill's range, and whether the layers rebuild
+        backfill = _arg(args, "--backfill") or ""
+        (outputs / BACKFILL_RANGE_OUTPUT).write_text(backfill.partition(":")[2])
+        (outputs / REBUILD_OUTPUT).write_text("true" if _arg(args, "--force") == "true" or backfill else "false")
     codes = plan.get("exit", {}).get(key, [0])
     code = codes[min(attempt, len(codes) - 1)]
     record = {"key": key, "argv": args, "start": start, "end": time.time(), "exit": code, "env": dict(os.environ)}

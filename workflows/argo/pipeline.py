@@ -7,6 +7,10 @@
     onExit: on-exit (always, last: writes the run report with the run's outcome, notifies, exports the sources'
             freshness gauges)
 
+A run with ``backfill=SOURCE:START:END`` ingests only that source, for that range: the freshness task decides so
+(and refuses a bad request with exit 2, which is never retried), hands the range to the ingest tasks and tells the
+dbt tasks to rebuild, as ``force`` does.
+
 The exit handler is the one writer of the run's report: it runs after every task whatever happened, and knows
 the workflow's status and failed nodes, so a summary task in the DAG would only write the same report twice.
 
@@ -22,7 +26,7 @@ from collections.abc import Sequence
 from hera.workflows import DAG, Gauge, Label, Parameter, Task, WorkflowTemplate
 from hera.workflows import models as m
 
-from steps.names import ingest_task
+from steps.names import BACKFILL_RANGE_OUTPUT, REBUILD_OUTPUT, ingest_task
 from workflows.argo import scheduling, templates
 from workflows.argo.settings import Environment
 
@@ -31,6 +35,9 @@ ENTRYPOINT = "pipeline"
 EXIT_HANDLER = "on-exit"
 MUTEX = "tributary"  # one run of the pipeline per namespace at a time, scheduled or submitted by hand
 FORCE = "{{workflow.parameters.force}}"
+BACKFILL = "{{workflow.parameters.backfill}}"
+BACKFILL_RANGE = f"{{{{tasks.freshness.outputs.parameters.{BACKFILL_RANGE_OUTPUT}}}}}"  # START:END, or empty
+REBUILD = f"{{{{tasks.freshness.outputs.parameters.{REBUILD_OUTPUT}}}}}"  # force or backfill: build the layers
 LABELS = {"app.kubernetes.io/name": "tributary", "app.kubernetes.io/part-of": "tributary"}
 
 _TASK_NAME = re.compile(r"^[a-zA-Z0-9][-a-zA-Z0-9]*$")  # Argo's rule for task names
@@ -66,6 +73,9 @@ def build_workflow_template(
         raise ValueError("no enabled sources in the pipeline configuration; enable at least one")
     if len(set(sources)) != len(sources):
         raise ValueError(f"sources listed twice: {list(sources)}")
+    reserved = sorted({BACKFILL_RANGE_OUTPUT, REBUILD_OUTPUT} & set(sources))
+    if reserved:
+        raise ValueError(f"source names {reserved} are the freshness task's own outputs; rename them")
     ingest_names = [ingest_task_name(s) for s in sources]
     if len(set(ingest_names)) != len(ingest_names):
         raise ValueError(f"sources {list(sources)} map to the same task names {ingest_names}; rename one")
@@ -80,7 +90,7 @@ def build_workflow_template(
             "workflows.argoproj.io/description": (
                 "verify → freshness → ingest per source → validate bronze → dbt silver → dbt gold → "
                 "validate gold; the exit handler writes the run report; pass force=true to ingest and rebuild "
-                "regardless of freshness"
+                "regardless of freshness, or backfill=SOURCE:START:END to re-ingest one source's range"
             ),
         },
         entrypoint=ENTRYPOINT,
@@ -93,6 +103,12 @@ def build_workflow_template(
                 description="true: ingest every source and rebuild every layer, even when fresh",
             ),
             *scheduling.template_parameters(),
+            Parameter(
+                name="backfill",
+                value="",
+                description="SOURCE:START:END (e.g. worldbank:2000:2005, fred:2020-01-01:2020-12-31): ingest only "
+                "SOURCE for that range, then rebuild silver and gold; its watermark never moves back",
+            ),
         ],
         service_account_name=env.service_account,
         parallelism=wf.parallelism,
@@ -126,13 +142,13 @@ def build_workflow_template(
             t_fresh = Task(
                 name="freshness",
                 template=freshness,
-                arguments={"sources": csv, "force": FORCE, **scheduling.task_arguments()},
+                arguments={"sources": csv, "force": FORCE, "backfill": BACKFILL, **scheduling.task_arguments()},
             )
             t_ingests = [
                 Task(
                     name=task,
                     template=ingest,
-                    arguments={"source": source, "task": task},
+                    arguments={"source": source, "task": task, "backfill": BACKFILL_RANGE},
                     when=f"{{{{tasks.freshness.outputs.parameters.{source}}}}} == true",
                 )
                 for source, task in zip(sources, ingest_names, strict=True)
@@ -144,8 +160,8 @@ def build_workflow_template(
                 arguments={"suite": "bronze"},
                 depends=" && ".join(ingest_names),
             )
-            t_silver = Task(name="dbt-silver", template=dbt, arguments={"layer": "silver", "force": FORCE})
-            t_gold = Task(name="dbt-gold", template=dbt, arguments={"layer": "gold", "force": FORCE})
+            t_silver = Task(name="dbt-silver", template=dbt, arguments={"layer": "silver", "force": REBUILD})
+            t_gold = Task(name="dbt-gold", template=dbt, arguments={"layer": "gold", "force": REBUILD})
             t_gold_checks = Task(name="validate-gold", template=validate, arguments={"suite": "gold"})
             t_verify >> t_fresh
             t_fresh >> t_ingests

@@ -26,7 +26,17 @@ from hera.workflows import (
 )
 from hera.workflows import models as m
 
-from steps.names import CONFIG_KEY, CONFIG_MAP, LAKE_SECRET, NOTIFY_SECRET, SOURCE_SECRET, TRINO_SECRET, WEBHOOK_KEY
+from steps.names import (
+    BACKFILL_RANGE_OUTPUT,
+    CONFIG_KEY,
+    CONFIG_MAP,
+    LAKE_SECRET,
+    NOTIFY_SECRET,
+    REBUILD_OUTPUT,
+    SOURCE_SECRET,
+    TRINO_SECRET,
+    WEBHOOK_KEY,
+)
 from steps.summary.metrics import GAUGES, MISSING
 from workflows.argo import scheduling
 from workflows.argo.images import image
@@ -181,14 +191,20 @@ def freshness(env: Environment, sources: Sequence[str]) -> Container:
     """Decides per source whether to ingest; one ``true``/``false`` output parameter per source.
 
     A scheduled run's schedule and fire time come in as inputs (workflows.argo.scheduling); empty for a manual run.
+    Two run-wide outputs go with the decisions: the backfill's ``START:END`` for the ingest (empty in a regular run)
+    and whether dbt rebuilds the layers (``true`` when forced or backfilling).
     """
     decisions = [Parameter(name=s, value_from=m.ValueFrom(path=f"{OUTPUTS_DIR}/{s}", default="false")) for s in sources]
+    run_wide = [
+        Parameter(name=BACKFILL_RANGE_OUTPUT, value_from=m.ValueFrom(path=f"{OUTPUTS_DIR}/{BACKFILL_RANGE_OUTPUT}")),
+        Parameter(name=REBUILD_OUTPUT, value_from=m.ValueFrom(path=f"{OUTPUTS_DIR}/{REBUILD_OUTPUT}")),
+    ]
     return stage_template(
         env,
         stage="freshness",
         name="freshness",
         metric_task="freshness",
-        inputs=["sources", "force", *scheduling.PARAMETERS],
+        inputs=["sources", "force", "backfill", *scheduling.PARAMETERS],
         args=[
             "--run-id",
             RUN_ID,
@@ -196,11 +212,13 @@ def freshness(env: Environment, sources: Sequence[str]) -> Container:
             "{{inputs.parameters.sources}}",
             "--force",
             "{{inputs.parameters.force}}",
+            "--backfill",
+            "{{inputs.parameters.backfill}}",
             "--outputs",
             OUTPUTS_DIR,
             *scheduling.stage_args(),
         ],
-        outputs=decisions,
+        outputs=[*decisions, *run_wide],
         secrets=lake_credentials(),
     )
 
@@ -209,9 +227,19 @@ def ingest(env: Environment, source_secrets: Sequence[str] = ()) -> Container:
     """Ingests one source (raw → bronze → manifest → state).
 
     Its ``task`` input is the DAG task's name (``ingest-vn-provinces`` for source ``vn_provinces``): Argo cannot
-    derive it inside the template, and the duration gauge labels tasks by the names the Argo UI shows.
+    derive it inside the template, and the duration gauge labels tasks by the names the Argo UI shows. Its
+    ``backfill`` input is the range freshness decided (empty: a regular ingest).
     """
-    args = ["--source", "{{inputs.parameters.source}}", "--run-id", RUN_ID, "--outputs", OUTPUTS_DIR]
+    args = [
+        "--source",
+        "{{inputs.parameters.source}}",
+        "--run-id",
+        RUN_ID,
+        "--backfill",
+        "{{inputs.parameters.backfill}}",
+        "--outputs",
+        OUTPUTS_DIR,
+    ]
     outputs = [Parameter(name="rows", value_from=m.ValueFrom(path=f"{OUTPUTS_DIR}/rows", default="0"))]
     metrics = [
         Gauge(
@@ -228,7 +256,7 @@ def ingest(env: Environment, source_secrets: Sequence[str] = ()) -> Container:
         stage="ingest",
         name="ingest",
         metric_task="{{inputs.parameters.task}}",
-        inputs=["source", "task"],
+        inputs=["source", "task", "backfill"],
         args=args,
         outputs=outputs,
         metrics=metrics,

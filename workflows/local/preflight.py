@@ -1,8 +1,9 @@
 """What ``tributary run`` checks before it writes anything: run id, lake, sources, snapshot, schedule, config, state.
 
-Each check raises a :class:`~steps.errors.ConfigError` (one line: what, the bad value, the fix; exit 2). They run
-before the work folder, the lock or any task exists, so a bad argument leaves nothing behind, inside the lake or
-outside it (a run id like ``../../x`` used to create folders before it was refused).
+``tributary backfill`` checks the same, and its source and range. Each check raises a
+:class:`~steps.errors.ConfigError` (one line: what, the bad value, the fix; exit 2). They run before the work
+folder, the lock or any task exists, so a bad argument leaves nothing behind, inside the lake or outside it (a run
+id like ``../../x`` used to create folders before it was refused).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from pathlib import Path
 
 from steps.config import PipelineConfig, load_config
 from steps.errors import ConfigError
+from steps.freshness.backfill import check_request
 from steps.freshness.trigger import ScheduledRun, scheduled_run
+from steps.sources.backfill import Backfill, BackfillRequest
 
 
 def check_lake(lake: str) -> None:
@@ -81,6 +84,15 @@ def load_run_config(config: Path | None, sources: tuple[str, ...]) -> PipelineCo
     for name in sources:
         loaded.source(name)  # a ConfigError naming the known sources
     return loaded
+
+
+def check_backfill(source: str, text: str, config: PipelineConfig, sources: tuple[str, ...]) -> BackfillRequest:
+    """``tributary backfill SOURCE START:END``, checked as the freshness task will check it.
+
+    The source must be one of the run's and have a time dimension, the range must be in its form (years for the
+    World Bank, dates for the others).
+    """
+    return check_request(BackfillRequest(source, Backfill.parse(text)), sources, config)
 
 
 def check_state(lake: str, sources: tuple[str, ...], *, force: bool) -> None:

@@ -84,11 +84,20 @@ class LocalRun:
     engine: str | None = None  # container launcher: podman or docker (default: $CONTAINER_ENGINE, else found)
     wait_lock_s: float = 30.0  # how long to wait for another run to release the lake before exit 75
     scheduled: ScheduledRun | None = None  # the schedule period this run belongs to (--schedule); None: manual
+    backfill: str = ""  # SOURCE:START:END (tributary backfill): the spec's backfill parameter; empty: a regular run
 
     def parameters(self) -> dict[str, str]:
-        """The workflow parameters of this run: ``force``, and a scheduled run's schedule and fire time."""
-        scheduled = self.scheduled.parameters() if self.scheduled is not None else {}
-        return {"force": "true" if self.force else "false", **scheduled}
+        """The workflow parameters of this run.
+
+        ``force``; a scheduled run's schedule and fire time; ``backfill`` only when set, so a spec rendered before
+        it existed still runs.
+        """
+        parameters = {"force": "true" if self.force else "false"}
+        if self.scheduled is not None:
+            parameters.update(self.scheduled.parameters())
+        if self.backfill:
+            parameters["backfill"] = self.backfill
+        return parameters
 
 
 def config_file(run: LocalRun) -> Path:

@@ -18,6 +18,8 @@ from typing import Any
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 WORLDBANK_CSV = "worldbank_VN_2010_2024.csv"
+WORLDBANK_HISTORY_CSV = "worldbank_VN_1990_2009.csv"  # the same indicators' earlier years (backfills)
+WORLDBANK_CSVS = (WORLDBANK_HISTORY_CSV, WORLDBANK_CSV)
 PROVINCES_V1_RAW = "vn_provinces_v1_depth3_raw_2025-01-04.json.gz"
 PROVINCES_V1_DERIVED = "vn_provinces_v1_depth3_current_DERIVED.json.gz"
 PROVINCES_V2_NESTED = "vn_provinces_v2_nested-divisions_2026-02-21.json.gz"
@@ -77,14 +79,15 @@ def load_json_list(name: str) -> list[JsonObject]:
 
 
 def worldbank_values() -> dict[tuple[str, int], float]:
-    """Return the shipped World Bank observations for Viet Nam.
+    """Return the shipped World Bank observations for Viet Nam (1990–2024, from both files).
 
     Returns:
         A mapping ``(indicator code, year) -> value``, cached after the first call.
     """
     with _lock:
         if not _worldbank:
-            text = read_bytes(WORLDBANK_CSV).decode("utf-8")
-            for row in csv.DictReader(io.StringIO(text)):
-                _worldbank[(row["indicator_code"], int(row["year"]))] = float(row["value"])
+            for name in WORLDBANK_CSVS:
+                text = read_bytes(name).decode("utf-8")
+                for row in csv.DictReader(io.StringIO(text)):
+                    _worldbank[(row["indicator_code"], int(row["year"]))] = float(row["value"])
         return _worldbank

@@ -33,4 +33,5 @@ SOURCE = SourceSpec(
     implementation="steps.sources.eia.source:EiaSource",
     datasets=(OBSERVATIONS,),
     time_series=True,
+    backfill="dates",
 )

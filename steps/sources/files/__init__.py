@@ -17,4 +17,5 @@ SOURCE = SourceSpec(
     config=FilesConfig,
     implementation="steps.sources.files.source:FilesSource",
     http_probe=False,
+    backfill="dates",
 )

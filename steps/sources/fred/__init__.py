@@ -48,4 +48,5 @@ SOURCE = SourceSpec(
     implementation="steps.sources.fred.source:FredSource",
     datasets=(OBSERVATIONS, SERIES),
     time_series=True,
+    backfill="dates",
 )

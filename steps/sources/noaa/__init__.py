@@ -34,4 +34,5 @@ SOURCE = SourceSpec(
     implementation="steps.sources.noaa.source:NoaaSource",
     datasets=(OBSERVATIONS,),
     time_series=True,
+    backfill="dates",
 )

@@ -17,4 +17,5 @@ SOURCE = SourceSpec(
     config=PostgresConfig,
     implementation="steps.sources.postgres.source:PostgresSource",
     http_probe=False,
+    backfill="watermark",
 )

@@ -368,7 +368,8 @@ class PostgresSource:
             return _from_text(kind, backfill.start), _from_text(kind, backfill.end), False
         except (ValueError, ArithmeticError):
             raise ConfigError(
-                f"--backfill {backfill} does not fit watermark column {table.table}.{table.watermark_column} ({kind})",
+                f"backfill range {backfill} does not fit watermark column "
+                f"{table.table}.{table.watermark_column} ({kind})",
                 "pass two values of that column's type, e.g. 100:200 for an id",
             ) from None
 

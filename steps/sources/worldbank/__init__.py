@@ -35,4 +35,5 @@ SOURCE = SourceSpec(
     implementation="steps.sources.worldbank.source:WorldBankSource",
     datasets=(INDICATOR_VALUES,),
     time_series=True,
+    backfill="years",
 )

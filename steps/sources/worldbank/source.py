@@ -6,6 +6,10 @@
 Quirks handled (see reference/apis.md): errors arrive as HTTP 200 with a one-element ``[{"message": [...]}]``
 array; "no data" is ``[{..."total":0...}, null]``; values are ``null`` for unpublished years; ``lastupdated`` is
 stored with every row because values are revised between releases; ``per_page`` is a string on some endpoints.
+
+Every run fetches the whole configured year range (the World Bank revises past years), so the watermark (per
+indicator, the newest year with a published value) only records how far the data reaches. A backfill
+(``--backfill 2000:2005``, years) fetches that range instead: ``date=2000:2005``.
 """
 
 from __future__ import annotations
@@ -16,11 +20,12 @@ from typing import Any
 
 from steps.errors import InputError
 from steps.http import HttpClient
-from steps.sources.base import PageRequest
+from steps.sources.base import Backfill, PageRequest, WatermarkTracker
 from steps.sources.registry import Dataset
-from steps.sources.rest import PageNumber, RestStream, path
+from steps.sources.rest import PageNumber, RestStream, RowMapper, path
 from steps.sources.worldbank import INDICATOR_VALUES, NAME
 from steps.sources.worldbank.config import WorldBankConfig
+from steps.state import Checkpoint, SourceState
 
 
 def _error(indicator: str, countries: str) -> Callable[[Any], None]:
@@ -67,6 +72,18 @@ def _date(value: Any) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) and value else None
 
 
+def _published(tracker: WatermarkTracker, indicator: str) -> RowMapper:
+    """:func:`_rows`, noting the newest year with a value (a null value is a year not published yet)."""
+
+    def rows(records: list[Any], payload: Any) -> dict[str, list[Any]]:
+        columns = _rows(records, payload)
+        years = [y for y, v in zip(columns["year"], columns["value"], strict=True) if v is not None]
+        tracker.observe(indicator, years)
+        return columns
+
+    return rows
+
+
 class WorldBankSource:
     """The configured World Bank source."""
 
@@ -77,15 +94,27 @@ class WorldBankSource:
         self.name = name
         self.config = config
         self.concurrency = config.concurrency
+        self.years = (config.start_year, config.end_year)
+        self.tracker = WatermarkTracker("int")
 
     def prepare(self, client: HttpClient) -> None:
         """Nothing to resolve before fetching."""
+
+    def resume(self, state: SourceState, backfill: Backfill | None) -> None:
+        """The configured years, whatever the state says (past years get revised), or the backfill's years."""
+        if backfill is not None:
+            self.years = backfill.years()
+
+    def checkpoint(self) -> Checkpoint:
+        """Per indicator, the newest year delivered with a value (merged with the stored one, never lowered)."""
+        return Checkpoint(watermarks=self.tracker.watermarks())
 
     def streams(self) -> Sequence[RestStream]:
         """One stream per indicator."""
         cfg = self.config
         countries = ";".join(cfg.countries)
-        params = {"format": "json", "date": f"{cfg.start_year}:{cfg.end_year}", "per_page": str(cfg.per_page)}
+        first, last = self.years
+        params = {"format": "json", "date": f"{first}:{last}", "per_page": str(cfg.per_page)}
         return [
             RestStream(
                 self.name,
@@ -93,7 +122,7 @@ class WorldBankSource:
                 INDICATOR_VALUES,
                 f"{cfg.base_url.rstrip('/')}/country/{countries}/indicator/{indicator}",
                 {**params, "page": "1"},
-                rows=_rows,
+                rows=_published(self.tracker, indicator),
                 records=path(1, default=[]),
                 api="the World Bank v2 API",
                 paginator=PageNumber(),

@@ -48,3 +48,16 @@ def test_api_can_be_pinned(local_stage: StageEnv, replay_server: ReplayServer) -
     proc = local_stage.run("ingest", "--source", "vn_provinces", "--run-id", "r1")
     assert proc.returncode == 0, proc.stderr
     assert len(_table(local_stage.lake, "districts", "r1")) == 696
+
+
+def test_backfill_is_refused_before_anything_is_written(local_stage: StageEnv) -> None:
+    proc = local_stage.run("ingest", "--source", "vn_provinces", "--run-id", "bf", "--backfill", "2000:2005")
+    assert proc.returncode == 2
+    lines = [line for line in proc.stderr.strip().splitlines() if not line[:2].isdigit()]  # log lines start HH:
+    assert lines == [
+        "ingest-vn-provinces: source 'vn_provinces' has no time dimension to backfill (vn_provinces: reference data, "
+        "fetched whole every run). Fix: re-ingest it whole with tributary run --sources vn_provinces --force "
+        "(Argo: -p force=true)"
+    ]
+    lake = Path(local_stage.lake)
+    assert not [p for p in ("raw", "bronze", "state") if (lake / p).exists()]

@@ -5,6 +5,7 @@ import gzip
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 
@@ -132,3 +133,49 @@ def test_outputs_rows_for_the_argo_gauge(local_stage: StageEnv, tmp_path: Path) 
     assert proc.returncode == 0, proc.stderr
     assert (out / "rows").read_text() == str(63 + 696 + 10051)
     assert (Path(local_stage.lake) / "reports/r1/stages/ingest-vn-provinces.json").exists()
+
+
+HISTORY = REPO / "workflows" / "replay" / "data" / "worldbank_VN_1990_2009.csv"
+INDICATORS = ("NY.GDP.MKTP.CD", "FP.CPI.TOTL.ZG", "SL.UEM.TOTL.ZS")
+
+
+def _state(lake: Path) -> dict[str, Any]:
+    state: dict[str, Any] = json.loads((lake / "state/worldbank.json").read_text())
+    return state
+
+
+def test_backfill_fetches_its_years_and_keeps_the_watermark_and_last_success(local_stage: StageEnv) -> None:
+    lake = Path(local_stage.lake)
+    assert local_stage.run("ingest", "--source", "worldbank", "--run-id", "r1").returncode == 0
+    before = _state(lake)
+    # the newest year with a published value, per indicator
+    marks = before["history"][0]["checkpoint"]["watermarks"]
+    assert marks == {i: {"kind": "int", "value": "2024"} for i in INDICATORS}
+
+    proc = local_stage.run("ingest", "--source", "worldbank", "--run-id", "bf", "--backfill", "2000:2005")
+    assert proc.returncode == 0, proc.stderr
+
+    provenance = [json.loads(line) for line in (lake / "raw/worldbank/indicator_values/bf/_provenance.jsonl").open()]
+    assert len(provenance) == 3 and all("date=2000:2005" in p["url"] for p in provenance)
+    rows = pq.read_table(next(lake.glob("bronze/worldbank/indicator_values/*/bf.parquet"))).to_pylist()
+    with HISTORY.open() as fh:
+        shipped = {(r["indicator_code"], int(r["year"])): float(r["value"]) for r in csv.DictReader(fh)}
+    assert sorted({r["year"] for r in rows}) == list(range(2000, 2006)) and len(rows) == 18
+    assert all(r["value"] == shipped[(r["indicator_id"], r["year"])] for r in rows)
+    manifest = json.loads((lake / "bronze/worldbank/_manifests/bf.json").read_text())
+    assert manifest["details"]["backfill"] == "2000:2005"
+
+    after = _state(lake)
+    assert after["last_success"] == before["last_success"]  # freshness keeps measuring the regular ingest
+    assert after["history"][0]["run_id"] == "bf" and after["history"][0]["backfill"] == "2000:2005"
+    assert after["history"][0]["checkpoint"]["watermarks"] == marks  # never lowered
+
+
+def test_backfill_in_dates_is_refused_for_a_yearly_source(local_stage: StageEnv) -> None:
+    proc = local_stage.run("ingest", "--source", "worldbank", "--run-id", "bf", "--backfill", "2000-01-01:2005-12-31")
+    assert proc.returncode == 2
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.endswith(
+        "worldbank: backfill range 2000-01-01:2005-12-31 is not a range of years. Fix: pass YYYY:YYYY, e.g. 2000:2005"
+    )
+    assert not any(p.startswith(("raw/", "bronze/", "state/")) for p in _lake_files(local_stage.lake))

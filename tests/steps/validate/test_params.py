@@ -52,6 +52,16 @@ def test_worldbank_expected_rows_is_the_sum_of_the_indicator_totals() -> None:
     assert check_parameters(load_suite("bronze", "worldbank.indicator_values"), values) == values
 
 
+def test_a_worldbank_backfill_batch_is_checked_against_its_own_years() -> None:
+    manifest = _manifest("worldbank", {"indicator_values": 12}, [6, 6]).model_copy(
+        update={"details": {"backfill": "2000:2005", "api": "the World Bank v2 API"}}
+    )
+    values = bronze_parameters(WB, manifest, {}, {}).values["indicator_values"]
+    assert (values["start_year"], values["end_year"]) == (2000, 2005)
+    assert values["requested_years"] == [2000, 2001, 2002, 2003, 2004, 2005]
+    assert check_parameters(load_suite("bronze", "worldbank.indicator_values"), values) == values
+
+
 def test_worldbank_without_an_api_total_falls_back_to_the_rows_written_and_says_so() -> None:
     params = bronze_parameters(WB, _manifest("worldbank", {"indicator_values": 11}, [6, None]), {}, {})
     assert params.values["indicator_values"]["expected_rows"] == 11

@@ -24,6 +24,7 @@ from workflows.argo.render import CRON_WORKFLOW_FILE, WORKFLOW_TEMPLATE_FILE, Re
 from workflows.argo.settings import duration_seconds as parse_duration
 from workflows.argo.templates import RETRY_EXPRESSION
 from workflows.cli import main
+from workflows.local.expressions import retry_condition
 
 REPO = Path(__file__).resolve().parents[3]
 GOLDEN = Path(__file__).parent / "golden"
@@ -197,16 +198,50 @@ def test_dag_shape_fan_out_and_conditions(rendered: dict[str, Rendered]) -> None
     ingest = next(t for t in _containers(rendered["dev"].workflow_template) if t["name"] == "ingest")
     gauge = next(m for m in ingest["metrics"]["prometheus"] if m["name"] == "tributary_stage_duration_seconds")
     assert {"key": "task", "value": "{{inputs.parameters.task}}"} in gauge["labels"]
-    force = {"name": "force", "value": "{{workflow.parameters.force}}"}
-    for name in ("freshness", "dbt-silver", "dbt-gold"):
-        assert force in tasks[name]["arguments"]["parameters"]
+    assert {"name": "force", "value": "{{workflow.parameters.force}}"} in tasks["freshness"]["arguments"]["parameters"]
+    # freshness turns force (or a backfill) into the layers' rebuild
+    rebuild = {"name": "force", "value": "{{tasks.freshness.outputs.parameters.rebuild-layers}}"}
+    for name in ("dbt-silver", "dbt-gold"):
+        assert rebuild in tasks[name]["arguments"]["parameters"]
     params = rendered["dev"].workflow_template["spec"]["arguments"]["parameters"]
     assert params[0]["name"] == "force" and params[0]["value"] == "false"
     freshness = next(t for t in _containers(rendered["dev"].workflow_template) if t["name"] == "freshness")
     assert freshness["outputs"]["parameters"] == [
-        {"name": s, "valueFrom": {"default": "false", "path": f"/tmp/outputs/{s}"}}
-        for s in ("worldbank", "vn_provinces")
+        *(
+            {"name": s, "valueFrom": {"default": "false", "path": f"/tmp/outputs/{s}"}}
+            for s in ("worldbank", "vn_provinces")
+        ),
+        {"name": "backfill-range", "valueFrom": {"path": "/tmp/outputs/backfill-range"}},
+        {"name": "rebuild-layers", "valueFrom": {"path": "/tmp/outputs/rebuild-layers"}},
     ]
+
+
+def test_backfill_parameter_reaches_freshness_and_the_ingests(rendered: dict[str, Rendered]) -> None:
+    doc = rendered["dev"].workflow_template
+    params = {p["name"]: p for p in doc["spec"]["arguments"]["parameters"]}
+    assert params["backfill"]["value"] == "" and "SOURCE:START:END" in params["backfill"]["description"]
+    tasks = _dag(doc)
+    args = {name: {a["name"]: a["value"] for a in t["arguments"]["parameters"]} for name, t in tasks.items()}
+    assert args["freshness"]["backfill"] == "{{workflow.parameters.backfill}}"
+    for ingest in ("ingest-worldbank", "ingest-vn-provinces"):
+        assert args[ingest]["backfill"] == "{{tasks.freshness.outputs.parameters.backfill-range}}"
+    containers = {t["name"]: t["container"]["args"] for t in _containers(doc)}
+    for template in ("freshness", "ingest"):
+        flag = containers[template].index("--backfill")
+        assert containers[template][flag + 1] == "{{inputs.parameters.backfill}}"
+    # a bad backfill fails freshness with exit 2, which the templates' retry expression never retries
+    retried = retry_condition(RETRY_EXPRESSION)
+    attempt = {"lastRetry.status": "Failed", "lastRetry.duration": "1", "lastRetry.message": "", "retries": "0"}
+    assert not retried({**attempt, "lastRetry.exitCode": "2"})
+    assert retried({**attempt, "lastRetry.exitCode": "75"})
+
+
+def test_a_source_cannot_take_the_name_of_a_freshness_output(tmp_path: Path) -> None:
+    from workflows.argo.pipeline import build_workflow_template
+    from workflows.argo.settings import load_environment
+
+    with pytest.raises(ValueError, match=r"source names \['rebuild-layers'\] are the freshness task's own outputs"):
+        build_workflow_template(load_environment("dev"), ["worldbank", "rebuild-layers"])
 
 
 @pytest.mark.parametrize("env", ENVS)

@@ -35,7 +35,7 @@ def test_rendered_spec_parses_into_what_the_runner_needs(doc: dict[str, Any]) ->
     assert [t.name for t in spec.tasks][:3] == ["verify", "freshness", "ingest-worldbank"]
     assert spec.on_exit == "on-exit" and spec.mutexes == ("tributary",) and spec.parallelism == 6
     ingest = spec.templates["ingest"]
-    assert ingest.module == "steps.ingest" and ingest.inputs == {"source": None, "task": None}
+    assert ingest.module == "steps.ingest" and ingest.inputs == {"source": None, "task": None, "backfill": None}
     assert ingest.retry is not None and ingest.retry.expression.startswith("asInt(lastRetry.exitCode) == 75 ||")
     assert (ingest.retry.limit, ingest.retry.duration_s, ingest.retry.factor) == (4, 60.0, 2.0)
     # maxDuration: 5 attempts of the 3600 s deadline plus the waits 60+120+240+480 s
@@ -54,6 +54,8 @@ def test_rendered_spec_parses_into_what_the_runner_needs(doc: dict[str, Any]) ->
     assert {o.name: o.default for o in spec.templates["freshness"].outputs} == {
         "worldbank": "false",
         "vn_provinces": "false",
+        "backfill-range": None,  # written by every freshness run: missing is a failure, not a regular run
+        "rebuild-layers": None,
     }
 
 

@@ -107,12 +107,40 @@ def test_values_are_the_shipped_csv_exactly(
         assert f'"date":"{year}","value":{text},'.encode() in response.content
 
 
+@pytest.mark.parametrize(
+    ("indicator", "first_year"), [(GDP, 1990), (CPI, 1996), (UNEMPLOYMENT, 1991)], ids=["gdp", "cpi", "unemployment"]
+)
+def test_earlier_years_are_the_shipped_history_csv_exactly(
+    http: requests.Session, server: ReplayServer, indicator: str, first_year: int
+) -> None:
+    response = get(http, server, indicator=indicator, date="1990:2009", per_page="100")
+    csv_rows = csv.DictReader((data.DATA_DIR / data.WORLDBANK_HISTORY_CSV).read_text().splitlines())
+    expected = {row["year"]: row["value"] for row in csv_rows if row["indicator_code"] == indicator}
+
+    _, records = response.json()
+    assert dates(records) == [str(y) for y in range(2009, 1989, -1)]
+    assert sorted(expected) == [str(y) for y in range(first_year, 2010)]
+    for year, text in expected.items():  # the number on the wire is the CSV text, not a re-rounded float
+        assert f'"date":"{year}","value":{text},'.encode() in response.content
+    # years before the World Bank's series starts are served as the API serves them: null
+    assert [r["date"] for r in records if r["value"] is None] == [str(y) for y in range(first_year - 1, 1989, -1)]
+
+
+def test_a_backfill_range_and_the_configured_range_do_not_overlap(http: requests.Session, server: ReplayServer) -> None:
+    backfill = get(http, server, date="2000:2005").json()
+    configured = get(http, server, date="2014:2024").json()
+
+    assert (backfill[0]["total"], configured[0]["total"]) == (6, 11)
+    assert dates(backfill[1]) == [str(y) for y in range(2005, 1999, -1)]
+    assert backfill[1][0]["value"] == 57633255738.1992  # GDP 2005, from the history file
+
+
 def test_without_date_every_known_year_newest_first(http: requests.Session, server: ReplayServer) -> None:
     metadata, records = get(http, server).json()
 
-    assert metadata["total"] == 16
+    assert metadata["total"] == 36
     assert metadata["per_page"] == 50
-    assert dates(records) == [str(y) for y in range(2025, 2009, -1)]
+    assert dates(records) == [str(y) for y in range(2025, 1989, -1)]
 
 
 def test_2025_is_known_with_null_value(http: requests.Session, server: ReplayServer) -> None:
@@ -126,7 +154,7 @@ def test_2025_is_known_with_null_value(http: requests.Session, server: ReplaySer
     assert isinstance(records[1]["value"], float)
 
 
-@pytest.mark.parametrize("date", ["2026", "2009", "2000:2009", "2026:2030", "2024:2014"])
+@pytest.mark.parametrize("date", ["2026", "1989", "1980:1989", "2026:2030", "2024:2014"])
 def test_valid_query_without_data_is_the_recorded_empty_body(
     http: requests.Session, server: ReplayServer, date: str
 ) -> None:

@@ -7,8 +7,9 @@ Served below ``/worldbank``::
 
 Behaviour follows ``shared/reference/apis.md`` section 1: ``[metadata, records]`` on success, HTTP 200 with a
 ``message`` array for an unknown country or indicator, and the recorded 85-byte body for a valid query without
-data. Only Viet Nam has data (2010–2024 from the shipped CSV, plus 2025 with ``"value": null``); ``all`` means
-Viet Nam.
+data. Only Viet Nam has data (1990–2024 from the two shipped CSVs, plus 2025 with ``"value": null``; a year the
+World Bank has no value for, such as inflation before 1996, is served with ``"value": null`` as the API does);
+``all`` means Viet Nam.
 
 Assumptions (not verified against the real API, see the open questions in apis.md):
 
@@ -36,7 +37,7 @@ from workflows.replay.responses import Headers, Response, compact_json, json_res
 PREFIX = "/worldbank"
 LAST_UPDATED = "2026-07-01"
 SOURCE_ID = "2"
-FIRST_YEAR = 2010
+FIRST_YEAR = 1990
 LAST_YEAR = 2025
 DEFAULT_PER_PAGE = 50
 

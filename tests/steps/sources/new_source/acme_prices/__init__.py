@@ -16,4 +16,5 @@ SOURCE = SourceSpec(
     implementation=f"{__name__}.source:AcmeSource",
     datasets=(PRICES,),
     time_series=True,
+    backfill="dates",
 )
