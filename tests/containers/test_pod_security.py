@@ -132,7 +132,8 @@ def test_a_stage_under_that_context_changes_nothing_in_its_image(images: Images,
         subprocess.run([images.engine, "rm", "--force", name], capture_output=True, check=False)
     # what it wrote: its decisions (the output parameters, mounted from the run's folder) and its record in the lake
     outputs = {p.name: p.read_text() for m in task.container.mounts if m.scratch for p in m.source.iterdir()}
-    assert outputs == {"worldbank": "true", "vn_provinces": "true"}
+    # one decision per source, and the run-wide backfill range and rebuild flag (empty and false: a regular run)
+    assert outputs == {"worldbank": "true", "vn_provinces": "true", "backfill-range": "", "rebuild-layers": "false"}
     written = sorted(str(p.relative_to(lake)) for p in lake.rglob("*") if p.is_file())
     assert written == ["reports/security/freshness.json", "reports/security/stages/freshness.json"]
     assert all(p.stat().st_uid == 10001 for p in lake.rglob("*") if p.is_file()) or os.geteuid() != 0
