@@ -118,8 +118,12 @@ def run_from_summary(doc: Any, run_id: str, finished_at: datetime) -> Run:
     named = {f.task for f in failed}
     failed += [FailedTask(name, "") for name in map(_text, _list(d.get("failed_tasks"))) if name and name not in named]
     run = _text(d.get("run_id")) or run_id
+    # A source the run never reached ("not run": it ended before, or the source was not in it) was not touched by
+    # it: the row then shows the newest run that did something with the source.
     sources = {
-        _text(s["source"]): _outcome(s, run) for s in _list(d.get("sources")) if isinstance(s, dict) and s.get("source")
+        _text(s["source"]): _outcome(s, run)
+        for s in _list(d.get("sources"))
+        if isinstance(s, dict) and s.get("source") and s.get("status") != "not run"
     }
     gates = tuple(_gate(g) for g in _list(d.get("validation")) if isinstance(g, dict) and g.get("gate"))
     return Run(
