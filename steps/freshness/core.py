@@ -96,8 +96,8 @@ def _by_age(
     limit = f"max_age {base.max_age_days:g}d"
     if stale:
         late = f" ({scheduled.describe()}, started late)" if scheduled is not None else ""
-        return base.model_copy(update={"reason": f"stale: {_age(age)} old, {limit}{late}"})
-    reason = f"fresh: last ingest {_age(age)} ago (run {last.run_id}), {limit}"
+        return base.model_copy(update={"reason": f"stale: {age_text(age)} old, {limit}{late}"})
+    reason = f"fresh: last ingest {age_text(age)} ago (run {last.run_id}), {limit}"
     return base.model_copy(update={"ingest": False, "reason": reason})
 
 
@@ -122,10 +122,11 @@ def _by_schedule(base: Decision, last: IngestRecord, max_age: timedelta, run: Sc
     return base.model_copy(update={"rule": "schedule", "reason": reason})
 
 
-def _age(age: timedelta) -> str:
+def age_text(age: timedelta) -> str:
+    """A duration as decisions and ``tributary status`` show it: ``45s``, ``12min``, ``5.2h``, ``28.0d``."""
     seconds = age.total_seconds()
     if seconds < 120:
-        return f"{seconds:.0f}s"
+        return f"{max(seconds, 0):.0f}s"  # a clock a little behind never shows "-3s"
     if seconds < 7200:
         return f"{seconds / 60:.0f}min"
     if seconds < 172800:

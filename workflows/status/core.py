@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
+from steps.freshness.core import age_text as freshness_age_text
 from steps.schedule import Schedule
 from workflows.status.argo_runs import ClusterRun
 from workflows.status.facts import (
@@ -280,16 +281,7 @@ def _cluster_problems(cluster: ClusterView | None, last_run: Run | None) -> list
 
 def age_text(age: timedelta | None) -> str:
     """A duration as the table shows it: ``45s``, ``12min``, ``5.2h``, ``28.0d``."""
-    if age is None:
-        return "-"
-    seconds = age.total_seconds()
-    if seconds < 120:
-        return f"{max(seconds, 0):.0f}s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f}min"
-    if seconds < 172800:
-        return f"{seconds / 3600:.1f}h"
-    return f"{seconds / 86400:.1f}d"
+    return "-" if age is None else freshness_age_text(age)
 
 
 def max_age_text(days: float) -> str:
