@@ -14,7 +14,6 @@ the daily quota. Credentials a source registers with :meth:`HttpClient.authorize
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import random
 import threading
@@ -29,6 +28,7 @@ import requests
 from steps.breaker import CircuitBreaker
 from steps.errors import ConfigError, InputError, TransientError
 from steps.redact import redact_text, redact_url
+from steps.retry_after import retry_after_seconds
 from steps.sources.config import HttpPolicy
 
 if TYPE_CHECKING:
@@ -193,7 +193,7 @@ class HttpClient:
                     raise _refused(self.source, shown, resp.status_code, snippet)
                 else:
                     last_problem = f"HTTP {resp.status_code}"
-                    wait = _retry_after(resp.headers.get("Retry-After"))
+                    wait = retry_after_seconds(resp.headers.get("Retry-After"))
                     if wait is not None and wait > policy.max_retry_after_s:
                         raise TransientError(
                             f"{self.source}: GET {shown} asked to retry after {wait:.0f}s "
@@ -265,21 +265,6 @@ def _pairs(params: Params | None) -> list[tuple[str, str]]:
         else:
             pairs.extend((key, v) for v in value)
     return pairs
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, float((when - datetime.now(UTC)).total_seconds()))
 
 
 def _refused(source: str, url: str, status: int, snippet: str) -> Exception:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from steps.redact import redact_free_text
+from steps.retry_after import retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def notify(
             problem = f"HTTP {exc.code}"
             if exc.code < 500 and exc.code not in RETRIED_STATUS:
                 return _gave_up(url, attempt, f"{problem}, not retried: the webhook refused the request")
-            after = _retry_after(exc.headers.get("Retry-After"))
+            after = retry_after_seconds(exc.headers.get("Retry-After"))
             if after is not None and after > MAX_RETRY_AFTER_S:
                 return _gave_up(url, attempt, f"{problem}, Retry-After {after:.0f}s is beyond {MAX_RETRY_AFTER_S:.0f}s")
             wait = max(wait, after or 0.0)
@@ -76,11 +77,3 @@ def _gave_up(url: str, attempts: int, problem: str) -> Delivery:
     masked = redact_free_text(problem, [url])
     log.warning("webhook notification failed", extra={"attempts": attempts, "problem": masked})
     return Delivery(ok=False, attempts=attempts, problem=masked)
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds of a ``Retry-After`` header given in seconds (an HTTP date counts as absent)."""
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None

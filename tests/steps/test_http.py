@@ -6,7 +6,8 @@ import pytest
 
 from steps.config import HttpPolicy
 from steps.errors import ConfigError, InputError, TransientError
-from steps.http import HttpClient, _retry_after
+from steps.http import HttpClient
+from steps.retry_after import retry_after_seconds as _retry_after
 from workflows.replay.server import Fault, ReplayServer
 
 POLICY = HttpPolicy(connect_timeout_s=2, read_timeout_s=1, max_attempts=3, backoff_base_s=0.05, backoff_max_s=0.1)
