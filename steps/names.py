@@ -27,6 +27,9 @@ WEBHOOK_KEY = "TRIBUTARY_WEBHOOK_URL"  # the notify Secret's key: a Secret, neve
 BACKFILL_RANGE_OUTPUT = "backfill-range"
 REBUILD_OUTPUT = "rebuild-layers"
 
+# Workflow parameters of a scheduled run (empty: a manual run): its cron expressions, their zone and its fire time.
+SCHEDULE_PARAMETER, TIMEZONE_PARAMETER, SCHEDULED_AT_PARAMETER = "schedule", "timezone", "scheduled-at"
+
 
 def ingest_task(source: str) -> str:
     """The DAG task (and stage result) name of a source's ingest: Argo task names cannot contain ``_``."""

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict
 
 from steps.errors import ConfigError
+from steps.names import SCHEDULE_PARAMETER, SCHEDULED_AT_PARAMETER, TIMEZONE_PARAMETER
 from steps.schedule import Schedule
 
 # How far two clocks of the pipeline may disagree: the controller that stamps the scheduled time, the pod that
@@ -33,7 +34,11 @@ class ScheduledRun(BaseModel):
 
     def parameters(self) -> dict[str, str]:
         """The workflow parameters that make a run of the rendered template this scheduled run."""
-        return {"schedule": self.schedule.text(), "timezone": self.schedule.timezone, "scheduled-at": self.iso()}
+        return {
+            SCHEDULE_PARAMETER: self.schedule.text(),
+            TIMEZONE_PARAMETER: self.schedule.timezone,
+            SCHEDULED_AT_PARAMETER: self.iso(),
+        }
 
     def iso(self) -> str:
         """The period's fire time, ISO 8601 in the schedule's zone (``2027-03-01T00:00:00+00:00``)."""

@@ -30,10 +30,11 @@ from __future__ import annotations
 
 from hera.workflows import Parameter
 
+from steps.names import SCHEDULE_PARAMETER, SCHEDULED_AT_PARAMETER, TIMEZONE_PARAMETER
 from steps.schedule import SEPARATOR
 from workflows.argo.settings import Schedule
 
-SCHEDULE, TIMEZONE, SCHEDULED_AT = "schedule", "timezone", "scheduled-at"
+SCHEDULE, TIMEZONE, SCHEDULED_AT = SCHEDULE_PARAMETER, TIMEZONE_PARAMETER, SCHEDULED_AT_PARAMETER
 PARAMETERS = (SCHEDULE, TIMEZONE, SCHEDULED_AT)
 SCHEDULED_TIME = "{{workflow.scheduledTime}}"  # set by Argo on Workflows its cron controller creates
 
