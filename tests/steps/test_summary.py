@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from tests.conftest import StageEnv
+from tests.steps.summary.webhook import WebhookReceiver
 from workflows.replay.server import Fault, ReplayServer
 
 
@@ -52,22 +53,6 @@ def test_runner_nodes_are_reported_as_argo_phases(local_stage: StageEnv, tmp_pat
 
 
 def test_exit_handler_records_argo_verdict_failures_and_notifies(local_stage: StageEnv) -> None:
-    import threading
-    from http.server import BaseHTTPRequestHandler, HTTPServer
-
-    received: list[dict[str, object]] = []
-
-    class Hook(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Hook)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     assert local_stage.run("freshness", "--run-id", "r1").returncode == 0
     failures = [
         {
@@ -82,10 +67,11 @@ def test_exit_handler_records_argo_verdict_failures_and_notifies(local_stage: St
     local_stage.extra.update(
         TRIBUTARY_WORKFLOW_STATUS="Failed",
         TRIBUTARY_WORKFLOW_FAILURES=json.dumps(failures),
-        TRIBUTARY_WEBHOOK_URL=f"http://127.0.0.1:{server.server_port}/hook?token=s3cr3t-token",
     )
-    proc = local_stage.run("summary", "--run-id", "r1")
-    server.shutdown()
+    with WebhookReceiver((204,)) as hook:
+        local_stage.extra["TRIBUTARY_WEBHOOK_URL"] = hook.url("/hook?token=s3cr3t-token")
+        proc = local_stage.run("summary", "--run-id", "r1")
+    received = hook.received
     assert proc.returncode == 0, proc.stderr
     lake = Path(local_stage.lake)
     (payload,) = received
