@@ -10,7 +10,7 @@ from steps.config import PipelineConfig
 from steps.http import HttpClient
 from steps.lake import Lake
 from steps.ratelimit import DailyQuota, RateLimiter
-from steps.sources.base import Keyed, Source
+from steps.sources.base import Source, quota_account
 
 
 def build_client(source: Source, config: PipelineConfig, lake: Lake) -> HttpClient:
@@ -18,8 +18,7 @@ def build_client(source: Source, config: PipelineConfig, lake: Lake) -> HttpClie
     cfg = config.source(source.name)
     quota = None
     if cfg.daily_quota is not None:
-        account = source.account if isinstance(source, Keyed) else f"{cfg.kind}-{source.name}"
-        quota = DailyQuota(lake, source.name, account, cfg.daily_quota)
+        quota = DailyQuota(lake, source.name, quota_account(source, cfg.kind), cfg.daily_quota)
     return HttpClient(
         source.name,
         config.http,

@@ -235,3 +235,12 @@ class Keyed(Protocol):
     def account(self) -> str:
         """``<provider>-<fingerprint of the credential>``: never the credential itself."""
         ...
+
+
+def quota_account(source: Source, kind: str) -> str:
+    """Whose daily quota ``source`` spends: its credential's account when it is keyed, else ``<kind>-<name>``.
+
+    The ingest counts requests under this name and ``tributary status`` reads the count back by it. Reading a keyed
+    source's account reads its key from the environment (a StepError when it is not set).
+    """
+    return source.account if isinstance(source, Keyed) else f"{kind}-{source.name}"

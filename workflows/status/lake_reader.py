@@ -127,11 +127,10 @@ def _live_quota(lake: Lake, config: PipelineConfig, source: str) -> QuotaCount |
 def quota_account(config: PipelineConfig, source: str) -> str | None:
     """The quota account of ``source`` as the ingest names it (``steps.ingest.client``); None without its key."""
     from steps.sources import build_source
-    from steps.sources.base import Keyed
+    from steps.sources.base import quota_account as account_of
 
     built = build_source(source, config)
     try:
-        # isinstance reads the ``account`` property, which reads the key from the environment
-        return built.account if isinstance(built, Keyed) else f"{config.source(source).kind}-{source}"
-    except StepError:
+        return account_of(built, config.source(source).kind)
+    except StepError:  # a keyed source whose key is not in this environment
         return None
