@@ -34,3 +34,9 @@ SCHEDULE_PARAMETER, TIMEZONE_PARAMETER, SCHEDULED_AT_PARAMETER = "schedule", "ti
 def ingest_task(source: str) -> str:
     """The DAG task (and stage result) name of a source's ingest: Argo task names cannot contain ``_``."""
     return f"ingest-{source.replace('_', '-')}"
+
+
+# The DAG task that fails a run whose bronze gate held sources back (after every other source was published), and
+# the gate's output parameter naming those sources (comma-separated, empty when none): steps.validate.held_back.
+HELD_BACK_TASK = "held-back"
+HELD_BACK_OUTPUT = "held-back"

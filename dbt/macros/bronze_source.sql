@@ -153,3 +153,19 @@
         {{ data_type }}
     {%- endif -%}
 {%- endmacro %}
+
+
+{% macro source_delivered(source_name) -%}
+    {#-
+        Whether a pipeline source has at least one committed bronze delivery
+        on this target: any of its tables exists (bronze_exists()). False for
+        a source never ingested, and for one whose only batches the bronze
+        gate held back (quarantined). Read at run time only.
+    -#}
+    {%- for node in graph.sources.values() if node.source_name == source_name -%}
+        {%- if bronze_exists(source_name, node.name) -%}
+            {{- return(true) -}}
+        {%- endif -%}
+    {%- endfor -%}
+    {{- return(false) -}}
+{%- endmacro %}

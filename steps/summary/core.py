@@ -52,6 +52,7 @@ def build_summary(
     layers = [_layer_entry(by_task[t]) for t in ("dbt-silver", "dbt-gold") if t in by_task]
     validation = [_gate_entry(by_task[t]) for t in ("validate-bronze", "validate-gold") if t in by_task]
     rejected = by_task["validate-bronze"].metrics.get("rejected", {}) if "validate-bronze" in by_task else {}
+    held_back = _held_back(by_task.get("validate-bronze"))
     for entry in sources:
         if entry["source"] in rejected:
             entry.update(status="rejected", error=_short_failures(rejected[entry["source"]].get("failures", [])))
@@ -71,6 +72,7 @@ def build_summary(
         "sources": sources,
         "layers": layers,
         "validation": validation,
+        "held_back": held_back,
         "tasks": tasks,
         "problems": task_problems(tasks, by_task),
         "reports": layout.report_dir(run_id),
@@ -230,6 +232,21 @@ def _gate_entry(result: StageResult) -> dict[str, Any]:
         "docs": m.get("docs_uri") or m.get("docs"),
         "rejected": sorted(m.get("rejected", {})),
     }
+
+
+def _held_back(gate: StageResult | None) -> list[dict[str, Any]]:
+    """The sources the bronze gate held back (the others were built): each with its failures and quarantine."""
+    if gate is None:
+        return []
+    rejected = gate.metrics.get("rejected") or {}
+    return [
+        {
+            "source": s,
+            "failures": rejected.get(s, {}).get("failures", []),
+            "quarantine": rejected.get(s, {}).get("quarantine"),
+        }
+        for s in gate.metrics.get("held_back") or []
+    ]
 
 
 def _short_failures(failures: list[Any]) -> str:

@@ -89,6 +89,15 @@ def freshness_rows(summary: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
+def held_back_lines(summary: dict[str, Any]) -> list[str]:
+    """One line per source the bronze gate held back: why, and where its batch is; empty when none."""
+    return [
+        f"{h['source']}: its batch was rejected by the bronze gate ({'; '.join(h['failures'][:3]) or 'see the gate'});"
+        f" quarantined in {h.get('quarantine')}/"
+        for h in summary.get("held_back") or []
+    ]
+
+
 def problem_heading(problem: dict[str, Any]) -> str:
     """``task (phase, exit N)``: the head of a failed task's error lines."""
     code = f", exit {problem['exit_code']}" if problem.get("exit_code") is not None else ""
@@ -142,6 +151,12 @@ def render_text(summary: dict[str, Any]) -> str:
     if summary.get("validation"):
         lines += _table(GATE_HEADERS, gate_rows(summary)) + [""]
     lines += _table(TASK_HEADERS, task_rows(summary))
+    if held_back_lines(summary):
+        lines += [
+            "",
+            "Held back (not in this run's silver and gold; the other sources were published):",
+            *(f"  - {h}" for h in held_back_lines(summary)),
+        ]
     if summary.get("freshness"):
         lines += ["", *_table(FRESHNESS_HEADERS, freshness_rows(summary))]
     if summary.get("problems"):  # last, so they stay on the screen
@@ -165,6 +180,15 @@ def render_markdown(summary: dict[str, Any]) -> str:
         for p in summary["problems"]:
             lines += [f"**{problem_heading(p)}**", "", *(f"- {line}" for line in p["lines"]), ""]
     lines += [*backfilled(summary), ""] if summary.get("backfill") else []
+    if held_back_lines(summary):
+        lines += [
+            "## Held back",
+            "",
+            "Not in this run's silver and gold; the other sources were published.",
+            "",
+            *(f"- {h}" for h in held_back_lines(summary)),
+            "",
+        ]
     lines += ["## Sources", ""]
     lines += md(SOURCE_HEADERS, source_rows(summary))
     drift = [f"{s['source']}: {', '.join(s['drift'])}" for s in summary["sources"] if s.get("drift")]

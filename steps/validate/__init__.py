@@ -13,8 +13,10 @@ Docs site with its ``index.html``). When the bronze gate fails it also rejects t
 files and the manifest move to ``quarantine/<source>/<run_id>/`` and ``state/<source>.json`` is restored to what it
 was before the ingest (:mod:`steps.validate.quarantine`).
 Idempotent: the same inputs give the same verdict; re-running a rejected run fails again with the recorded reason.
-Exit codes: 0 the gate passed (or there was nothing new), 2 the gate failed or the configuration is bad, 75 the
-lake or the warehouse is unreachable.
+Exit codes: 0 the gate passed (or there was nothing new, or the bronze gate held some sources back: their names are
+in its ``held-back`` output, :mod:`steps.validate.held_back`), 2 the gate failed (for bronze: every enabled source
+rejected), the configuration is bad, or ``--held-back`` reports held-back sources, 75 the lake or the warehouse is
+unreachable.
 Great Expectations takes seconds to import: only this stage imports it, and only inside the functions that run it.
 """
 

@@ -1,7 +1,9 @@
 """The two gates: what each validates, and what a failure does. The CLI (``__main__``) only picks one.
 
 Bronze: every dataset of every source that committed an ingest in this run. A failing source's batch is rejected
-(:mod:`steps.validate.quarantine`), the stage exits 2, and the DAG stops before dbt silver.
+(:mod:`steps.validate.quarantine`) and the source is held back: the gate succeeds, naming it in ``held_back``, so
+the other sources are built, and the DAG's ``held-back`` task fails the run (:mod:`steps.validate.held_back`).
+When every enabled source is rejected the gate fails itself (exit 2) and the DAG stops before dbt silver.
 Gold: every gold model that has a suite (``suites/gold/<model>.yml``) and was built, through its check query, and
 the sources' freshness; dbt's manifest names the models' relations and columns.
 """
@@ -22,7 +24,7 @@ from steps.errors import ConfigError, InputError
 from steps.settings import load_settings
 from steps.stage import StageContext
 from steps.state import read_state
-from steps.validate import bronze, gold, publish, quarantine
+from steps.validate import bronze, gold, held_back, publish, quarantine
 from steps.validate.manifest import DbtManifest
 from steps.validate.params import bronze_parameters, gold_parameters, worldbank_source
 from steps.validate.report import DatasetOutcome, Failure, condense, gate_line, plain
@@ -89,7 +91,10 @@ BRONZE_GATE_STATE = "state/_gate_bronze.json"
 
 
 def bronze_gate(ctx: StageContext) -> None:
-    """Validate every source's current bronze batch not validated yet; reject failing ones, raise InputError (2).
+    """Validate every source's current bronze batch not validated yet; reject and hold back failing ones.
+
+    Holding back means succeeding with ``held_back`` in the metrics; when every enabled source is rejected the gate
+    raises InputError (exit 2) instead.
 
     The current batch is the one ``state/<source>.json`` names: usually this run's ingest, but also a batch of an
     earlier run whose gate never ran (its run failed in another source's ingest), which silver would otherwise
@@ -150,12 +155,15 @@ def bronze_gate(ctx: StageContext) -> None:
         rejections[source] = {**_rejection_metrics(record), "rejected_earlier": True}
 
     ctx.metrics.update(run.metrics(ctx.lake.uri(), ctx.run_id), sources=[s.source for s in sources])
+    held = held_back.held_back(rejections, config.enabled_sources())
     if rejections:
-        ctx.metrics.update(outcome="failed", rejected=rejections)
+        ctx.metrics.update(outcome="held back" if held else "failed", rejected=rejections, held_back=held)
     if sources:
         publish.write_outcome(ctx.lake, ctx.run_id, "bronze", ctx.metrics)
-    if rejections:
+    if rejections and not held:  # every enabled source rejected: nothing to build, stop the DAG here
         raise _bronze_failure(ctx, run, rejections, rejected_before)
+    if held:
+        log.warning("held back", extra={"sources": held, "reason": "rejected by the bronze gate"})
 
 
 def _bronze_failure(
@@ -261,10 +269,12 @@ def gold_gate(ctx: StageContext) -> None:
         warehouse.frame("select 1 as reachable")
         manifest = DbtManifest.load(ctx.lake)
         checks = _gold_checks(run, manifest, schemas)
+        newest = gold.newest_ingests(warehouse, ctx.lake, schemas, config, manifest)
+        absent = _absent_sources(ctx, run, newest)
+        newest = [r for r in newest if r.source not in absent]
         wb = worldbank_source(config)
         codes = gold.country_codes(warehouse, schemas, manifest.staging_models(wb) if wb else [])
-        params = gold_parameters(config, codes)
-        newest = gold.newest_ingests(warehouse, ctx.lake, schemas, config, manifest)
+        params = gold_parameters(config, codes, worldbank_present=wb not in absent)
         fresh = gold.freshness_frame(newest, datetime.now(UTC))
         targets = []
         for suite, query in checks:
@@ -298,6 +308,18 @@ def gold_gate(ctx: StageContext) -> None:
             f"gold is not fit for use; see {run.docs_uri}, fix the dbt models or the silver data behind the failing "
             "rows (or the suite under steps/validate/suites/gold/), rebuild gold, then re-run the gate",
         )
+
+
+def _absent_sources(ctx: StageContext, run: GateRun, newest: list[gold.NewestIngest]) -> set[str]:
+    """Enabled sources with no delivery yet: left out of the freshness and coverage checks, each with a note.
+
+    A run of a subset of the sources, or one whose bronze gate held back a source's first batch, must not fail the
+    gold gate for data that was never there; the held-back task and ``tributary status`` report those sources.
+    """
+    delivered = {r.source for r in newest if read_state(ctx.lake, r.source).last_success is not None}
+    absent = gold.absent_sources(newest, delivered)
+    run.notes += [f"{name}: no delivery yet, so nothing in gold to check (freshness, coverage)" for name in absent]
+    return set(absent)
 
 
 def _open_warehouse(ctx: StageContext, settings: ValidateSettings) -> gold.Warehouse:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -153,6 +154,16 @@ class NewestIngest:
     newest: datetime | None
     max_age_days: float
     basis: str
+
+
+def absent_sources(rows: list[NewestIngest], delivered: Collection[str]) -> list[str]:
+    """Sources with no delivery at all: nothing in silver and no successful ingest on record (``delivered``).
+
+    Such a source is absent from gold (never ingested, left out of a run with ``--sources``, or its first batch held
+    back by the bronze gate), so gold cannot serve stale data of it; ``tributary status`` reports it as never
+    ingested. A source with an ingest on record but nothing in silver is not absent: that is a gold problem.
+    """
+    return [r.source for r in rows if r.newest is None and r.source not in delivered]
 
 
 def freshness_frame(rows: list[NewestIngest], now: datetime) -> pd.DataFrame:

@@ -146,16 +146,19 @@ def worldbank_config(config: PipelineConfig) -> WorldBankConfig | None:
     return found if isinstance(found, WorldBankConfig) else None
 
 
-def gold_parameters(config: PipelineConfig, iso2_to_iso3: Mapping[str, str]) -> Parameters:
+def gold_parameters(
+    config: PipelineConfig, iso2_to_iso3: Mapping[str, str], *, worldbank_present: bool = True
+) -> Parameters:
     """Parameters of the gold suites.
 
     Args:
         config: the pipeline configuration (requested countries and years).
         iso2_to_iso3: country code pairs silver holds (``{"VN": "VNM"}``).
+        worldbank_present: False when the World Bank source has no delivery yet: no coverage is expected of it.
     """
     wb = worldbank_config(config)
     ids: list[str] = []
-    if wb is not None:
+    if wb is not None and worldbank_present:
         iso3_known = set(iso2_to_iso3.values())
         for country in wb.countries:
             code = country.upper()

@@ -143,9 +143,10 @@ def test_a_failing_gate_reaches_the_webhook_with_the_expectation_and_its_values(
     assert proc.returncode != 0, proc.stderr[-3000:]
     assert len(hook.received) == 3 and hook.received[0] == hook.received[2]  # retried after two 500s, same payload
     payload: dict[str, Any] = hook.received[-1]
-    assert payload["failed_tasks"] == ["validate-bronze"]
+    # worldbank is held back (vn_provinces is built and published), then the last task fails the run
+    assert payload["failed_tasks"] == ["held-back"]
     (failure,) = payload["failures"]
-    assert failure["task"] == "validate-bronze" and failure["exit_code"] == 2
+    assert failure["task"] == "held-back" and failure["exit_code"] == 2
     assert failure["lines"][0] == (
         "worldbank.indicator_values: expect_column_values_to_be_between(value) 1 unexpected [-1.5]"
         " at country_iso3/indicator_id/year [VNM/NY.GDP.MKTP.CD/2019]"
@@ -161,7 +162,7 @@ def test_a_failing_gate_reaches_the_webhook_with_the_expectation_and_its_values(
         "rows": 10_810,
         "detail": "ingested 10,810 rows",
     }
-    assert "*validate-bronze* (Failed, exit 2)\n• worldbank.indicator_values: " in payload["text"]
+    assert "*held-back* (Failed, exit 2)\n• worldbank.indicator_values: " in payload["text"]
     assert "\n→ Fix: the rejected batches are in quarantine/worldbank/gate-fails/ " in payload["text"]
     assert "Sources: worldbank rejected; vn_provinces ingested 10,810 rows" in payload["text"]
     assert payload["overdue"] == ["worldbank"]  # rejected: its state was rolled back, it has no data

@@ -2,7 +2,8 @@
 
 Called as ``python -m standin_stage <stage> <the stage's own args>``. ``STANDIN_DIR`` is where calls are recorded
 (``calls.jsonl``); ``STANDIN_PLAN`` (JSON) says per node key (``verify``, ``ingest-worldbank``, ``dbt-silver`` …):
-``exit`` codes per attempt, ``sleep`` seconds, and ``fresh`` decisions per source for freshness. Each call is also
+``exit`` codes per attempt, ``sleep`` seconds, ``fresh`` decisions per source for freshness, and ``outputs`` (name →
+value) a node writes to its ``--outputs`` folder (the ``held-back`` task's key is ``held-back``). Each call is also
 recorded when it starts (``started.jsonl``: key, time, pid). ``TRIBUTARY_STANDIN_DIR`` and ``TRIBUTARY_STANDIN_PLAN``
 are read when the plain names are unset: ``tributary run`` passes ``TRIBUTARY_*`` variables on to every task.
 """
@@ -27,6 +28,8 @@ def main() -> int:
     record_dir = Path(os.environ.get("STANDIN_DIR") or os.environ["TRIBUTARY_STANDIN_DIR"])
     qualifier = _arg(args, "--source") or _arg(args, "--layer") or _arg(args, "--suite")
     key = f"{stage}-{qualifier}" if qualifier else stage
+    if "--held-back" in args:
+        key = "held-back"
     if stage == "summary" and "TRIBUTARY_WORKFLOW_STATUS" in os.environ:  # only the exit handler gets it
         key = "on-exit"
     calls = record_dir / "calls.jsonl"
@@ -48,6 +51,10 @@ def main() -> int:
         backfill = _arg(args, "--backfill") or ""
         (outputs / BACKFILL_RANGE_OUTPUT).write_text(backfill.partition(":")[2])
         (outputs / REBUILD_OUTPUT).write_text("true" if _arg(args, "--force") == "true" or backfill else "false")
+    for name, value in plan.get("outputs", {}).get(key, {}).items():
+        folder = Path(_arg(args, "--outputs") or "")
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(value)
     codes = plan.get("exit", {}).get(key, [0])
     code = codes[min(attempt, len(codes) - 1)]
     record = {"key": key, "argv": args, "start": start, "end": time.time(), "exit": code, "env": dict(os.environ)}

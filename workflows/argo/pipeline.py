@@ -4,6 +4,7 @@
 
     verify ─▶ freshness ─▶ ingest-<source> (one per enabled source, when its freshness decision is true)
                        ─▶ validate-bronze ─▶ dbt-silver ─▶ dbt-gold ─▶ validate-gold
+                                                                     ─▶ held-back (when the gate held sources back)
     onExit: on-exit (always, last: writes the run report with the run's outcome, notifies, exports the sources'
             freshness gauges)
 
@@ -16,6 +17,11 @@ the workflow's status and failed nodes, so a summary task in the DAG would only 
 
 Dependencies use ``depends`` without a result, which Argo reads as ``Succeeded || Skipped || Daemoned``: a
 source skipped as fresh does not block ``validate-bronze``, a failed ingest does (the rest is Omitted).
+
+One source's bad batch does not block the others: the bronze gate quarantines it, *holds the source back* and
+succeeds, naming it in its ``held-back`` output, so silver and gold are built from the other sources. The last
+task, ``held-back``, runs only when that output is not empty and fails with the sources and the reasons, so the
+workflow still ends Failed (alerts fire). A gate that fails (every source rejected, a crash) stops the DAG.
 """
 
 from __future__ import annotations
@@ -23,10 +29,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from hera.workflows import DAG, Gauge, Label, Parameter, Task, WorkflowTemplate
+from hera.workflows import DAG, Container, Gauge, Label, Parameter, Task, WorkflowTemplate
 from hera.workflows import models as m
 
-from steps.names import BACKFILL_RANGE_OUTPUT, REBUILD_OUTPUT, ingest_task
+from steps.names import BACKFILL_RANGE_OUTPUT, HELD_BACK_OUTPUT, HELD_BACK_TASK, REBUILD_OUTPUT, ingest_task
 from workflows.argo import scheduling, templates
 from workflows.argo.settings import Environment
 
@@ -134,6 +140,7 @@ def build_workflow_template(
         freshness = templates.freshness(env, sources)
         ingest = templates.ingest(env, source_secrets)
         validate = templates.validate(env)
+        held_back = templates.held_back(env)
         dbt = templates.dbt(env)
         templates.on_exit(env, sources)
         csv = ",".join(sources)
@@ -163,12 +170,24 @@ def build_workflow_template(
             t_silver = Task(name="dbt-silver", template=dbt, arguments={"layer": "silver", "force": REBUILD})
             t_gold = Task(name="dbt-gold", template=dbt, arguments={"layer": "gold", "force": REBUILD})
             t_gold_checks = Task(name="validate-gold", template=validate, arguments={"suite": "gold"})
+            t_held_back = _held_back_task(held_back, t_bronze)
             t_verify >> t_fresh
             t_fresh >> t_ingests
             t_bronze >> t_silver
             t_silver >> t_gold
             t_gold >> t_gold_checks
+            t_gold_checks >> t_held_back
     return wt
+
+
+def _held_back_task(template: Container, gate: Task) -> Task:
+    """The last task: fails the run when the bronze gate held sources back (its output names them).
+
+    The output is quoted in the condition because it may be empty or hold commas, which Argo's expression
+    evaluator would otherwise read as syntax.
+    """
+    held = f"{{{{tasks.{gate.name}.outputs.parameters.{HELD_BACK_OUTPUT}}}}}"
+    return Task(name=HELD_BACK_TASK, template=template, arguments={"sources": held}, when=f"'{held}' != ''")
 
 
 def _workflow_metrics() -> list[Gauge]:

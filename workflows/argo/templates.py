@@ -30,6 +30,8 @@ from steps.names import (
     BACKFILL_RANGE_OUTPUT,
     CONFIG_KEY,
     CONFIG_MAP,
+    HELD_BACK_OUTPUT,
+    HELD_BACK_TASK,
     LAKE_SECRET,
     NOTIFY_SECRET,
     REBUILD_OUTPUT,
@@ -265,15 +267,39 @@ def ingest(env: Environment, source_secrets: Sequence[str] = ()) -> Container:
 
 
 def validate(env: Environment) -> Container:
-    """Great Expectations gate of one layer (``bronze`` or ``gold``)."""
+    """Great Expectations gate of one layer (``bronze`` or ``gold``).
+
+    Output ``held-back``: the sources the bronze gate held back, comma-separated (empty when none, and for gold).
+    """
+    held_back = Parameter(
+        name=HELD_BACK_OUTPUT, value_from=m.ValueFrom(path=f"{OUTPUTS_DIR}/{HELD_BACK_OUTPUT}", default="")
+    )
     return stage_template(
         env,
         stage="validate",
         name="validate",
         metric_task="validate-{{inputs.parameters.suite}}",
         inputs=["suite"],
-        args=["--suite", "{{inputs.parameters.suite}}", "--run-id", RUN_ID],
+        args=["--suite", "{{inputs.parameters.suite}}", "--run-id", RUN_ID, "--outputs", OUTPUTS_DIR],
+        outputs=[held_back],
         secrets=[*lake_credentials(), *trino_password()],
+    )
+
+
+def held_back(env: Environment) -> Container:
+    """Fails the run (exit 2) with one line naming the sources the bronze gate held back and why.
+
+    It runs last in the DAG, after every other source was built and published, so the workflow ends Failed and
+    its alerts fire; the validate image serves it without importing Great Expectations.
+    """
+    return stage_template(
+        env,
+        stage="validate",
+        name=HELD_BACK_TASK,
+        metric_task=HELD_BACK_TASK,
+        inputs=["sources"],
+        args=["--held-back", "{{inputs.parameters.sources}}", "--run-id", RUN_ID],
+        secrets=lake_credentials(),
     )
 
 

@@ -1,7 +1,8 @@
 """``python -m steps.validate --suite bronze`` on batches ingested through the replay server, clean and corrupted.
 
-Every corrupted batch must fail the gate (exit 2) with one line naming the expectation and the bad values, and be
-rejected: files and manifest quarantined, state not advanced, the other source's batch untouched.
+Every corrupted batch is rejected (files and manifest quarantined, state not advanced) and its source held back: the
+gate succeeds so the other source is built, and the ``held-back`` task fails (exit 2) with one line naming the
+expectation and the bad values. When every source is rejected the gate itself fails (exit 2).
 """
 
 from __future__ import annotations
@@ -159,7 +160,7 @@ CORRUPTIONS: dict[str, tuple[str, str, Callable[[Rows], None], list[str]]] = {
 
 
 @pytest.mark.parametrize("case", list(CORRUPTIONS))
-def test_corrupted_batch_fails_the_gate_and_is_rejected(case: str, ingested: Ingested, tmp_path: Path) -> None:
+def test_corrupted_batch_is_rejected_and_its_source_held_back(case: str, ingested: Ingested, tmp_path: Path) -> None:
     source, dataset, corrupt, expected = CORRUPTIONS[case]
     other = "vn_provinces" if source == "worldbank" else "worldbank"
     stage = ingested.copy(tmp_path / "run")
@@ -169,15 +170,13 @@ def test_corrupted_batch_fails_the_gate_and_is_rejected(case: str, ingested: Ing
     }
     other_state = lake_json(stage, f"state/{other}.json")
     assert lake_json(stage, f"state/{source}.json")["last_success"]["run_id"] == RUN  # the ingest advanced it
+    outputs = tmp_path / "outputs"
 
-    proc = stage.run("validate", "--suite", "bronze", "--run-id", RUN)
+    proc = stage.run("validate", "--suite", "bronze", "--run-id", RUN, "--outputs", str(outputs))
 
-    assert proc.returncode == 2, proc.stderr
-    line = last_line(proc.stderr)
-    assert line.startswith("validate-bronze: bronze gate failed: "), line
-    for text in expected:
-        assert text in line, f"{text!r} not in {line!r}"
-    assert f"Fix: the rejected batches are in quarantine/{source}/{RUN}/" in line
+    # The other source passed: the gate holds the failing one back and succeeds, so the DAG builds the other.
+    assert proc.returncode == 0, proc.stderr
+    assert (outputs / "held-back").read_text() == source
     # Not advanced: this was the source's first ingest, so it has no state at all again.
     assert lake_json(stage, f"state/{source}.json") is None
     assert lake_json(stage, f"state/{other}.json") == other_state
@@ -196,18 +195,73 @@ def test_corrupted_batch_fails_the_gate_and_is_rejected(case: str, ingested: Ing
     # The stage result carries what the summary shows.
     result = lake_json(stage, f"reports/{RUN}/stages/validate-bronze.json")
     metrics = result["metrics"]
-    assert result["status"] == "failed" and result["exit_code"] == 2 and metrics["outcome"] == "failed"
+    assert result["status"] == "succeeded" and result["exit_code"] == 0 and metrics["outcome"] == "held back"
+    assert metrics["held_back"] == [source]
     assert metrics["expectations"]["failed"] == len(metrics["failures"]) >= 1
     assert all(f["dataset"] == f"{source}.{dataset}" for f in metrics["failures"])
     assert metrics["rejected"][source]["quarantine"] == f"quarantine/{source}/{RUN}"
     assert (lake / metrics["docs"]).is_file()
 
+    # The DAG's last task fails the run with one line naming the source and why.
+    held = stage.run("validate", "--held-back", source, "--run-id", RUN)
 
-def test_rerun_after_rejection_fails_again_without_revalidating(ingested: Ingested, tmp_path: Path) -> None:
+    assert held.returncode == 2, held.stderr
+    line = last_line(held.stderr)
+    assert line.startswith(f"held-back: held back by the bronze gate (the other sources were published): {source} (")
+    for text in expected:
+        assert text in line, f"{text!r} not in {line!r}"
+    assert f"Fix: the rejected batches are in quarantine/{source}/{RUN}/" in line
+    task = lake_json(stage, f"reports/{RUN}/stages/held-back.json")
+    assert task["status"] == "failed" and task["exit_code"] == 2
+    assert [f["short"] for f in task["metrics"]["failures"]] == rejection["failures"]
+
+
+def test_every_source_rejected_fails_the_gate(ingested: Ingested, tmp_path: Path) -> None:
+    """Nothing would be left to build: the gate fails itself (exit 2) and the DAG stops before silver."""
+    stage = ingested.copy(tmp_path / "run")
+    rewrite(stage, "worldbank", "indicator_values", _out_of_range)
+    rewrite(stage, "vn_provinces", "districts", _orphan_district)
+    outputs = tmp_path / "outputs"
+
+    proc = stage.run("validate", "--suite", "bronze", "--run-id", RUN, "--outputs", str(outputs))
+
+    assert proc.returncode == 2, proc.stderr
+    line = last_line(proc.stderr)
+    assert line.startswith("validate-bronze: bronze gate failed: "), line
+    assert "worldbank.indicator_values" in line and "vn_provinces.districts" in line
+    assert not (outputs / "held-back").exists()  # Argo's default, empty, applies; the DAG stops anyway
+    metrics = lake_json(stage, f"reports/{RUN}/stages/validate-bronze.json")["metrics"]
+    assert metrics["outcome"] == "failed" and metrics["held_back"] == []
+    assert sorted(metrics["rejected"]) == ["vn_provinces", "worldbank"]
+    assert lake_json(stage, "state/worldbank.json") is None and lake_json(stage, "state/vn_provinces.json") is None
+
+
+def test_rerun_after_rejection_holds_back_again_without_revalidating(ingested: Ingested, tmp_path: Path) -> None:
     stage = ingested.copy(tmp_path / "run")
     rewrite(stage, "vn_provinces", "districts", _orphan_district)
     first = stage.run("validate", "--suite", "bronze", "--run-id", RUN)
-    assert first.returncode == 2
+    assert first.returncode == 0, first.stderr
+
+    again = stage.run("validate", "--suite", "bronze", "--run-id", RUN, "--outputs", str(tmp_path / "outputs"))
+
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / "outputs" / "held-back").read_text() == "vn_provinces"
+    assert lake_json(stage, "state/vn_provinces.json") is None
+    metrics = lake_json(stage, f"reports/{RUN}/stages/validate-bronze.json")["metrics"]
+    assert metrics["rejected"]["vn_provinces"]["rejected_earlier"] is True
+    assert metrics["held_back"] == ["vn_provinces"]
+    held = stage.run("validate", "--held-back", "vn_provinces", "--run-id", RUN)
+    assert held.returncode == 2
+    assert "vn_provinces (vn_provinces.districts: expect_column_values_to_be_in_set(province_code)" in last_line(
+        held.stderr
+    )
+
+
+def test_rerun_after_every_source_was_rejected_fails_again(ingested: Ingested, tmp_path: Path) -> None:
+    stage = ingested.copy(tmp_path / "run")
+    rewrite(stage, "worldbank", "indicator_values", _out_of_range)
+    rewrite(stage, "vn_provinces", "districts", _orphan_district)
+    assert stage.run("validate", "--suite", "bronze", "--run-id", RUN).returncode == 2
 
     again = stage.run("validate", "--suite", "bronze", "--run-id", RUN)
 
@@ -217,9 +271,6 @@ def test_rerun_after_rejection_fails_again_without_revalidating(ingested: Ingest
         "vn_provinces rejected earlier: vn_provinces.districts: expect_column_values_to_be_in_set(province_code)"
         in line
     )
-    assert lake_json(stage, "state/vn_provinces.json") is None
-    metrics = lake_json(stage, f"reports/{RUN}/stages/validate-bronze.json")["metrics"]
-    assert metrics["rejected"]["vn_provinces"]["rejected_earlier"] is True
 
 
 def test_interrupted_rejection_is_finished_by_the_next_attempt(ingested: Ingested, tmp_path: Path) -> None:
@@ -241,13 +292,36 @@ def test_interrupted_rejection_is_finished_by_the_next_attempt(ingested: Ingeste
 
     proc = stage.run("validate", "--suite", "bronze", "--run-id", RUN)
 
-    assert proc.returncode == 2, proc.stderr
-    assert "worldbank rejected earlier: worldbank.x: recorded" in last_line(proc.stderr)
+    assert proc.returncode == 0, proc.stderr  # worldbank held back, vn_provinces passed
+    metrics = lake_json(stage, f"reports/{RUN}/stages/validate-bronze.json")["metrics"]
+    assert metrics["held_back"] == ["worldbank"] and metrics["rejected"]["worldbank"]["rejected_earlier"] is True
     assert not (lake / f"bronze/worldbank/_manifests/{RUN}.json").exists()
     assert lake_json(stage, "state/worldbank.json") is None
     assert lake_json(stage, f"quarantine/worldbank/{RUN}/rejection.json")["complete"] is True
     # vn_provinces was validated normally in the same attempt.
     assert lake_json(stage, "state/vn_provinces.json")["last_success"]["run_id"] == RUN
+    held = stage.run("validate", "--held-back", "worldbank", "--run-id", RUN)
+    assert held.returncode == 2 and "worldbank (worldbank.x: recorded)" in last_line(held.stderr)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("noaa", "the bronze gate of run r1 did not hold back noaa"),
+        ("fx files!", "--held-back 'fx files!' is not a comma-separated list of source names"),
+    ],
+)
+def test_held_back_task_refuses_sources_the_gate_did_not_hold_back(
+    value: str, expected: str, ingested: Ingested, tmp_path: Path
+) -> None:
+    stage = ingested.copy(tmp_path / "run")
+    rewrite(stage, "worldbank", "indicator_values", _out_of_range)
+    assert stage.run("validate", "--suite", "bronze", "--run-id", RUN).returncode == 0
+
+    proc = stage.run("validate", "--held-back", value, "--run-id", RUN)
+
+    assert proc.returncode == 2
+    assert expected in last_line(proc.stderr) and "Traceback" not in proc.stderr
 
 
 def test_bronze_gate_on_an_s3_lake(module_replay: Any, tmp_path: Path, s3_server: str, s3_bucket: str) -> None:
@@ -279,8 +353,10 @@ def test_bronze_gate_on_an_s3_lake(module_replay: Any, tmp_path: Path, s3_server
 
     proc = stage.run("validate", "--suite", "bronze", "--run-id", RUN)
 
-    assert proc.returncode == 2, proc.stderr
-    assert "expect_column_distinct_values_to_contain_set(year) missing [2020]" in last_line(proc.stderr)
+    assert proc.returncode == 0, proc.stderr  # held back (vn_provinces, enabled, is not rejected)
+    held = stage.run("validate", "--held-back", "worldbank", "--run-id", RUN)
+    assert held.returncode == 2, held.stderr
+    assert "expect_column_distinct_values_to_contain_set(year) missing [2020]" in last_line(held.stderr)
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket=s3_bucket, Prefix="lake/")["Contents"]}
     assert f"lake/reports/{RUN}/gx/bronze/docs/index.html" in keys
     assert f"lake/reports/{RUN}/gx/bronze/results/worldbank.indicator_values.json" in keys

@@ -126,11 +126,12 @@ def test_every_template_is_a_hardened_stage_container(rendered: dict[str, Render
     doc = rendered[env].workflow_template
     containers = _containers(doc)
     # the exit handler writes the report: no summary task in the DAG, one summary template (on-exit)
-    assert {t["name"] for t in containers} == {*STAGES, "on-exit"} - {"summary"}
+    # the held-back task is the validate image's second entry point (--held-back)
+    assert {t["name"] for t in containers} == {*STAGES, "on-exit", "held-back"} - {"summary"}
     for t in containers:
         c, stage = t["container"], t["container"]["command"][2].removeprefix("steps.")
         assert c["command"] == ["python", "-m", f"steps.{stage}"]
-        assert stage == ("summary" if t["name"] == "on-exit" else t["name"])
+        assert stage == {"on-exit": "summary", "held-back": "validate"}.get(t["name"], t["name"])
         # dev: the bare skaffold artifact name (skaffold rewrites it); staging/prod: <registry>/tributary-<stage>
         assert c["image"].rsplit("/", 1)[-1] == f"tributary-{stage}:{package_version()}"
         assert ("/" in c["image"]) is (env != "dev")
@@ -186,6 +187,7 @@ def test_dag_shape_fan_out_and_conditions(rendered: dict[str, Rendered]) -> None
         "dbt-silver",
         "dbt-gold",
         "validate-gold",
+        "held-back",
     ]
     assert tasks["ingest-vn-provinces"]["when"] == "{{tasks.freshness.outputs.parameters.vn_provinces}} == true"
     assert tasks["ingest-vn-provinces"]["depends"] == "freshness"
@@ -349,3 +351,26 @@ def test_every_output_a_metric_reads_is_declared(rendered: dict[str, Rendered], 
         text = json.dumps(template.get("metrics", {}))
         read = set(re.findall(r"\{\{outputs\.parameters\.([-a-zA-Z0-9_]+)\}\}", text))
         assert read <= declared, (template["name"], read - declared)
+
+
+def test_held_back_sources_fail_the_run_last_and_only_then(rendered: dict[str, Rendered]) -> None:
+    """The bronze gate names held-back sources in an output; the last task fails the run when it is not empty."""
+    doc = rendered["dev"].workflow_template
+    tasks = _dag(doc)
+    output = "{{tasks.validate-bronze.outputs.parameters.held-back}}"
+    # after every build, so the other sources are published first; quoted: the value may be empty or hold commas
+    assert tasks["held-back"]["depends"] == "validate-gold"
+    assert tasks["held-back"]["when"] == f"'{output}' != ''"
+    assert tasks["held-back"]["arguments"]["parameters"] == [{"name": "sources", "value": output}]
+    templates = {t["name"]: t for t in _containers(doc)}
+    validate, held_back = templates["validate"], templates["held-back"]
+    assert validate["outputs"]["parameters"] == [
+        {"name": "held-back", "valueFrom": {"default": "", "path": "/tmp/outputs/held-back"}}
+    ]
+    assert validate["container"]["args"][-2:] == ["--outputs", "/tmp/outputs"]
+    assert held_back["container"]["args"] == [
+        "--held-back",
+        "{{inputs.parameters.sources}}",
+        "--run-id",
+        "{{workflow.name}}",
+    ]

@@ -42,9 +42,11 @@ def test_rendered_file_runs_end_to_end(tmp_path: Path) -> None:
     for task in TASKS:
         assert any(line.split()[:2] == [task, "Succeeded"] for line in proc.stdout.splitlines()), proc.stdout
     nodes = json.loads((lake / ".runs" / "rendered" / "logs" / "nodes.json").read_text())
-    assert [n["task"] for n in nodes] == TASKS and all(n["duration_s"] > 0 for n in nodes)
+    # held-back is skipped (nothing held back): its when reads the gate's empty output parameter
+    assert [n["task"] for n in nodes] == [*TASKS, "held-back"]
+    assert all(n["duration_s"] > 0 for n in nodes[:-1]) and nodes[-1]["phase"] == "Skipped"
     summary = json.loads((lake / "reports" / "rendered" / "summary.json").read_text())
-    assert summary["status"] == "succeeded" and [t["task"] for t in summary["tasks"]] == TASKS
+    assert summary["status"] == "succeeded" and [t["task"] for t in summary["tasks"]] == [*TASKS, "held-back"]
     # freshness wrote its decisions into its emptyDir folder, where the runner read the output parameters
     decisions = lake / ".runs" / "rendered" / "nodes" / "freshness" / "mounts" / "tmp" / "outputs"
     assert (decisions / "worldbank").read_text() == "true"

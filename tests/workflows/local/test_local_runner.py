@@ -24,7 +24,9 @@ DOWNSTREAM = [
 def test_happy_path_runs_every_task_in_order_with_rendered_args(standin_run: Callable[..., StandinRun]) -> None:
     run = standin_run({"fresh": {"worldbank": "true", "vn_provinces": "true"}}, parameters={"force": "true"})
     assert run.workflow.run() is True
-    assert set(run.phases().values()) == {SUCCEEDED}
+    phases = run.phases()
+    assert phases.pop("held-back") == SKIPPED  # the bronze gate held nothing back
+    assert set(phases.values()) == {SUCCEEDED}
     order = [c["key"] for c in run.calls()]
     assert order[:2] == ["verify", "freshness"]
     assert set(order[2:4]) == {"ingest-worldbank", "ingest-vn_provinces"}
@@ -64,6 +66,27 @@ def test_bad_input_exit_2_is_not_retried(standin_run: Callable[..., StandinRun])
     phases = run.phases()
     assert phases["ingest-worldbank"] == FAILED and phases["ingest-vn-provinces"] == SUCCEEDED
     assert phases["validate-bronze"] == OMITTED and phases["onExit"] == SUCCEEDED
+
+
+def test_held_back_sources_let_the_builds_run_then_fail_the_run(standin_run: Callable[..., StandinRun]) -> None:
+    """The gate's held-back output is not empty: silver and gold run, then the last task fails the workflow."""
+    run = standin_run(
+        {
+            "fresh": {"worldbank": "true", "vn_provinces": "true"},
+            "outputs": {"validate-bronze": {"held-back": "vn_provinces"}},
+            "exit": {"held-back": [2]},
+        }
+    )
+    assert run.workflow.run() is False
+    phases = run.phases()
+    assert all(phases[t] == SUCCEEDED for t in DOWNSTREAM)
+    assert phases["held-back"] == FAILED and phases["onExit"] == SUCCEEDED
+    order = [c["key"] for c in run.calls()]
+    assert order[-3:] == ["validate-gold", "held-back", "on-exit"]
+    assert run.calls("held-back")[0]["argv"] == ["--held-back", "vn_provinces", "--run-id", "local-test"]
+    assert len(run.calls("held-back")) == 1  # exit 2: bad data, never retried
+    failures = json.loads(run.calls("on-exit")[0]["env"]["TRIBUTARY_WORKFLOW_FAILURES"])
+    assert [f["displayName"] for f in failures] == ["held-back"]
 
 
 def test_false_when_skips_the_ingest_and_the_dag_goes_on(standin_run: Callable[..., StandinRun]) -> None:
