@@ -1,0 +1,150 @@
+"""What a silver build changed, per source: rows delivered, and of the rows silver holds, how many are new or changed.
+
+Every staging model keeps, per key, the hash of its business columns and the run that last changed it (``run_id``,
+``first_seen_at``, ``last_changed_at``: dbt/macros/row_changes.sql). So after a build the rows that the deliveries
+it merged made new or changed are exactly the rows whose ``run_id`` is one of those deliveries' runs: new when the
+key was first seen with those values (``first_seen_at = last_changed_at``), changed otherwise. A re-delivery of
+unchanged values leaves ``run_id`` as it was, and counts as neither.
+
+The deliveries a build merged are the committed ones after those the previous silver build was built from (its
+layer state names each source's last run). Pure but for :func:`count_changes`, which asks the warehouse through
+``dbt show``: the same query on DuckDB and Trino, through the build's own profile.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from steps.dbt.committed import Delivery
+from steps.dbt.runner import DbtProject
+from steps.validate.manifest import DbtManifest
+
+log = logging.getLogger(__name__)
+
+HASH_COLUMN = "row_hash"  # a staging model with change detection declares it
+
+
+@dataclass(frozen=True)
+class SourceChanges:
+    """One source's deliveries merged by a silver build and what they did to silver."""
+
+    source: str
+    runs: tuple[str, ...]  # the ingest runs merged, oldest first
+    delivered: int  # bronze rows those runs delivered (their manifests)
+    new: int = 0  # keys first seen with these runs
+    changed: int = 0  # keys whose values (row_hash) these runs changed
+
+
+def merged_deliveries(committed: list[Delivery], previous: Mapping[str, Any] | None) -> dict[str, list[Delivery]]:
+    """Per source, the committed deliveries after the run the previous silver build was built from.
+
+    ``previous`` is that build's layer state (``{"inputs": {"upstream": {source: run id}}}``); without one every
+    delivery is new to silver. A source whose recorded run is no longer committed (quarantined since) counts only its
+    newest delivery: what came before it cannot be told apart from what silver already holds.
+    """
+    upstream = ((previous or {}).get("inputs") or {}).get("upstream") or {}
+    by_source: dict[str, list[Delivery]] = {}
+    for delivery in committed:
+        by_source.setdefault(delivery.source, []).append(delivery)
+    merged: dict[str, list[Delivery]] = {}
+    for source, runs in by_source.items():
+        last = upstream.get(source) if isinstance(upstream, dict) else None
+        ids = [d.run_id for d in runs]
+        if last is None:
+            new = runs
+        elif last in ids:
+            new = runs[ids.index(last) + 1 :]
+        else:
+            new = runs[-1:]
+        if new:
+            merged[source] = new
+    return merged
+
+
+def changes_sql(models: Mapping[str, list[str]], runs: Mapping[str, list[str]]) -> str | None:
+    """Per source, the rows of its staging models that ``runs`` made new or changed (None: nothing to count).
+
+    ``models`` are each source's staging models with change detection; the SQL refers to them with ``ref()``, so
+    dbt resolves them on either target.
+    """
+    parts = []
+    for source, names in sorted(models.items()):
+        if not runs.get(source):
+            continue
+        in_runs = ", ".join(_literal(r) for r in runs[source])
+        parts += [  # every value spliced in is a quoted literal (_literal)
+            f"select {_literal(source)} as source_name,"  # noqa: S608
+            " sum(case when first_seen_at = last_changed_at then 1 else 0 end) as new_rows,"
+            " sum(case when first_seen_at < last_changed_at then 1 else 0 end) as changed_rows"
+            f" from {{{{ ref({_literal(name)}) }}}} where run_id in ({in_runs})"
+            for name in names
+        ]
+    if not parts:
+        return None
+    return (
+        "select source_name, sum(new_rows) as new_rows, sum(changed_rows) as changed_rows from (\n"  # noqa: S608
+        + "\nunion all\n".join(parts)
+        + "\n) as counted group by source_name"
+    )
+
+
+def tracked_models(manifest: DbtManifest) -> dict[str, list[str]]:
+    """Each source's staging models that carry change detection (declare ``row_hash``), by name."""
+    models: dict[str, list[str]] = {}
+    for model in sorted(manifest.models.values(), key=lambda m: m.name):
+        if HASH_COLUMN in model.columns:
+            for source in model.sources:
+                models.setdefault(source, []).append(model.name)
+    return models
+
+
+def summarize(merged: Mapping[str, list[Delivery]], counted: list[dict[str, Any]]) -> list[SourceChanges]:
+    """The per-source changes: rows delivered from the manifests, new and changed from the warehouse's counts."""
+    by_source = {str(row["source_name"]): row for row in counted}
+    out = []
+    for source, deliveries in sorted(merged.items()):
+        row = by_source.get(source, {})
+        out.append(
+            SourceChanges(
+                source=source,
+                runs=tuple(d.run_id for d in deliveries),
+                delivered=sum(f.rows for d in deliveries for f in d.files),
+                new=int(row.get("new_rows") or 0),
+                changed=int(row.get("changed_rows") or 0),
+            )
+        )
+    return out
+
+
+def count_changes(
+    project: DbtProject, committed: list[Delivery], previous: Mapping[str, Any] | None
+) -> list[SourceChanges]:
+    """After a silver build: what the deliveries it merged changed, per source, read back through ``dbt show``."""
+    merged = merged_deliveries(committed, previous)
+    manifest_path = project.work_dir / "target" / "manifest.json"
+    if not merged or not manifest_path.is_file():
+        return summarize(merged, [])
+    models = tracked_models(DbtManifest.from_json(json.loads(manifest_path.read_text())))
+    sql = changes_sql(models, {source: [d.run_id for d in ds] for source, ds in merged.items()})
+    return summarize(merged, _show(project, sql) if sql else [])
+
+
+def as_metrics(changes: list[SourceChanges]) -> dict[str, dict[str, Any]]:
+    """The stage result's ``changes``: per source, its runs and counts."""
+    return {c.source: {k: v for k, v in asdict(c).items() if k != "source"} for c in changes}
+
+
+def _show(project: DbtProject, sql: str) -> list[dict[str, Any]]:
+    res = project.invoke("show", "--inline", sql, "--limit", "-1")
+    if not res.success:
+        raise RuntimeError(f"dbt show of the change counts failed: {res.exception or 'see the dbt log'}")
+    table = res.result.results[0].agate_table
+    return [dict(zip(table.column_names, row, strict=True)) for row in table.rows]
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
