@@ -85,11 +85,9 @@ def changes_sql(models: Mapping[str, list[str]], runs: Mapping[str, list[str]]) 
         ]
     if not parts:
         return None
-    return (
-        "select source_name, sum(new_rows) as new_rows, sum(changed_rows) as changed_rows from (\n"  # noqa: S608
-        + "\nunion all\n".join(parts)
-        + "\n) as counted group by source_name"
-    )
+    totals = "coalesce(sum(new_rows), 0) as new_rows, coalesce(sum(changed_rows), 0) as changed_rows"
+    union = "\nunion all\n".join(parts)
+    return f"select source_name, {totals} from (\n{union}\n) as counted group by source_name"  # noqa: S608
 
 
 def tracked_models(manifest: DbtManifest) -> dict[str, list[str]]:
@@ -139,7 +137,8 @@ def as_metrics(changes: list[SourceChanges]) -> dict[str, dict[str, Any]]:
 
 
 def _show(project: DbtProject, sql: str) -> list[dict[str, Any]]:
-    res = project.invoke("show", "--inline", sql, "--limit", "-1")
+    # --log-level none: dbt show would print its preview table into the stage's log even with --quiet.
+    res = project.invoke("show", "--inline", sql, "--limit", "-1", "--log-level", "none")
     if not res.success:
         raise RuntimeError(f"dbt show of the change counts failed: {res.exception or 'see the dbt log'}")
     table = res.result.results[0].agate_table
