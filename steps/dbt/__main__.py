@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         ctx.metrics["layer"] = args.layer
         publish_manifest(ctx.lake, project)
         if args.layer == "silver":
-            record_changes(ctx, project, committed, previous)
+            record_changes(ctx, project, committed, previous, warehouse)
         ctx.lake.write_json(
             layout.layer_state(args.layer),
             {"layer": args.layer, "run_id": ctx.run_id, "built_at": datetime.now(UTC).isoformat(), "inputs": inputs},
@@ -132,14 +132,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def record_changes(
-    ctx: StageContext, project: DbtProject, committed: list[Delivery], previous: dict[str, Any] | None
+    ctx: StageContext,
+    project: DbtProject,
+    committed: list[Delivery],
+    previous: dict[str, Any] | None,
+    warehouse: Path | None,
 ) -> None:
     """Put what the build's deliveries changed in silver, per source, in the stage result (for the summary).
 
     A report, not a gate: when the count cannot be read the build still stands, and the result says why.
     """
     try:
-        changes = count_changes(project, committed, previous)
+        changes = count_changes(project, committed, previous, warehouse)
     except Exception as exc:  # noqa: BLE001 (any failure of the report query must not fail a finished build)
         log.warning("change counts unavailable", extra={"error": str(exc)[:300]})
         ctx.metrics["changes_error"] = str(exc)[:300]

@@ -7,21 +7,23 @@ key was first seen with those values (``first_seen_at = last_changed_at``), chan
 unchanged values leaves ``run_id`` as it was, and counts as neither.
 
 The deliveries a build merged are the committed ones after those the previous silver build was built from (its
-layer state names each source's last run). Pure but for :func:`count_changes`, which asks the warehouse through
-``dbt show``: the same query on DuckDB and Trino, through the build's own profile.
+layer state names each source's last run). Pure but for :func:`count_changes`, which asks the warehouse: the
+DuckDB file directly (the build's process still holds it open; a second dbt invocation would cost seconds), or,
+on Trino, through ``dbt show`` with the build's own profile. The query is the same.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from steps.dbt.committed import Delivery
 from steps.dbt.runner import DbtProject
-from steps.validate.manifest import DbtManifest
+from steps.validate.manifest import DbtManifest, Model
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +67,22 @@ def merged_deliveries(committed: list[Delivery], previous: Mapping[str, Any] | N
     return merged
 
 
-def changes_sql(models: Mapping[str, list[str]], runs: Mapping[str, list[str]]) -> str | None:
+def dbt_ref(model: Model) -> str:
+    """A model as dbt resolves it on any target: ``{{ ref('name') }}`` (for ``dbt show``)."""
+    return f"{{{{ ref({_literal(model.name)}) }}}}"
+
+
+def duckdb_relation(model: Model) -> str:
+    """A model's relation in the DuckDB warehouse: ``"schema"."alias"``."""
+    return ".".join('"' + part.replace('"', '""') + '"' for part in (model.schema, model.alias))
+
+
+def changes_sql(
+    models: Mapping[str, list[Model]], runs: Mapping[str, list[str]], relation: Callable[[Model], str] = dbt_ref
+) -> str | None:
     """Per source, the rows of its staging models that ``runs`` made new or changed (None: nothing to count).
 
-    ``models`` are each source's staging models with change detection; the SQL refers to them with ``ref()``, so
-    dbt resolves them on either target.
+    ``models`` are each source's staging models with change detection, named in the SQL by ``relation``.
     """
     parts = []
     for source, names in sorted(models.items()):
@@ -80,8 +93,8 @@ def changes_sql(models: Mapping[str, list[str]], runs: Mapping[str, list[str]]) 
             f"select {_literal(source)} as source_name,"  # noqa: S608
             " sum(case when first_seen_at = last_changed_at then 1 else 0 end) as new_rows,"
             " sum(case when first_seen_at < last_changed_at then 1 else 0 end) as changed_rows"
-            f" from {{{{ ref({_literal(name)}) }}}} where run_id in ({in_runs})"
-            for name in names
+            f" from {relation(model)} where run_id in ({in_runs})"
+            for model in names
         ]
     if not parts:
         return None
@@ -90,13 +103,13 @@ def changes_sql(models: Mapping[str, list[str]], runs: Mapping[str, list[str]]) 
     return f"select source_name, {totals} from (\n{union}\n) as counted group by source_name"  # noqa: S608
 
 
-def tracked_models(manifest: DbtManifest) -> dict[str, list[str]]:
+def tracked_models(manifest: DbtManifest) -> dict[str, list[Model]]:
     """Each source's staging models that carry change detection (declare ``row_hash``), by name."""
-    models: dict[str, list[str]] = {}
+    models: dict[str, list[Model]] = {}
     for model in sorted(manifest.models.values(), key=lambda m: m.name):
         if HASH_COLUMN in model.columns:
             for source in model.sources:
-                models.setdefault(source, []).append(model.name)
+                models.setdefault(source, []).append(model)
     return models
 
 
@@ -119,21 +132,36 @@ def summarize(merged: Mapping[str, list[Delivery]], counted: list[dict[str, Any]
 
 
 def count_changes(
-    project: DbtProject, committed: list[Delivery], previous: Mapping[str, Any] | None
+    project: DbtProject, committed: list[Delivery], previous: Mapping[str, Any] | None, warehouse: Path | None
 ) -> list[SourceChanges]:
-    """After a silver build: what the deliveries it merged changed, per source, read back through ``dbt show``."""
+    """After a silver build: what the deliveries it merged changed, per source (``warehouse``: the DuckDB file)."""
     merged = merged_deliveries(committed, previous)
     manifest_path = project.work_dir / "target" / "manifest.json"
     if not merged or not manifest_path.is_file():
         return summarize(merged, [])
     models = tracked_models(DbtManifest.from_json(json.loads(manifest_path.read_text())))
-    sql = changes_sql(models, {source: [d.run_id for d in ds] for source, ds in merged.items()})
+    runs = {source: [d.run_id for d in ds] for source, ds in merged.items()}
+    if warehouse is not None:
+        sql = changes_sql(models, runs, duckdb_relation)
+        return summarize(merged, _duckdb_rows(warehouse, sql) if sql else [])
+    sql = changes_sql(models, runs)
     return summarize(merged, _show(project, sql) if sql else [])
 
 
 def as_metrics(changes: list[SourceChanges]) -> dict[str, dict[str, Any]]:
     """The stage result's ``changes``: per source, its runs and counts."""
     return {c.source: {k: v for k, v in asdict(c).items() if k != "source"} for c in changes}
+
+
+def _duckdb_rows(path: Path, sql: str) -> list[dict[str, Any]]:
+    import duckdb
+
+    # Not read-only: dbt-duckdb keeps the database open in this process, and DuckDB shares an instance only
+    # with a connection of the same configuration.
+    with duckdb.connect(str(path)) as con:
+        cursor = con.execute(sql)
+        columns = [c[0] for c in cursor.description or []]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _show(project: DbtProject, sql: str) -> list[dict[str, Any]]:

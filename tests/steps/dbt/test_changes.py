@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import sqlglot
 
-from steps.dbt.changes import SourceChanges, as_metrics, changes_sql, merged_deliveries, summarize, tracked_models
+from steps.dbt.changes import (
+    SourceChanges,
+    as_metrics,
+    changes_sql,
+    duckdb_relation,
+    merged_deliveries,
+    summarize,
+    tracked_models,
+)
 from steps.dbt.committed import CommittedFile, Delivery
-from steps.validate.manifest import DbtManifest
+from steps.validate.manifest import DbtManifest, Model
+
+WORLDBANK = Model("stg_worldbank__indicator_values", "silver", "stg_worldbank__indicator_values", {"row_hash": ""})
+FX = Model("stg_fx_files__fx_rates", "silver", "stg_fx_files__fx_rates", {"row_hash": ""})
 
 
 def _delivery(source: str, run_id: str, finished_at: str, rows: int) -> Delivery:
@@ -46,18 +57,17 @@ def test_a_recorded_run_no_longer_committed_counts_only_the_newest_delivery() ->
 
 
 def test_the_count_query_reads_each_tracked_model_of_the_merged_runs() -> None:
-    sql = changes_sql(
-        {"worldbank": ["stg_worldbank__indicator_values"], "fx_files": ["stg_fx_files__fx_rates"]},
-        {"worldbank": ["r2", "it's"]},
-    )
+    models = {"worldbank": [WORLDBANK], "fx_files": [FX]}
+    sql = changes_sql(models, {"worldbank": ["r2", "it's"]})
     assert sql is not None
-    assert "{{ ref('stg_worldbank__indicator_values') }}" in sql
+    assert "{{ ref('stg_worldbank__indicator_values') }}" in sql  # dbt show resolves it on Trino
     assert "run_id in ('r2', 'it''s')" in sql  # literals, quotes doubled
     assert "fx_files" not in sql  # no delivery merged
-    rendered = sql.replace("{{ ref('stg_worldbank__indicator_values') }}", "silver.stg_worldbank__indicator_values")
+    direct = changes_sql(models, {"worldbank": ["r2"]}, duckdb_relation)
+    assert direct is not None and 'from "silver"."stg_worldbank__indicator_values"' in direct
     for dialect in ("duckdb", "trino"):
-        sqlglot.parse_one(rendered, read=dialect)
-    assert changes_sql({"worldbank": ["stg_worldbank__indicator_values"]}, {}) is None
+        sqlglot.parse_one(direct, read=dialect)
+    assert changes_sql({"worldbank": [WORLDBANK]}, {}) is None
 
 
 def test_tracked_models_are_the_staging_models_declaring_row_hash() -> None:
@@ -83,7 +93,9 @@ def test_tracked_models_are_the_staging_models_declaring_row_hash() -> None:
             }
         }
     )
-    assert tracked_models(manifest) == {"worldbank": ["stg_worldbank__indicator_values"]}
+    assert {s: [m.name for m in ms] for s, ms in tracked_models(manifest).items()} == {
+        "worldbank": ["stg_worldbank__indicator_values"]
+    }
 
 
 def test_summarize_adds_the_delivered_rows_and_defaults_to_no_change() -> None:
