@@ -16,6 +16,7 @@ from steps.layout import new_run_id
 if TYPE_CHECKING:
     from steps.config import PipelineConfig
     from steps.errors import StepError
+    from workflows.replay.revisions import Revision
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 EXIT_BAD_INPUT = 2  # steps.errors.EXIT_BAD_INPUT, without importing it for --help
@@ -62,6 +63,7 @@ def _run_pipeline(args: argparse.Namespace) -> int:
     lake = str(Path(args.lake).resolve()) if "://" not in args.lake else args.lake
     config = args.config.resolve() if args.config else None
     snapshot = preflight.parse_snapshot(args.snapshot) if args.snapshot is not None else None
+    revisions = _replay_revisions(args.revise, args.replay)
     scheduled = preflight.check_schedule(args.schedule, args.timezone, args.scheduled_at)
     spec = _read_spec(args.spec) if args.spec else None
     if spec is not None and scheduled is not None:
@@ -116,14 +118,29 @@ def _run_pipeline(args: argparse.Namespace) -> int:
     from workflows.replay.server import PRE_REFORM_SNAPSHOT, ReplayServer
 
     served = _replayed(loaded, sources)
-    with ReplayServer(snapshot=snapshot or PRE_REFORM_SNAPSHOT) as server, _replay_keys(loaded, served):
+    replay = ReplayServer(snapshot=snapshot or PRE_REFORM_SNAPSHOT, revisions=revisions)
+    with replay as server, _replay_keys(loaded, served):
         not_served = ", ".join(s for s in sources if s not in served)
+        revised = f"; revised: {', '.join(args.revise)}" if args.revise else ""
         sys.stderr.write(
             f"replay server {server.url} (provinces snapshot {snapshot or PRE_REFORM_SNAPSHOT}) serves "
-            f"{', '.join(served) or 'no source'}{f'; not replayed: {not_served}' if not_served else ''}\n"
+            f"{', '.join(served) or 'no source'}{f'; not replayed: {not_served}' if not_served else ''}{revised}\n"
         )
         urls = {name: server.base_url(kind) for name, kind in served.items()}
         return execute(run, urls, work_dir, spec=spec, env_name=args.env)
+
+
+def _replay_revisions(texts: list[str], replay: bool) -> list[Revision]:
+    """The ``--revise`` values, checked before the run starts (they only make sense with ``--replay``)."""
+    from steps.errors import ConfigError
+    from workflows.replay.revisions import parse_revision
+
+    if texts and not replay:
+        raise ConfigError("--revise needs --replay: only the replay server serves revised values", "add --replay")
+    try:
+        return [parse_revision(text) for text in texts]
+    except ValueError as exc:
+        raise ConfigError(f"--revise: {exc}", "see `tributary run --help` for the form") from None
 
 
 def _replayed(config: PipelineConfig, sources: tuple[str, ...]) -> dict[str, str]:
@@ -412,6 +429,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--sources", help="comma-separated sources (default: every enabled source)")
     run.add_argument("--force", action="store_true", help="ingest even sources that are fresh")
     _run_options(run, default_config, "local")
+    run.add_argument(
+        "--revise",
+        action="append",
+        default=[],
+        metavar="PROVIDER:KEY=VALUE",
+        help="with --replay, serve a revised value instead of the replay's data (repeatable), e.g. "
+        "worldbank:NY.GDP.MKTP.CD:2020=346615509519.5 (=null withdraws it)",
+    )
     run.add_argument(
         "--schedule",
         metavar="CRON",

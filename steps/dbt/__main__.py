@@ -6,12 +6,15 @@ import argparse
 import logging
 import os
 import sys
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from steps import layout
 from steps.config import PipelineConfig, load_config
-from steps.dbt.committed import bronze_files_env, bronze_index, deliveries
+from steps.dbt.changes import as_metrics, count_changes
+from steps.dbt.committed import Delivery, bronze_files_env, bronze_index, deliveries
 from steps.dbt.environment import activate_dbt_environment, prepare_dbt_environment
 from steps.dbt.freshness import is_current, layer_inputs, project_fingerprint
 from steps.dbt.integrity import quarantine_unreadable
@@ -86,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
                 ctx.metrics["quarantined"] = rejected
         inputs = layer_inputs(ctx.lake, args.layer, sources, project_fingerprint(settings.dbt_project_dir))
         warehouse = Path(env["TRIBUTARY_DUCKDB_PATH"]) if settings.target == "local" else None
-        built_before = ctx.lake.read_json(layout.layer_state(args.layer)) is not None
+        previous = ctx.lake.read_json(layout.layer_state(args.layer))
+        built_before = previous is not None
         rebuild = rebuild_reason(args.layer, args.rebuild.lower() == "true", warehouse if built_before else None)
         if args.force.lower() != "true" and rebuild is None and is_current(ctx.lake, args.layer, inputs):
             ctx.status = "skipped"
@@ -117,12 +121,36 @@ def main(argv: list[str] | None = None) -> int:
             ctx.metrics.update(counts=build.counts, rows=build.rows)
         ctx.metrics["layer"] = args.layer
         publish_manifest(ctx.lake, project)
+        if args.layer == "silver":
+            record_changes(ctx, project, committed, previous, warehouse)
         ctx.lake.write_json(
             layout.layer_state(args.layer),
             {"layer": args.layer, "run_id": ctx.run_id, "built_at": datetime.now(UTC).isoformat(), "inputs": inputs},
         )
 
     return run_stage("dbt", f"dbt-{args.layer}", args.run_id, body)
+
+
+def record_changes(
+    ctx: StageContext,
+    project: DbtProject,
+    committed: list[Delivery],
+    previous: dict[str, Any] | None,
+    warehouse: Path | None,
+) -> None:
+    """Put what the build's deliveries changed in silver, per source, in the stage result (for the summary).
+
+    A report, not a gate: when the count cannot be read the build still stands, and the result says why.
+    """
+    try:
+        changes = count_changes(project, committed, previous, warehouse)
+    except Exception as exc:  # noqa: BLE001 (any failure of the report query must not fail a finished build)
+        log.warning("change counts unavailable", extra={"error": str(exc)[:300]})
+        ctx.metrics["changes_error"] = str(exc)[:300]
+        return
+    ctx.metrics["changes"] = as_metrics(changes)
+    for change in changes:
+        log.info("silver changes", extra={k: v for k, v in asdict(change).items() if k != "runs"})
 
 
 REBUILD_ASKED = "rebuild asked: built from every committed bronze file"

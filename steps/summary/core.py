@@ -11,6 +11,7 @@ from steps.lake import Lake
 from steps.names import ingest_task
 from steps.reports import StageResult, read_results
 from steps.state import read_state
+from steps.summary.changes import silver_changes
 from steps.summary.problems import task_problems
 from steps.summary.sla import freshness_snapshot
 
@@ -71,6 +72,7 @@ def build_summary(
         "failed_tasks": failed,
         "sources": sources,
         "layers": layers,
+        "changes": silver_changes(by_task.get("dbt-silver")),
         "validation": validation,
         "held_back": held_back,
         "tasks": tasks,

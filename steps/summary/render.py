@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from steps.summary.changes import changes_text
+
 
 def _rows_text(rows: dict[str, int]) -> str:
     return ", ".join(f"{k} {v:,}" for k, v in rows.items()) or "-"
@@ -148,6 +150,8 @@ def render_text(summary: dict[str, Any]) -> str:
     lines += _table(SOURCE_HEADERS, source_rows(summary)) + [""]
     if summary["layers"]:
         lines += _table(LAYER_HEADERS, layer_rows(summary)) + [""]
+    if changes := changes_text(summary):
+        lines += [changes, ""]
     if summary.get("validation"):
         lines += _table(GATE_HEADERS, gate_rows(summary)) + [""]
     lines += _table(TASK_HEADERS, task_rows(summary))
@@ -194,6 +198,8 @@ def render_markdown(summary: dict[str, Any]) -> str:
     drift = [f"{s['source']}: {', '.join(s['drift'])}" for s in summary["sources"] if s.get("drift")]
     lines += ["", "Schema drift since the previous ingest: " + ("; ".join(drift) if drift else "none")]
     lines += ["", "## Warehouse layers", ""] + md(LAYER_HEADERS, layer_rows(summary))
+    if changes := changes_text(summary):
+        lines += ["", changes]
     lines += ["", "## Validation (Great Expectations)", ""] + md(GATE_HEADERS, gate_rows(summary))
     lines += ["", "## Tasks", ""] + md(TASK_HEADERS, task_rows(summary))
     if summary.get("freshness"):

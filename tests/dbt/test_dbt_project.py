@@ -6,6 +6,8 @@ One warehouse goes through three ingests, each followed by the pipeline's two db
 1. first ingest: World Bank 2014-2024 and the pre-reform administrative units (API v1);
 2. a forced re-ingest of the same data (plus a World Bank revision of one figure);
 3. the post-reform units (API v2).
+
+Then silver is rebuilt from every delivery at once (``--full-refresh``), as ``tributary rebuild`` does.
 """
 
 from __future__ import annotations
@@ -50,6 +52,15 @@ SILVER_TABLES = (
     "int_locations_unioned",
 )
 
+# Each staging model with its unique key: change detection is compared key by key.
+STAGING_KEYS = {
+    "stg_worldbank__indicator_values": "observation_id",
+    "stg_vn_provinces__provinces": "province_code",
+    "stg_vn_provinces__districts": "district_code",
+    "stg_vn_provinces__wards": "ward_code",
+}
+REVISED_KEY = "VNM-NY.GDP.MKTP.CD-2024"
+
 PRE_REFORM = {"province": 63, "district": 696, "ward": 10_051}
 POST_REFORM = {"province": 34, "ward": 3_321}
 
@@ -63,6 +74,21 @@ class Stage:
     silver_counts: dict[str, int]
     dim_location: dict[str, dict[str, Any]]  # by location_version_id
     dim_macro_indicators: dict[int, dict[str, Any]]  # VNM rows by year
+    history: dict[str, dict[Any, dict[str, Any]]]  # staging model -> key -> change-detection columns
+
+
+def change_history(house: Lakehouse) -> dict[str, dict[Any, dict[str, Any]]]:
+    """Per staging model and key: row_hash, run_id, first_seen_at, last_changed_at and ingested_at."""
+    return {
+        table: {
+            row.pop("row_key"): row
+            for row in house.query(
+                f"select {key} as row_key, row_hash, run_id, first_seen_at, last_changed_at, ingested_at"
+                f" from silver.{table}"
+            )
+        }
+        for table, key in STAGING_KEYS.items()
+    }
 
 
 def run_dbt_stages(house: Lakehouse) -> Stage:
@@ -71,6 +97,7 @@ def run_dbt_stages(house: Lakehouse) -> Stage:
     return Stage(
         silver_results=silver,
         gold_results=gold,
+        history=change_history(house),
         silver_counts={table: house.scalar(f"select count(*) from silver.{table}") for table in SILVER_TABLES},
         dim_location={row["location_version_id"]: row for row in house.query("select * from gold.dim_location")},
         dim_macro_indicators={
@@ -206,17 +233,54 @@ def test_reingest_creates_no_new_location_versions(first_stage: Stage, reingest_
 
 
 def test_reingest_keeps_each_keys_latest_delivery(reingest_stage: Stage, lakehouse: Lakehouse) -> None:
-    assert lakehouse.query("select distinct run_id from silver.stg_worldbank__indicator_values") == [
-        {"run_id": REVISION.run_id}
-    ]
+    # run_id is the run that delivered the row's values: the first run, but for the one revised figure.
+    assert lakehouse.query(
+        "select run_id, count(*) as n from silver.stg_worldbank__indicator_values group by run_id order by run_id"
+    ) == [{"run_id": FIRST.run_id, "n": 3 * len(YEARS) - 1}, {"run_id": REVISION.run_id, "n": 1}]
     assert lakehouse.query("select distinct run_id, is_in_latest_ingest from silver.int_locations_unioned") == [
-        {"run_id": REINGEST.run_id, "is_in_latest_ingest": True}
+        {"run_id": FIRST.run_id, "is_in_latest_ingest": True}
     ]
 
     gdp_2023 = worldbank_csv_values()[("NY.GDP.MKTP.CD", 2023)]
     row_2024 = reingest_stage.dim_macro_indicators[2024]
     assert row_2024["gdp_usd"] == REVISED_GDP_2024
     assert row_2024["gdp_usd_yoy_change"] == pytest.approx(REVISED_GDP_2024 - gdp_2023)
+
+
+def test_first_run_every_row_is_first_seen_and_changed_by_its_delivery(first_stage: Stage) -> None:
+    for table, rows in first_stage.history.items():
+        assert rows, table
+        for key, row in rows.items():
+            assert row["first_seen_at"] == row["last_changed_at"] == row["ingested_at"] == FIRST.ingested_at, key
+            assert row["run_id"] == FIRST.run_id
+            assert len(row["row_hash"]) == 32 and set(row["row_hash"]) <= set("0123456789abcdef")
+
+
+def test_reingest_of_unchanged_values_changes_nothing_but_the_delivery_time(
+    first_stage: Stage, reingest_stage: Stage
+) -> None:
+    for table, before in first_stage.history.items():
+        after = reingest_stage.history[table]
+        assert after.keys() == before.keys(), table
+        newest = REVISION if table == "stg_worldbank__indicator_values" else REINGEST
+        for key, row in after.items():
+            assert row["ingested_at"] == newest.ingested_at, (table, key)
+            if key == REVISED_KEY:
+                continue
+            unchanged = {column: value for column, value in row.items() if column != "ingested_at"}
+            assert unchanged == {column: value for column, value in before[key].items() if column != "ingested_at"}
+
+
+def test_a_revised_value_changes_exactly_its_row(first_stage: Stage, reingest_stage: Stage) -> None:
+    # The revision landed in the same batch as an unchanged re-delivery: only the revision changed the row.
+    before = first_stage.history["stg_worldbank__indicator_values"]
+    after = reingest_stage.history["stg_worldbank__indicator_values"]
+    changed = {key for key, row in after.items() if row["row_hash"] != before[key]["row_hash"]}
+    assert changed == {REVISED_KEY}
+    revised = after[REVISED_KEY]
+    assert revised["first_seen_at"] == FIRST.ingested_at
+    assert revised["last_changed_at"] == REVISION.ingested_at
+    assert revised["run_id"] == REVISION.run_id
 
 
 # -- 3. the post-reform ingest ---------------------------------------------------------------
@@ -296,3 +360,24 @@ def test_reform_dbt_tests_pass(reform_stage: Stage) -> None:
     ]
     assert any(result.node.name.startswith("scd2_valid_history") for result in tests)
     assert all(result.status == "pass" for result in tests)
+
+
+def test_reform_changes_the_units_whose_values_changed(reingest_stage: Stage, reform_stage: Stage) -> None:
+    before = reingest_stage.history["stg_vn_provinces__provinces"]
+    after = reform_stage.history["stg_vn_provinces__provinces"]
+    hanoi_before, hanoi = before[1], after[1]  # renamed "Hà Nội" (from "Thành phố Hà Nội")
+    assert hanoi["row_hash"] != hanoi_before["row_hash"]
+    assert (hanoi["first_seen_at"], hanoi["last_changed_at"], hanoi["run_id"]) == (
+        FIRST.ingested_at,
+        REFORM.ingested_at,
+        REFORM.run_id,
+    )
+    # A province the reform retired was not delivered: its row is left exactly as it was.
+    assert after[2] == before[2]
+
+
+def test_full_rebuild_of_silver_gives_the_incremental_history(reform_stage: Stage, lakehouse: Lakehouse) -> None:
+    # Every delivery read in one batch, as `tributary rebuild` does: the same hashes, runs and times per key.
+    result = lakehouse.dbt.invoke("build", "--select", "tag:silver", "--full-refresh")
+    assert result.success, result.exception
+    assert change_history(lakehouse) == reform_stage.history

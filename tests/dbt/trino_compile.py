@@ -3,7 +3,8 @@
 ``dbt compile`` introspects the warehouse (which relations exist decides ``is_incremental()``), and there is no
 Trino here. The adapter's relation lookup is stubbed to report every relation as an existing table, so
 incremental models compile their incremental branch (a superset of the full-refresh SQL) and bronze_source()
-picks the Hive table; any query that would still reach Trino fails the test.
+picks the Hive table, and its column lookup to report a silver table with change detection; any query that would
+still reach Trino fails the test.
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ def _existing_table(adapter: TrinoAdapter, database: str, schema: str, identifie
     return adapter.Relation.create(database=database, schema=schema, identifier=identifier, type=RelationType.Table)
 
 
+def _tracked_columns(adapter: TrinoAdapter, relation: Any) -> list[Any]:
+    # A silver table built with change detection (dbt/macros/row_changes.sql looks for row_hash).
+    return [adapter.Column.create("row_hash", "varchar")]
+
+
 def _no_queries(*args: Any, **kwargs: Any) -> Any:
     raise AssertionError(f"dbt tried to query Trino: {args[1:]!r}")
 
@@ -41,6 +47,7 @@ def compile_for_trino(workdir: Path, *args: str) -> dict[str, Any]:
         connections = "dbt.adapters.trino.connections.TrinoConnectionManager"
         with (
             mock.patch.object(TrinoAdapter, "get_relation", _existing_table),
+            mock.patch.object(TrinoAdapter, "get_columns_in_relation", _tracked_columns),
             mock.patch(f"{connections}.execute", _no_queries),
             mock.patch(f"{connections}.add_query", _no_queries),
         ):

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import NoReturn
 
+from workflows.replay.revisions import parse_revision
 from workflows.replay.server import PRE_REFORM_SNAPSHOT, REFORM_DATE, ReplayServer, parse_snapshot
 
 logger = logging.getLogger("workflows.replay")
@@ -54,6 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="date to replay the APIs as of, YYYY-MM-DD; the provinces API changes on "
         f"{REFORM_DATE.isoformat()} (default: %(default)s)",
     )
+    parser.add_argument(
+        "--revise",
+        action="append",
+        default=[],
+        metavar="PROVIDER:KEY=VALUE",
+        help="serve a revised value instead of the shipped data (repeatable), e.g. "
+        "worldbank:NY.GDP.MKTP.CD:2020=346615509519.5 (=null withdraws it)",
+    )
     return parser
 
 
@@ -75,8 +84,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         sys.stderr.write(f"replay server: --snapshot: {exc}\n")
         return 2
+    try:
+        revisions = [parse_revision(text) for text in args.revise]
+    except ValueError as exc:
+        sys.stderr.write(f"replay server: --revise: {exc}\n")
+        return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    server = ReplayServer(host=args.host, port=args.port, snapshot=snapshot)
+    server = ReplayServer(host=args.host, port=args.port, snapshot=snapshot, revisions=revisions)
     try:
         server.start()
     except OSError as exc:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
@@ -29,6 +29,7 @@ class Request:
     headers: Mapping[str, str]  # names in lower case
     snapshot: date
     at: float  # time.monotonic() on arrival
+    revisions: Mapping[str, str] = field(default_factory=dict)  # key -> value asked with --revise (revisions.py)
 
 
 class Provider(Protocol):
@@ -71,6 +72,8 @@ class Registration:
             for an API without keys.
         key: A key (or token) the provider accepts: what ``tributary run --replay`` gives the source's secret
             variables, so that a replayed run needs no real key. ``None`` for an API without keys.
+        revise: Checks one revised value ``(key, value)`` (:mod:`workflows.replay.revisions`), raising ValueError
+            naming what is wrong; ``None`` for a provider that serves no revisions.
     """
 
     name: str
@@ -79,6 +82,7 @@ class Registration:
     create: Callable[[], Provider]
     quota: Quota | None = None
     key: str | None = None
+    revise: Callable[[str, str], object] | None = None
 
     @property
     def prefix(self) -> str:

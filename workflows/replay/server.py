@@ -34,7 +34,7 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -47,6 +47,7 @@ from workflows.replay.limits import KeyedLimiter, Quota, Window
 from workflows.replay.providers.provinces import REFORM_DATE
 from workflows.replay.registry import Provider, Registration, Request, for_source, registrations
 from workflows.replay.responses import Response, json_response
+from workflows.replay.revisions import Revision, by_provider
 
 __all__ = [
     "POST_REFORM_SNAPSHOT",
@@ -129,10 +130,18 @@ class ReplayServer:
         host: Interface to listen on.
         port: Port to listen on; ``0`` picks a free port (read it back from :attr:`url`).
         snapshot: The date the APIs are replayed as of (switches the provinces API at :data:`REFORM_DATE`).
+        revisions: Values to serve instead of the shipped data (:mod:`workflows.replay.revisions`).
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, snapshot: date = PRE_REFORM_SNAPSHOT) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        snapshot: date = PRE_REFORM_SNAPSHOT,
+        revisions: Sequence[Revision] = (),
+    ) -> None:
         """Create a stopped server; call :meth:`start` (or use it as a context manager)."""
+        self._revisions = by_provider(revisions)
         self._host = host
         self._port = port
         self._lock = threading.Lock()
@@ -354,7 +363,8 @@ class ReplayServer:
                 return _not_allowed(method, path)
             lowered = {k.lower(): v for k, v in headers.items()}
             try:
-                return provider.handle(Request(rest, query, lowered, self.snapshot, at))
+                revised = self._revisions.get(name, {})
+                return provider.handle(Request(rest, query, lowered, self.snapshot, at, revised))
             except Exception:  # a bug in a handler must not kill the connection thread
                 logger.exception("replay provider %s failed for %s %s?%s", name, method, path, query)
                 return json_response(500, {"error": "replay handler failed", "path": path})

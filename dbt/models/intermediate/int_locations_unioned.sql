@@ -90,23 +90,14 @@ locations as (
 
 ),
 
-newest_province_ingest as (
-
-    select max(ingested_at) as ingested_at
-    from provinces
-
-),
-
 latest_ingest as (
 
-    {# Every ingest run delivers provinces, and all three datasets of one run
-       carry the same run id, so the run of the newest province rows is the
-       newest vn_provinces ingest. Matching on the run id rather than the
-       timestamp keeps this right even if datasets were stamped apart. #}
-    select max(provinces.run_id) as run_id
+    {# Every ingest run delivers provinces and stamps one ingest time on all
+       three datasets, so the newest province ingest time is the newest
+       vn_provinces ingest. Not by run id: a unit's run_id is the run that
+       last changed it, and a re-delivery of unchanged units keeps it. #}
+    select max(ingested_at) as ingested_at
     from provinces
-    inner join newest_province_ingest
-        on provinces.ingested_at = newest_province_ingest.ingested_at
 
 ),
 
@@ -114,7 +105,7 @@ flagged as (
 
     select
         locations.*,
-        coalesce(locations.run_id = latest_ingest.run_id, false)
+        coalesce(locations.ingested_at = latest_ingest.ingested_at, false)
             as is_in_latest_ingest
     from locations
     cross join latest_ingest

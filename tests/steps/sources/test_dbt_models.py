@@ -196,13 +196,20 @@ def test_dim_series_describes_each_series(first: World) -> None:
 
 def test_reingest_keeps_latest_deliveries_and_unique_keys(second: World) -> None:
     house = second.house
-    # FRED's revised values replaced the first delivery; no key twice
+    # FRED's revised values replaced the first delivery (run_id: the run that changed them); no key twice
     assert house.scalar("select count(*) - count(distinct observation_id) from silver.stg_fred__observations") == 0
-    revised = house.query(
-        "select observation_date, observation_value, run_id from silver.stg_fred__observations "
-        "where series_id = 'DGS10' and observation_date = date '2024-12-31'"
+    assert (
+        house.scalar(
+            "select count(*) from silver.stg_fred__observations where run_id = 'r2' and first_seen_at < last_changed_at"
+        )
+        > 0
     )
-    assert revised and revised[0]["run_id"] == "r2"
+    # a key delivered again without a change (2024-12-31 has no value either time) keeps the run that delivered it
+    (unchanged,) = house.query(
+        "select run_id, ingested_at = (select max(ingested_at) from silver.stg_fred__observations) as redelivered"
+        " from silver.stg_fred__observations where series_id = 'DGS10' and observation_date = date '2024-12-31'"
+    )
+    assert unchanged == {"run_id": "r1", "redelivered": True}
     # the Postgres boundary re-delivery is deduplicated; the changed and the late row are there
     orders = {r["order_id"]: r for r in house.query("select * from silver.stg_app_db__orders")}
     assert sorted(orders) == [1, 2, 3, 4, 5, 6]

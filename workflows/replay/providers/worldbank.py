@@ -10,6 +10,8 @@ Behaviour follows ``shared/reference/apis.md`` section 1: ``[metadata, records]`
 data. Only Viet Nam has data (1990–2024 from the two shipped CSVs, plus 2025 with ``"value": null``; a year the
 World Bank has no value for, such as inflation before 1996, is served with ``"value": null`` as the API does);
 ``all`` means Viet Nam.
+``--revise worldbank:<indicator>:<year>=<value|null>`` serves a revised value for one indicator and year instead
+(:mod:`workflows.replay.revisions`), as a later WDI vintage would.
 
 Assumptions (not verified against the real API, see the open questions in apis.md):
 
@@ -31,7 +33,7 @@ from urllib.parse import unquote
 from xml.sax.saxutils import escape, quoteattr
 
 from workflows.replay import data, scale
-from workflows.replay.registry import Registration, Stateless, register
+from workflows.replay.registry import Registration, Request, register
 from workflows.replay.responses import Headers, Response, compact_json, json_response, query_params
 
 PREFIX = "/worldbank"
@@ -119,18 +121,57 @@ class _Query:
     mrnev: int | None
 
 
-def handle(path: str, query: str, snapshot: date) -> Response:
+Revisions = dict[tuple[str, int], float | None]
+
+
+def parse_revision(key: str, value: str) -> tuple[tuple[str, int], float | None]:
+    """A revision ``NY.GDP.MKTP.CD:2020`` = ``346615509519.5`` (or ``null``) as ``((indicator, year), value)``.
+
+    Raises:
+        ValueError: Naming the bad key or value and the expected form.
+    """
+    indicator, _, year = key.rpartition(":")
+    if indicator not in INDICATORS or not year.isdigit() or not FIRST_YEAR <= int(year) <= LAST_YEAR:
+        raise ValueError(
+            f"bad World Bank revision key {key!r}: expected INDICATOR:YEAR with an indicator of "
+            f"{', '.join(INDICATORS)} and a year {FIRST_YEAR}-{LAST_YEAR}"
+        )
+    if value.lower() == "null":
+        return (indicator, int(year)), None
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        raise ValueError(f"bad World Bank revision value {value!r} for {key}: expected a number or null")
+    return (indicator, int(year)), number
+
+
+@dataclass(frozen=True)
+class WorldBank:
+    """The provider: :func:`handle` with the revisions the server was asked to serve."""
+
+    limiter: None = None
+
+    def handle(self, request: Request) -> Response:
+        """Answer one request, with the request's revisions applied."""
+        revisions = dict(parse_revision(key, value) for key, value in request.revisions.items())
+        return handle(request.path, request.query, request.snapshot, revisions)
+
+
+def handle(path: str, query: str, snapshot: date, revisions: Revisions | None = None) -> Response:
     """Answer one request below ``/worldbank``.
 
     Args:
         path: The request path with the ``/worldbank`` prefix removed, e.g. ``/v2/country/VN/indicator/X``.
         query: The raw query string.
         snapshot: The server's snapshot date (World Bank answers do not depend on it).
+        revisions: Values served instead of the shipped ones, by (indicator, year).
 
     Returns:
         The response to send.
     """
-    del snapshot  # one WDI vintage only
+    del snapshot  # one WDI vintage only (revisions stand in for a later one)
     match = _PATH.fullmatch(path)
     if match is None:
         return json_response(404, {"error": "not found", "path": PREFIX + path})
@@ -151,7 +192,7 @@ def handle(path: str, query: str, snapshot: date) -> Response:
     parsed = _parse(unquote(match["codes"]), unquote(match["indicator"]), params)
     if parsed is None:
         return _message(INVALID_VALUE, as_json)
-    records = _records(parsed)
+    records = _records(parsed, revisions or {})
     if not records:
         return Response(200, _JSON_HEADERS, EMPTY_BODY) if as_json else _xml_empty()
     pages = math.ceil(len(records) / parsed.per_page)
@@ -221,9 +262,9 @@ def _positive_int(value: str | None, default: int) -> int | None:
     return int(value)
 
 
-def _records(query: _Query) -> list[dict[str, Any]]:
+def _records(query: _Query, revisions: Revisions) -> list[dict[str, Any]]:
     """Build the records of a query, grouped by country, newest year first."""
-    values = data.worldbank_values()
+    values = {**data.worldbank_values(), **revisions}
     first = max(query.first_year, FIRST_YEAR)
     last = min(query.last_year, LAST_YEAR)
     records: list[dict[str, Any]] = []
@@ -295,4 +336,8 @@ def _xml(document: str) -> Response:
     return Response(200, _XML_HEADERS, body.encode("utf-8"))
 
 
-register(Registration(name="worldbank", source="worldbank", base_path=f"{PREFIX}/v2", create=lambda: Stateless(handle)))
+register(
+    Registration(
+        name="worldbank", source="worldbank", base_path=f"{PREFIX}/v2", create=WorldBank, revise=parse_revision
+    )
+)

@@ -9,19 +9,6 @@ source as (
 
 ),
 
-latest_delivery as (
-
-    {# The source re-reads rows at the watermark boundary (>=) and within
-       its lookback: a key can arrive in several runs, and within one batch
-       the newest version wins (the latest updated_at, then the latest run). #}
-    {{ latest_delivery(
-        'source',
-        ['order_id'],
-        order_by=['updated_at desc', '_ingested_at desc', '_run_id desc']
-    ) }}
-
-),
-
 renamed as (
 
     select
@@ -41,8 +28,63 @@ renamed as (
         cast(updated_at as {{ type_timestamp_tz() }}) as updated_at,
         cast(_ingested_at as {{ type_timestamp_tz() }}) as ingested_at
 
+    from source
+
+),
+
+hashed as (
+
+    select
+        *,
+        {{ row_hash([
+            'order_id', 'customer_ref', 'order_status', 'details_json',
+            'order_amount', hash_timestamp('updated_at')
+        ]) }} as row_hash
+    from renamed
+
+),
+
+latest_delivery as (
+
+    {# The source re-reads rows at the watermark boundary (>=) and within
+       its lookback: a key can arrive in several runs, and within one batch
+       the newest version wins (the latest updated_at, then the latest run). #}
+    {{ latest_delivery(
+        'hashed',
+        ['order_id'],
+        order_by=['updated_at desc', 'ingested_at desc', 'run_id desc']
+    ) }}
+
+),
+
+changes as (
+
+    {{ row_changes(
+        'hashed',
+        'order_id',
+        delivery_order=['updated_at', 'ingested_at', 'run_id']
+    ) }}
+
+),
+
+versioned as (
+
+    select
+        latest_delivery.order_id,
+        changes.run_id,
+        latest_delivery.customer_ref,
+        latest_delivery.order_status,
+        latest_delivery.details_json,
+        latest_delivery.order_amount,
+        latest_delivery.updated_at,
+        latest_delivery.row_hash,
+        changes.first_seen_at,
+        changes.last_changed_at,
+        latest_delivery.ingested_at
     from latest_delivery
+    inner join changes
+        on latest_delivery.order_id = changes.order_id
 
 )
 
-select * from renamed
+select * from versioned

@@ -9,14 +9,6 @@ source as (
 
 ),
 
-latest_delivery as (
-
-    {# Lookback re-fetches and backfills re-deliver keys with revised
-       values: keep each key's latest delivery. #}
-    {{ latest_delivery('source', ['series_id', '"date"']) }}
-
-),
-
 renamed as (
 
     select
@@ -36,8 +28,56 @@ renamed as (
         ---------- timestamps
         cast(_ingested_at as {{ type_timestamp_tz() }}) as ingested_at
 
+    from source
+
+),
+
+hashed as (
+
+    {# The observation; the real-time period is the day of the request. #}
+    select
+        *,
+        {{ row_hash(['observation_id', hash_double('observation_value')]) }} as row_hash
+    from renamed
+
+),
+
+latest_delivery as (
+
+    {# Lookback re-fetches and backfills re-deliver keys with revised
+       values: keep each key's latest delivery. #}
+    {{ latest_delivery(
+        'hashed',
+        ['observation_id'],
+        order_by=['ingested_at desc', 'run_id desc']
+    ) }}
+
+),
+
+changes as (
+
+    {{ row_changes('hashed', 'observation_id') }}
+
+),
+
+versioned as (
+
+    select
+        latest_delivery.observation_id,
+        latest_delivery.series_id,
+        changes.run_id,
+        latest_delivery.observation_value,
+        latest_delivery.observation_date,
+        latest_delivery.realtime_start_date,
+        latest_delivery.realtime_end_date,
+        latest_delivery.row_hash,
+        changes.first_seen_at,
+        changes.last_changed_at,
+        latest_delivery.ingested_at
     from latest_delivery
+    inner join changes
+        on latest_delivery.observation_id = changes.observation_id
 
 )
 
-select * from renamed
+select * from versioned

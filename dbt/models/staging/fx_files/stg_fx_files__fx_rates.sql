@@ -9,17 +9,6 @@ source as (
 
 ),
 
-latest_delivery as (
-
-    {# A corrected file is ingested again: its rows replace the earlier ones. #}
-    {{ latest_delivery(
-        'source',
-        ['rate_date', 'currency'],
-        order_by=['_ingested_at desc', '_run_id desc', '_source_file desc']
-    ) }}
-
-),
-
 renamed as (
 
     select
@@ -41,8 +30,59 @@ renamed as (
         ---------- timestamps
         cast(_ingested_at as {{ type_timestamp_tz() }}) as ingested_at
 
+    from source
+
+),
+
+hashed as (
+
+    {# The rate; which file and row carried it is provenance. #}
+    select
+        *,
+        {{ row_hash(['fx_rate_id', hash_double('exchange_rate')]) }} as row_hash
+    from renamed
+
+),
+
+latest_delivery as (
+
+    {# A corrected file is ingested again: its rows replace the earlier ones. #}
+    {{ latest_delivery(
+        'hashed',
+        ['fx_rate_id'],
+        order_by=['ingested_at desc', 'run_id desc', 'source_file desc']
+    ) }}
+
+),
+
+changes as (
+
+    {{ row_changes(
+        'hashed',
+        'fx_rate_id',
+        delivery_order=['ingested_at', 'run_id', 'source_file']
+    ) }}
+
+),
+
+versioned as (
+
+    select
+        latest_delivery.fx_rate_id,
+        latest_delivery.currency_code,
+        changes.run_id,
+        latest_delivery.source_file,
+        latest_delivery.exchange_rate,
+        latest_delivery.source_row,
+        latest_delivery.rate_date,
+        latest_delivery.row_hash,
+        changes.first_seen_at,
+        changes.last_changed_at,
+        latest_delivery.ingested_at
     from latest_delivery
+    inner join changes
+        on latest_delivery.fx_rate_id = changes.fx_rate_id
 
 )
 
-select * from renamed
+select * from versioned

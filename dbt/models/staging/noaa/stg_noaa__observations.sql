@@ -9,12 +9,6 @@ source as (
 
 ),
 
-latest_delivery as (
-
-    {{ latest_delivery('source', ['station', '"date"', 'datatype']) }}
-
-),
-
 renamed as (
 
     select
@@ -61,8 +55,62 @@ renamed as (
         ---------- timestamps
         cast(_ingested_at as {{ type_timestamp_tz() }}) as ingested_at
 
+    from source
+
+),
+
+hashed as (
+
+    select
+        *,
+        {{ row_hash([
+            'observation_id', 'unit_system', 'measurement_flag', 'quality_flag',
+            'source_flag', 'observation_time', hash_double('observation_value')
+        ]) }} as row_hash
+    from renamed
+
+),
+
+latest_delivery as (
+
+    {{ latest_delivery(
+        'hashed',
+        ['observation_id'],
+        order_by=['ingested_at desc', 'run_id desc']
+    ) }}
+
+),
+
+changes as (
+
+    {{ row_changes('hashed', 'observation_id') }}
+
+),
+
+versioned as (
+
+    select
+        latest_delivery.observation_id,
+        latest_delivery.station_id,
+        latest_delivery.datatype,
+        changes.run_id,
+        latest_delivery.unit_system,
+        latest_delivery.unit,
+        latest_delivery.measurement_flag,
+        latest_delivery.quality_flag,
+        latest_delivery.source_flag,
+        latest_delivery.observation_time,
+        latest_delivery.observation_value,
+        latest_delivery.is_quality_ok,
+        latest_delivery.observation_date,
+        latest_delivery.row_hash,
+        changes.first_seen_at,
+        changes.last_changed_at,
+        latest_delivery.ingested_at
     from latest_delivery
+    inner join changes
+        on latest_delivery.observation_id = changes.observation_id
 
 )
 
-select * from renamed
+select * from versioned

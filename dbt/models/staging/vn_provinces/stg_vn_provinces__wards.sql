@@ -9,14 +9,6 @@ source as (
 
 ),
 
-latest_delivery as (
-
-    {# Every run re-delivers every unit; keep each code's latest delivery.
-       Post-reform wards reuse pre-reform ward codes and replace those rows. #}
-    {{ latest_delivery('source', ['code']) }}
-
-),
-
 renamed as (
 
     select
@@ -35,8 +27,59 @@ renamed as (
         ---------- timestamps
         cast(_ingested_at as {{ type_timestamp_tz() }}) as ingested_at
 
+    from source
+
+),
+
+hashed as (
+
+    select
+        *,
+        {{ row_hash([
+            'ward_code', 'district_code', 'province_code', 'ward_name',
+            'division_type', 'codename'
+        ]) }} as row_hash
+    from renamed
+
+),
+
+latest_delivery as (
+
+    {# Every run re-delivers every unit; keep each code's latest delivery.
+       Post-reform wards reuse pre-reform ward codes and replace those rows. #}
+    {{ latest_delivery(
+        'hashed',
+        ['ward_code'],
+        order_by=['ingested_at desc', 'run_id desc']
+    ) }}
+
+),
+
+changes as (
+
+    {{ row_changes('hashed', 'ward_code') }}
+
+),
+
+versioned as (
+
+    select
+        latest_delivery.ward_code,
+        latest_delivery.district_code,
+        latest_delivery.province_code,
+        changes.run_id,
+        latest_delivery.ward_name,
+        latest_delivery.division_type,
+        latest_delivery.codename,
+        latest_delivery.source_api,
+        latest_delivery.row_hash,
+        changes.first_seen_at,
+        changes.last_changed_at,
+        latest_delivery.ingested_at
     from latest_delivery
+    inner join changes
+        on latest_delivery.ward_code = changes.ward_code
 
 )
 
-select * from renamed
+select * from versioned

@@ -9,14 +9,6 @@ source as (
 
 ),
 
-latest_delivery as (
-
-    {# A forced re-ingest re-delivers keys (values may be revised) and one
-       batch can hold several runs: keep each key's latest delivery. #}
-    {{ latest_delivery('source', ['country_iso3', 'indicator_id', 'year']) }}
-
-),
-
 renamed as (
 
     select
@@ -45,8 +37,67 @@ renamed as (
         ---------- timestamps
         cast(_ingested_at as {{ type_timestamp_tz() }}) as ingested_at
 
+    from source
+
+),
+
+hashed as (
+
+    {# The observation itself; the indicator's last_updated_date moves with
+       any revision of the indicator, so it is no change of this row. #}
+    select
+        *,
+        {{ row_hash([
+            'observation_id', 'country_iso2', 'country_name', 'indicator_name',
+            'unit', 'observation_status', hash_double('indicator_value'),
+            'decimal_places'
+        ]) }} as row_hash
+    from renamed
+
+),
+
+latest_delivery as (
+
+    {# A forced re-ingest re-delivers keys (values may be revised) and one
+       batch can hold several runs: keep each key's latest delivery. #}
+    {{ latest_delivery(
+        'hashed',
+        ['observation_id'],
+        order_by=['ingested_at desc', 'run_id desc']
+    ) }}
+
+),
+
+changes as (
+
+    {{ row_changes('hashed', 'observation_id') }}
+
+),
+
+versioned as (
+
+    select
+        latest_delivery.observation_id,
+        latest_delivery.country_iso3,
+        latest_delivery.country_iso2,
+        latest_delivery.indicator_id,
+        changes.run_id,
+        latest_delivery.country_name,
+        latest_delivery.indicator_name,
+        latest_delivery.unit,
+        latest_delivery.observation_status,
+        latest_delivery.year,
+        latest_delivery.indicator_value,
+        latest_delivery.decimal_places,
+        latest_delivery.last_updated_date,
+        latest_delivery.row_hash,
+        changes.first_seen_at,
+        changes.last_changed_at,
+        latest_delivery.ingested_at
     from latest_delivery
+    inner join changes
+        on latest_delivery.observation_id = changes.observation_id
 
 )
 
-select * from renamed
+select * from versioned
