@@ -52,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
             "schedule": _schedule_entry(scheduled),
             "decisions": [d.model_dump(mode="json") for d in decisions],
         }
+        ctx.lineage.read(*(ctx.lake_dataset(layout.state(n)) for n in names))
         ctx.lake.write_json(layout.freshness_decisions(ctx.run_id), doc)
+        ctx.lineage.wrote(ctx.lake_dataset(layout.freshness_decisions(ctx.run_id)))
         if args.outputs:
             args.outputs.mkdir(parents=True, exist_ok=True)
             for d in decisions:

@@ -19,17 +19,19 @@ from typing import Any
 from steps import layout
 from steps.config import PipelineConfig, load_config
 from steps.errors import ConfigError, InputError
+from steps.lineage.datasets import DatasetRef, table
 from steps.settings import load_settings
 from steps.stage import StageContext
 from steps.state import read_state
 from steps.validate import bronze, gold, publish, quarantine
+from steps.validate.lineage import checked_datasets
 from steps.validate.manifest import DbtManifest
 from steps.validate.params import bronze_parameters, gold_parameters, worldbank_source
 from steps.validate.report import DatasetOutcome, Failure, condense, gate_line, plain
 from steps.validate.runner import GxSession, SqlEngine, Target
 from steps.validate.settings import TrinoSettings, ValidateSettings
 from steps.validate.suites import Gate, Suite, available_suites, check_parameters, columns_of, load_suite, suite_path
-from steps.warehouse import duckdb_path
+from steps.warehouse import duckdb_path, lineage_namespace
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +151,7 @@ def bronze_gate(ctx: StageContext) -> None:
     for source, record in rejected_before.items():
         rejections[source] = {**_rejection_metrics(record), "rejected_earlier": True}
 
+    ctx.lineage.read(*checked_datasets(run.outcomes, lambda d: ctx.lake_dataset(_bronze_dir(source_of[d], d))))
     ctx.metrics.update(run.metrics(ctx.lake.uri(), ctx.run_id), sources=[s.source for s in sources])
     if rejections:
         ctx.metrics.update(outcome="failed", rejected=rejections)
@@ -156,6 +159,11 @@ def bronze_gate(ctx: StageContext) -> None:
         publish.write_outcome(ctx.lake, ctx.run_id, "bronze", ctx.metrics)
     if rejections:
         raise _bronze_failure(ctx, run, rejections, rejected_before)
+
+
+def _bronze_dir(source: str, suite_dataset: str) -> str:
+    """The bronze folder a suite checked: ``worldbank.indicator_values`` → ``bronze/worldbank/indicator_values``."""
+    return layout.bronze_dataset_dir(source, suite_dataset.removeprefix(f"{source}."))
 
 
 def _bronze_failure(
@@ -278,6 +286,8 @@ def gold_gate(ctx: StageContext) -> None:
         _run_gx(ctx, run, targets, rows=rows, sql=warehouse.sql)
     finally:
         warehouse.close()
+    namespace = lineage_namespace(ctx.lake, settings)
+    ctx.lineage.read(*checked_datasets(run.outcomes, lambda d: _gold_table(manifest, namespace, d)))
     ctx.metrics.update(run.metrics(ctx.lake.uri(), ctx.run_id), target=settings.target)
     ctx.metrics["freshness"] = [plain(r) for r in fresh.to_dict(orient="records")]
     publish.write_outcome(ctx.lake, ctx.run_id, "gold", ctx.metrics)
@@ -298,6 +308,12 @@ def gold_gate(ctx: StageContext) -> None:
             f"gold is not fit for use; see {run.docs_uri}, fix the dbt models or the silver data behind the failing "
             "rows (or the suite under steps/validate/suites/gold/), rebuild gold, then re-run the gate",
         )
+
+
+def _gold_table(manifest: DbtManifest, namespace: str, dataset: str) -> DatasetRef | None:
+    """The warehouse table a gold suite checked (None for the freshness suite, which checks no table)."""
+    model = manifest.model(dataset)
+    return table(namespace, model.database, model.schema, model.alias) if model is not None else None
 
 
 def _open_warehouse(ctx: StageContext, settings: ValidateSettings) -> gold.Warehouse:

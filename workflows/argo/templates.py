@@ -26,7 +26,17 @@ from hera.workflows import (
 )
 from hera.workflows import models as m
 
-from steps.names import CONFIG_KEY, CONFIG_MAP, LAKE_SECRET, NOTIFY_SECRET, SOURCE_SECRET, TRINO_SECRET, WEBHOOK_KEY
+from steps.names import (
+    CONFIG_KEY,
+    CONFIG_MAP,
+    LAKE_SECRET,
+    LINEAGE_KEYS,
+    LINEAGE_SECRET,
+    NOTIFY_SECRET,
+    SOURCE_SECRET,
+    TRINO_SECRET,
+    WEBHOOK_KEY,
+)
 from workflows.argo import scheduling
 from workflows.argo.images import image
 from workflows.argo.settings import Environment, duration_seconds
@@ -71,6 +81,11 @@ def trino_password() -> list[Env | SecretEnv]:
     """The warehouse password; optional because the Trino of a dev cluster may run without authentication."""
     key = "DBT_TRINO_PASSWORD"
     return [SecretEnv(name=key, secret_name=TRINO_SECRET, secret_key=key, optional=True)]
+
+
+def lineage_receiver() -> list[Env | SecretEnv]:
+    """Where every task sends its OpenLineage events, optional: without the Secret they are only in the lake."""
+    return [SecretEnv(name=key, secret_name=LINEAGE_SECRET, secret_key=key, optional=True) for key in LINEAGE_KEYS]
 
 
 def stage_template(
@@ -120,7 +135,7 @@ def stage_template(
         inputs=[Parameter(name=n) for n in inputs] or None,
         outputs=list(outputs) or None,
         env_from=[ConfigMapEnvFrom(name=CONFIG_MAP)],
-        env=list(secrets) or None,
+        env=[*secrets, *lineage_receiver()],
         volumes=[
             EmptyDirVolume(name="tmp", mount_path="/tmp"),  # noqa: S108 - the only writable path of the pod
             ConfigMapVolume(
