@@ -105,6 +105,8 @@ def run_stage(stage: str, task: str, run_id: str, body: Callable[[StageContext],
             write_result(ctx.lake, result)
         except StepError as exc:  # the outcome still reaches the log and the exit code
             log.warning("could not record the stage result", extra={"problem": exc.line()})
+            if emitter is not None:
+                emitter.to_lake = False  # the lake is failing: the last event goes to OPENLINEAGE_URL only
         if emitter is not None:
             emitter.emit("COMPLETE" if code == EXIT_OK else "FAIL", result.finished_at, ctx.lineage, error)
     log.info("stage finished", extra={"task": task, "exit_code": code, "seconds": round(duration, 3)})

@@ -50,6 +50,7 @@ class LineageEmitter:
     namespace: str = DEFAULT_NAMESPACE
     url: str | None = None
     api_key: str | None = None
+    to_lake: bool = True  # False once the lake failed a write (this event's or the stage result's)
 
     @classmethod
     def from_env(cls, lake: Lake, run_id: str, task: str) -> LineageEmitter:
@@ -79,10 +80,12 @@ class LineageEmitter:
         except Exception as exc:  # noqa: BLE001 - lineage must never break a task
             self._warn(f"could not build the {event_type} event ({type(exc).__name__}: {exc})")
             return
-        try:
-            self.lake.write_bytes(event_path(self.run_id, self.task, event_type, when), body.encode())
-        except Exception as exc:  # noqa: BLE001 - lineage must never break a task
-            self._warn(f"could not write the {event_type} event to the lake ({type(exc).__name__}: {exc})")
+        if self.to_lake:
+            try:
+                self.lake.write_bytes(event_path(self.run_id, self.task, event_type, when), body.encode())
+            except Exception as exc:  # noqa: BLE001 - lineage must never break a task
+                self.to_lake = False  # an unreachable store can take a minute per write: do not wait for it again
+                self._warn(f"could not write the {event_type} event to the lake ({type(exc).__name__}: {exc})")
         if self.url:
             self._send(event_type, event)
 

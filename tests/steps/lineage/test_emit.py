@@ -80,3 +80,14 @@ def test_a_receiver_that_refuses_is_a_warning_too(tmp_path: Path, capsys: pytest
         LineageEmitter(Lake(str(tmp_path)), "r1", "verify", url=server.url).emit("START", WHEN, Lineage())
     assert len(server.received) == 1  # a 401 is not retried
     assert "401" in capsys.readouterr().err
+
+
+def test_a_lake_that_fails_a_write_is_not_waited_for_again(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "reports").write_text("a file where the reports folder should be")
+    with receiver() as server:
+        emitter = LineageEmitter(Lake(str(tmp_path)), "r1", "verify", url=server.url)
+        emitter.emit("START", WHEN, Lineage())
+        emitter.emit("COMPLETE", WHEN, _lineage())
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("verify: lineage: could not write the START event to the lake")
+    assert [r.event["eventType"] for r in server.received] == ["START", "COMPLETE"]  # still sent
