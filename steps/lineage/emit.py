@@ -111,7 +111,8 @@ class LineageEmitter:
 
     def _warn(self, line: str) -> None:
         log.warning("lineage", extra={"task": self.task, "problem": redact_text(line)})
-        sys.stderr.write(redact_text(f"{self.task}: lineage: {line}") + "\n")
+        # not "<task>: …", which is how a stage words its own problems (and the runner shows the last one)
+        sys.stderr.write(redact_text(f"lineage of {self.task}: {line}") + "\n")
 
 
 def _reason(exc: BaseException) -> str:

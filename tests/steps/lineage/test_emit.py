@@ -70,7 +70,7 @@ def test_a_receiver_that_is_down_costs_one_warning_and_fails_nothing(
     assert time.monotonic() - t0 < 10
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1, lines
-    assert lines[0].startswith(f"verify: lineage: could not send the START event to OPENLINEAGE_URL={url}")
+    assert lines[0].startswith(f"lineage of verify: could not send the START event to OPENLINEAGE_URL={url}")
     assert "reports/r1/lineage/" in lines[0] and "Fix:" in lines[0]
     assert len(_events(tmp_path)) == 2  # the lake has both anyway
 
@@ -89,5 +89,5 @@ def test_a_lake_that_fails_a_write_is_not_waited_for_again(tmp_path: Path, capsy
         emitter.emit("START", WHEN, Lineage())
         emitter.emit("COMPLETE", WHEN, _lineage())
     lines = capsys.readouterr().err.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("verify: lineage: could not write the START event to the lake")
+    assert len(lines) == 1 and lines[0].startswith("lineage of verify: could not write the START event to the lake")
     assert [r.event["eventType"] for r in server.received] == ["START", "COMPLETE"]  # still sent
