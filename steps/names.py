@@ -19,6 +19,9 @@ TRINO_SECRET = "tributary-trino"  # noqa: S105 - a Secret's name
 NOTIFY_SECRET = "tributary-notify"  # noqa: S105 - a Secret's name
 SOURCE_SECRET = "tributary-source-credentials"  # noqa: S105 - a Secret's name
 WEBHOOK_KEY = "TRIBUTARY_WEBHOOK_URL"  # the notify Secret's key: a Secret, never a ConfigMap value
+LINEAGE_SECRET = "tributary-lineage"  # noqa: S105 - a Secret's name
+# Its keys: where every task sends its OpenLineage events (Marquez), and the key to send them with (both optional).
+LINEAGE_KEYS = ("OPENLINEAGE_URL", "OPENLINEAGE_API_KEY")
 
 
 # Outputs of the freshness task besides its true/false per source: the backfill's START:END (each ingest task's

@@ -20,6 +20,8 @@ from typing import Any, NoReturn
 from steps.errors import EXIT_OK, StepError
 from steps.lake import Lake
 from steps.layout import check_run_id
+from steps.lineage.datasets import DatasetRef, Lineage, lake_dataset
+from steps.lineage.emit import LineageEmitter
 from steps.logs import configure_logging
 from steps.redact import redact_text
 from steps.reports import StageResult, Status, write_result
@@ -51,6 +53,11 @@ class StageContext:
     metrics: dict[str, Any] = field(default_factory=dict)
     status: Status = "succeeded"
     error: str | None = None  # set by bodies that fail by returning an exit code rather than raising
+    lineage: Lineage = field(default_factory=Lineage)  # what the body read and wrote (its OpenLineage datasets)
+
+    def lake_dataset(self, rel: str) -> DatasetRef:
+        """The lake path ``rel`` as a lineage dataset (namespace: this lake)."""
+        return lake_dataset(self.lake.uri(), rel)
 
 
 def run_stage(stage: str, task: str, run_id: str, body: Callable[[StageContext], int | None]) -> int:
@@ -58,6 +65,7 @@ def run_stage(stage: str, task: str, run_id: str, body: Callable[[StageContext],
     configure_logging()
     started, t0 = datetime.now(UTC), time.monotonic()
     ctx: StageContext | None = None
+    emitter: LineageEmitter | None = None
     code, error = EXIT_OK, None
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
@@ -65,6 +73,8 @@ def run_stage(stage: str, task: str, run_id: str, body: Callable[[StageContext],
         check_run_id(run_id)
         settings = load_settings(StageSettings)
         ctx = StageContext(settings=settings, lake=Lake.from_settings(settings), run_id=run_id)
+        emitter = LineageEmitter.from_env(ctx.lake, run_id, task)
+        emitter.emit("START", started, Lineage())
         code = body(ctx) or EXIT_OK
     except StepError as exc:
         code, error = exc.exit_code, redact_text(exc.line())
@@ -95,6 +105,10 @@ def run_stage(stage: str, task: str, run_id: str, body: Callable[[StageContext],
             write_result(ctx.lake, result)
         except StepError as exc:  # the outcome still reaches the log and the exit code
             log.warning("could not record the stage result", extra={"problem": exc.line()})
+            if emitter is not None:
+                emitter.to_lake = False  # the lake is failing: the last event goes to OPENLINEAGE_URL only
+        if emitter is not None:
+            emitter.emit("COMPLETE" if code == EXIT_OK else "FAIL", result.finished_at, ctx.lineage, error)
     log.info("stage finished", extra={"task": task, "exit_code": code, "seconds": round(duration, 3)})
     if error and code != EXIT_OK:
         sys.stderr.write(f"{task}: {error}\n")  # last line of the log: what failed, the bad value, the fix

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -31,3 +32,12 @@ def duckdb_path(lake: Lake, settings: WarehouseSettings) -> Path:
         "TRIBUTARY_DUCKDB_PATH is not set and the lake is on S3",
         "set TRIBUTARY_DUCKDB_PATH to a local file for the DuckDB warehouse",
     )
+
+
+def lineage_namespace(lake: Lake, settings: WarehouseSettings) -> str:
+    """The warehouse as a lineage namespace: ``duckdb://<absolute file>`` or ``trino://host:port``."""
+    from steps.lineage.datasets import duckdb_namespace, trino_namespace
+
+    if settings.target == "trino":
+        return trino_namespace(os.environ.get("DBT_TRINO_HOST", ""), int(os.environ.get("DBT_TRINO_PORT", "8080")))
+    return duckdb_namespace(str(duckdb_path(lake, settings).resolve()))

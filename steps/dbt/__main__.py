@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
+import time
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,13 +20,15 @@ from steps.dbt.committed import Delivery, bronze_files_env, bronze_index, delive
 from steps.dbt.environment import activate_dbt_environment, prepare_dbt_environment
 from steps.dbt.freshness import is_current, layer_inputs, project_fingerprint
 from steps.dbt.integrity import quarantine_unreadable
+from steps.dbt.lineage import layer_lineage
 from steps.dbt.rebuild import drop_layers, missing_layer, replay, warehouse_tables
-from steps.dbt.runner import BuildFailed, DbtProject, dbt_build
+from steps.dbt.runner import BuildFailed, DbtProject, dbt_build, dbt_docs
 from steps.dbt.settings import DbtSettings
-from steps.errors import ConfigError
+from steps.errors import ConfigError, StepError
 from steps.lake import Lake
 from steps.settings import load_settings
 from steps.stage import StageContext, run_stage
+from steps.warehouse import lineage_namespace
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +65,31 @@ def publish_manifest(lake: Lake, project: DbtProject) -> None:
         log.warning("dbt left no manifest", extra={"path": str(path)})
         return
     lake.write_bytes(layout.dbt_manifest(), path.read_bytes())
+
+
+def declare_lineage(ctx: StageContext, project: DbtProject, layer: str, settings: DbtSettings) -> None:
+    """Declare what the layer's build read and wrote, from the manifest dbt left (also after a failed build)."""
+    path = project.work_dir / "target" / "manifest.json"
+    if path.is_file():
+        namespace = lineage_namespace(ctx.lake, settings)
+        inputs, outputs = layer_lineage(json.loads(path.read_bytes()), layer, ctx.lake.uri(), namespace)
+        ctx.lineage.read(*inputs)
+        ctx.lineage.wrote(*outputs)
+
+
+def publish_docs(ctx: StageContext, project: DbtProject) -> None:
+    """``dbt docs generate`` and its page, manifest and catalog under ``reports/<run_id>/dbt-docs/``."""
+    t0 = time.monotonic()
+    folder = f"{layout.report_dir(ctx.run_id)}/dbt-docs"
+    try:
+        for name, path in dbt_docs(project).items():
+            ctx.lake.write_bytes(f"{folder}/{name}", path.read_bytes())
+    except StepError as exc:  # the layer is built and recorded: documentation is not worth failing it
+        log.warning("dbt docs not published", extra={"problem": exc.line()})
+        sys.stderr.write(f"dbt gold: docs not published: {exc.line()}\n")
+        ctx.metrics["docs"] = {"error": exc.line()}
+        return
+    ctx.metrics["docs"] = {"path": f"{folder}/index.html", "seconds": round(time.monotonic() - t0, 3)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,13 +141,16 @@ def main(argv: list[str] | None = None) -> int:
                 ctx.metrics.update(counts=silver.counts, rows=silver.rows)
         elif rebuild is not None and warehouse is not None:
             drop_layers(warehouse, ("silver",))
-        if args.layer == "gold" or rebuild is None or rebuild == REBUILD_ASKED:
-            try:
-                build = dbt_build(project, args.layer)
-            except BuildFailed as failed:  # the report and the alert name every failing model and test
-                ctx.metrics.update(counts=failed.build.counts, failures=failed.build.failures)
-                raise
-            ctx.metrics.update(counts=build.counts, rows=build.rows)
+        try:
+            if args.layer == "gold" or rebuild is None or rebuild == REBUILD_ASKED:
+                try:
+                    build = dbt_build(project, args.layer)
+                except BuildFailed as failed:  # the report and the alert name every failing model and test
+                    ctx.metrics.update(counts=failed.build.counts, failures=failed.build.failures)
+                    raise
+                ctx.metrics.update(counts=build.counts, rows=build.rows)
+        finally:
+            declare_lineage(ctx, project, args.layer, settings)
         ctx.metrics["layer"] = args.layer
         publish_manifest(ctx.lake, project)
         if args.layer == "silver":
@@ -127,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
             layout.layer_state(args.layer),
             {"layer": args.layer, "run_id": ctx.run_id, "built_at": datetime.now(UTC).isoformat(), "inputs": inputs},
         )
+        if args.layer == "gold" and settings.dbt_docs:
+            publish_docs(ctx, project)
 
     return run_stage("dbt", f"dbt-{args.layer}", args.run_id, body)
 

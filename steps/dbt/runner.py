@@ -112,6 +112,26 @@ class BuildFailed(InputError):
         super().__init__(what, fix)
 
 
+DOCS_FILES = {"index.html": "static_index.html", "manifest.json": "manifest.json", "catalog.json": "catalog.json"}
+
+
+def dbt_docs(project: DbtProject) -> dict[str, Path]:
+    """``dbt docs generate --static --no-compile``: the published file name → the file dbt wrote.
+
+    ``--no-compile``: the build just compiled every model, and compiling again would cost seconds (the docs then
+    show the models' source SQL, not the compiled SQL). ``--static`` writes one self-contained page, which opens
+    from a local disk or an object store without a web server; it is published as ``index.html``.
+    """
+    res = project.invoke("docs", "generate", "--static", "--no-compile")
+    if res.exception is not None or not res.success:
+        raise InputError(
+            f"dbt docs generate failed: {res.exception or 'see the dbt log'}",
+            f"inspect the dbt log under {project.work_dir / 'logs'}, or set TRIBUTARY_DBT_DOCS=false",
+        )
+    target = project.work_dir / "target"
+    return {name: target / produced for name, produced in DOCS_FILES.items()}
+
+
 PARTIAL_PARSE = "partial_parse.msgpack"
 
 

@@ -67,7 +67,9 @@ def main(argv: list[str] | None = None) -> int:
             "backfill": {"source": backfill.source, "range": str(backfill.range)} if backfill else None,
             "decisions": [d.model_dump(mode="json") for d in decisions],
         }
+        ctx.lineage.read(*(ctx.lake_dataset(layout.state(n)) for n in names))
         ctx.lake.write_json(layout.freshness_decisions(ctx.run_id), doc)
+        ctx.lineage.wrote(ctx.lake_dataset(layout.freshness_decisions(ctx.run_id)))
         if args.outputs:
             args.outputs.mkdir(parents=True, exist_ok=True)
             for d in decisions:

@@ -40,6 +40,7 @@ sys.meta_path.insert(0, _NoPandas())
 for _name, _value in PRELOAD_ENV.items():
     os.environ.setdefault(_name, _value)
 
+from steps import layout
 from steps.config import load_config
 from steps.ingest.client import build_client
 from steps.ingest.core import ingest_source
@@ -66,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         ctx.metrics["source"] = args.source
         backfill = Backfill.parse(args.backfill) if args.backfill else None
         config = load_config(ctx.settings.config)
+        ctx.lineage.read(*config.source(args.source).lineage_inputs())
         if backfill is not None:
             check_range(args.source, config.source(args.source).kind, backfill)
         source = build_source(args.source, config)
@@ -87,6 +89,11 @@ def main(argv: list[str] | None = None) -> int:
             if client.quota is not None:
                 ctx.metrics["quota"] = client.quota.metrics()
         rows = {name: f.rows for name, f in manifest.datasets.items()}
+        ctx.lineage.wrote(
+            ctx.lake_dataset(f"raw/{source.name}"),
+            *(ctx.lake_dataset(layout.bronze_dataset_dir(source.name, name)) for name in manifest.datasets),
+            ctx.lake_dataset(layout.state(source.name)),
+        )
         ctx.metrics.update(
             rows=rows,
             pages=sum(s.pages for s in manifest.streams),

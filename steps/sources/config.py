@@ -13,6 +13,8 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from steps.lineage.datasets import DatasetRef, endpoint
+
 # An environment variable named like this has its value masked in logs and reports (steps/redact.py).
 SECRET_ENV_NAME = re.compile(r"(PASSWORD|SECRET|TOKEN|API_KEY|ACCESS_KEY)", re.IGNORECASE)
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
@@ -93,11 +95,19 @@ class SourceConfig(Strict):
         }
         return sorted(found)
 
+    def lineage_inputs(self) -> list[DatasetRef]:
+        """What an ingest of this source reads, as lineage datasets (never a credential)."""
+        return []
+
 
 class HttpSourceConfig(SourceConfig):
     """A source reached over HTTP at ``base_url`` (``TRIBUTARY_SOURCE_<NAME>_BASE_URL`` overrides it)."""
 
     base_url: str
+
+    def lineage_inputs(self) -> list[DatasetRef]:
+        """The API: namespace its scheme and host, name its base path."""
+        return [endpoint(self.base_url)]
 
 
 class TimeSeriesConfig(HttpSourceConfig):

@@ -85,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
             now=datetime.now(UTC),
         )
         folder = layout.report_dir(ctx.run_id)
+        ctx.lineage.read(ctx.lake_dataset(f"{folder}/stages"), ctx.lake_dataset(layout.freshness_decisions(ctx.run_id)))
+        ctx.lineage.wrote(ctx.lake_dataset(f"{folder}/summary.json"))
         ctx.lake.write_json(f"{folder}/summary.json", summary)
         ctx.lake.write_bytes(f"{folder}/summary.md", render_markdown(summary).encode())
         sys.stdout.write(render_text(summary))

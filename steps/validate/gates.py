@@ -21,17 +21,19 @@ from typing import Any
 from steps import layout
 from steps.config import PipelineConfig, load_config
 from steps.errors import ConfigError, InputError
+from steps.lineage.datasets import DatasetRef, table
 from steps.settings import load_settings
 from steps.stage import StageContext
 from steps.state import read_state
 from steps.validate import bronze, gold, held_back, publish, quarantine
+from steps.validate.lineage import checked_datasets
 from steps.validate.manifest import DbtManifest
 from steps.validate.params import bronze_parameters, gold_parameters, worldbank_source
 from steps.validate.report import DatasetOutcome, Failure, condense, gate_line, plain
 from steps.validate.runner import GxSession, SqlEngine, Target
 from steps.validate.settings import TrinoSettings, ValidateSettings
 from steps.validate.suites import Gate, Suite, available_suites, check_parameters, columns_of, load_suite, suite_path
-from steps.warehouse import duckdb_path
+from steps.warehouse import duckdb_path, lineage_namespace
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +156,7 @@ def bronze_gate(ctx: StageContext) -> None:
     for source, record in rejected_before.items():
         rejections[source] = {**_rejection_metrics(record), "rejected_earlier": True}
 
+    ctx.lineage.read(*checked_datasets(run.outcomes, lambda d: ctx.lake_dataset(_bronze_dir(source_of[d], d))))
     ctx.metrics.update(run.metrics(ctx.lake.uri(), ctx.run_id), sources=[s.source for s in sources])
     held = held_back.held_back(rejections, config.enabled_sources())
     if rejections:
@@ -164,6 +167,11 @@ def bronze_gate(ctx: StageContext) -> None:
         raise _bronze_failure(ctx, run, rejections, rejected_before)
     if held:
         log.warning("held back", extra={"sources": held, "reason": "rejected by the bronze gate"})
+
+
+def _bronze_dir(source: str, suite_dataset: str) -> str:
+    """The bronze folder a suite checked: ``worldbank.indicator_values`` → ``bronze/worldbank/indicator_values``."""
+    return layout.bronze_dataset_dir(source, suite_dataset.removeprefix(f"{source}."))
 
 
 def _bronze_failure(
@@ -288,6 +296,8 @@ def gold_gate(ctx: StageContext) -> None:
         _run_gx(ctx, run, targets, rows=rows, sql=warehouse.sql)
     finally:
         warehouse.close()
+    namespace = lineage_namespace(ctx.lake, settings)
+    ctx.lineage.read(*checked_datasets(run.outcomes, lambda d: _gold_table(manifest, namespace, d)))
     ctx.metrics.update(run.metrics(ctx.lake.uri(), ctx.run_id), target=settings.target)
     ctx.metrics["freshness"] = [plain(r) for r in fresh.to_dict(orient="records")]
     publish.write_outcome(ctx.lake, ctx.run_id, "gold", ctx.metrics)
@@ -320,6 +330,12 @@ def _absent_sources(ctx: StageContext, run: GateRun, newest: list[gold.NewestIng
     absent = gold.absent_sources(newest, delivered)
     run.notes += [f"{name}: no delivery yet, so nothing in gold to check (freshness, coverage)" for name in absent]
     return set(absent)
+
+
+def _gold_table(manifest: DbtManifest, namespace: str, dataset: str) -> DatasetRef | None:
+    """The warehouse table a gold suite checked (None for the freshness suite, which checks no table)."""
+    model = manifest.model(dataset)
+    return table(namespace, model.database, model.schema, model.alias) if model is not None else None
 
 
 def _open_warehouse(ctx: StageContext, settings: ValidateSettings) -> gold.Warehouse:

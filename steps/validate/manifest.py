@@ -38,6 +38,7 @@ class Model:
     sources: tuple[str, ...] = ()  # the pipeline sources it reads bronze of (staging models)
     fresh_sources: tuple[str, ...] = ()  # those of them read from a table with a freshness policy
     tests: dict[str, dict[str, Any]] = field(default_factory=dict)  # generic data test name → its arguments
+    database: str = ""  # the catalog holding the schema (DuckDB: the file's name; Trino: the catalog)
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class DbtManifest:
                 sources=tuple(dict.fromkeys(d.split(".")[2] for d in reads)),
                 fresh_sources=tuple(dict.fromkeys(d.split(".")[2] for d in reads if d in fresh_tables)),
                 tests=tests.get(uid, {}),
+                database=node.get("database") or "",
             )
         return cls(models=models, origin=origin)
 

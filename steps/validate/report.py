@@ -72,6 +72,7 @@ class DatasetOutcome:
     failures: list[Failure]
     rows: int | None = None
     result: str | None = None  # lake path of the GX result JSON
+    checks: list[tuple[str, str | None, bool]] = field(default_factory=list)  # (expectation, column, success)
 
     def as_metrics(self) -> dict[str, Any]:
         """JSON-ready summary (failures are listed once, at the gate level)."""
@@ -92,7 +93,18 @@ def condense(dataset: str, result: dict[str, Any], index_columns: list[str]) -> 
     stats = result.get("statistics", {})
     evaluated = int(stats.get("evaluated_expectations", len(result.get("results", []))))
     passed = int(stats.get("successful_expectations", evaluated - len(failures)))
-    return DatasetOutcome(dataset, bool(result.get("success")) and not failures, evaluated, passed, failures)
+    checks = [_check(r) for r in result.get("results", [])]
+    return DatasetOutcome(
+        dataset, bool(result.get("success")) and not failures, evaluated, passed, failures, checks=checks
+    )
+
+
+def _check(r: dict[str, Any]) -> tuple[str, str | None, bool]:
+    """One expectation as a lineage assertion: its type, its first column (if any), whether it held."""
+    config = r.get("expectation_config", {})
+    kind = str(config.get("type", "?"))
+    columns = _columns(kind, config.get("kwargs", {}))
+    return kind, columns[0] if columns else None, bool(r.get("success", False))
 
 
 def _failure(dataset: str, r: dict[str, Any], index_columns: list[str]) -> Failure:

@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
             ("warehouse", lambda: check_warehouse(ctx.lake, load_settings(WarehouseSettings))),
         ]
         checks += [(f"source {n}", (lambda n=n: check_source(config, n))) for n in names]  # type: ignore[misc]
+        ctx.lineage.read(*(d for n in names if n in config.sources for d in config.source(n).lineage_inputs()))
         problems: list[tuple[str, StepError]] = []
         lines: list[str] = []
         for what, check in checks:

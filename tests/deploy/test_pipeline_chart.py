@@ -375,6 +375,7 @@ def test_the_charts_default_names_are_the_ones_the_workflows_and_stages_use() ->
         "lakeCredentials": names.LAKE_SECRET,
         "trino": names.TRINO_SECRET,
         "notify": names.NOTIFY_SECRET,
+        "lineage": names.LINEAGE_SECRET,
     }
 
 

@@ -33,6 +33,8 @@ from steps.names import (
     HELD_BACK_OUTPUT,
     HELD_BACK_TASK,
     LAKE_SECRET,
+    LINEAGE_KEYS,
+    LINEAGE_SECRET,
     NOTIFY_SECRET,
     REBUILD_OUTPUT,
     SOURCE_SECRET,
@@ -86,6 +88,11 @@ def trino_password() -> list[Env | SecretEnv]:
     return [SecretEnv(name=key, secret_name=TRINO_SECRET, secret_key=key, optional=True)]
 
 
+def lineage_receiver() -> list[Env | SecretEnv]:
+    """Where every task sends its OpenLineage events, optional: without the Secret they are only in the lake."""
+    return [SecretEnv(name=key, secret_name=LINEAGE_SECRET, secret_key=key, optional=True) for key in LINEAGE_KEYS]
+
+
 def stage_template(
     env: Environment,
     *,
@@ -133,7 +140,7 @@ def stage_template(
         inputs=[Parameter(name=n) for n in inputs] or None,
         outputs=list(outputs) or None,
         env_from=[ConfigMapEnvFrom(name=CONFIG_MAP)],
-        env=list(secrets) or None,
+        env=[*secrets, *lineage_receiver()],
         volumes=[
             EmptyDirVolume(name="tmp", mount_path="/tmp"),  # noqa: S108 - the only writable path of the pod
             ConfigMapVolume(

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from steps.lineage.datasets import DatasetRef, lake_dataset
 from steps.sources.config import IDENTIFIER, SourceConfig, Strict
 
 
@@ -35,6 +36,10 @@ class FilesConfig(SourceConfig):
     s3_region: str | None = None
     datasets: Annotated[list[FileDataset], Field(min_length=1)]
     concurrency: int = Field(2, ge=1, le=16)
+
+    def lineage_inputs(self) -> list[DatasetRef]:
+        """Each dataset's files: the location as a namespace (like a lake root), the glob as the name."""
+        return [lake_dataset(self.location, d.pattern) for d in self.datasets]
 
     @model_validator(mode="after")
     def _unique_datasets(self) -> FilesConfig:

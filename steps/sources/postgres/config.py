@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from steps.lineage.datasets import DatasetRef
 from steps.sources.config import IDENTIFIER, SourceConfig, Strict, secret_env
 
 
@@ -70,6 +71,11 @@ class PostgresConfig(SourceConfig):
     tables: Annotated[list[PostgresTable], Field(min_length=1)]
 
     _password_env = field_validator("password_env")(secret_env)
+
+    def lineage_inputs(self) -> list[DatasetRef]:
+        """Each table: namespace ``postgres://host:port``, name ``dbname.schema.table`` (OpenLineage's naming)."""
+        qualified = [t.table if "." in t.table else f"public.{t.table}" for t in self.tables]
+        return [DatasetRef(f"postgres://{self.host}:{self.port}", f"{self.dbname}.{q}") for q in qualified]
 
     @model_validator(mode="after")
     def _unique_datasets(self) -> PostgresConfig:
