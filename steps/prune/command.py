@@ -66,7 +66,9 @@ def run(args: argparse.Namespace) -> int:
     policy = load_config(settings.config).retention
     lake = Lake.from_settings(settings)
     compare = not policy.bronze.keeps_everything() and not policy.bronze.allow_history_loss
-    found = facts.gather(lake, lambda committed: content.fingerprints(lake, committed) if compare else {})
+    found = facts.gather(
+        lake, lambda committed: content.fingerprints(lake, committed, save=not args.dry_run) if compare else {}
+    )
     decided = plan.plan(found, policy, as_of)
     if not args.dry_run and decided.removals:
         objects, freed = execute.execute(lake, decided)

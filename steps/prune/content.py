@@ -21,8 +21,11 @@ CACHE = "state/_prune_content.json"
 INGEST_COLUMNS = ("_run_id", "_ingested_at")  # differ between deliveries of the same rows
 
 
-def fingerprints(lake: Lake, committed: list[Delivery]) -> dict[tuple[str, str], dict[str, str]]:
-    """``{(source, run_id): {dataset: fingerprint}}`` of every delivery, reading only files not seen before."""
+def fingerprints(lake: Lake, committed: list[Delivery], *, save: bool) -> dict[tuple[str, str], dict[str, str]]:
+    """``{(source, run_id): {dataset: fingerprint}}`` of every delivery, reading only files not seen before.
+
+    ``save``: keep what was computed in :data:`CACHE` (a dry run writes nothing).
+    """
     cached = lake.read_json(CACHE)
     known: dict[str, str] = cached if isinstance(cached, dict) else {}
     fresh: dict[str, str] = {}
@@ -40,7 +43,7 @@ def fingerprints(lake: Lake, committed: list[Delivery]) -> dict[tuple[str, str],
             result[(delivery.source, delivery.run_id)] = per_dataset
     live = {f.path for d in committed for f in d.files}
     kept = {path: value for path, value in {**known, **fresh}.items() if path in live}
-    if kept != known:
+    if save and kept != known:
         lake.write_json(CACHE, dict(sorted(kept.items())))
     if fresh:
         log.info("fingerprinted bronze files", extra={"files": len(fresh)})
