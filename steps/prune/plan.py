@@ -117,8 +117,8 @@ def plan(facts: LakeFacts, policy: RetentionPolicy, as_of: datetime) -> Plan:
     newest = max(reports, key=lambda u: (u.at, u.run_id), default=None)
     candidates = [u for u in reports if u is not newest]
     reports_gone = _by_rules(candidates, policy.reports, as_of, per_source=False, newest_kept=newest is not None)
-    if newest is not None and not policy.reports.keeps_everything() and _expired(newest, policy.reports, as_of):
-        protected[NEWEST_REPORT] = 1
+    if newest is not None and policy.reports.keep_runs is None and _expired(newest, policy.reports, as_of):
+        protected[NEWEST_REPORT] = 1  # no rule keeps it: only this protection does
     removals += reports_gone
 
     quarantine = [u for u in existing if u.area == "quarantine"]

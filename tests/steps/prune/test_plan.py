@@ -103,3 +103,10 @@ def test_quarantine_ages_out_per_source() -> None:
         ("fx", "month-02"),
         ("wb", "month-20"),
     ]
+
+
+def test_the_newest_report_stays_when_only_its_age_counts() -> None:
+    units = [unit("reports", "", i) for i in range(1, 4)]
+    result = plan(facts(units), RetentionPolicy(reports=AreaPolicy(keep_days=1)), NOW + timedelta(days=30))
+    assert runs(result, "reports") == ["month-01", "month-02"]
+    assert result.protected == {"the newest run's report": 1}
