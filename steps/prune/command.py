@@ -25,7 +25,7 @@ from steps.prune import content, execute, facts, maintenance, plan, report
 from steps.prune.options import add_arguments
 from steps.redact import redact_text
 from steps.settings import StageSettings, load_settings
-from steps.stage import Terminated, _terminate
+from steps.stage import Terminated
 
 log = logging.getLogger("steps.prune")
 
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging()
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _terminate)
+        signal.signal(signal.SIGTERM, _terminated)
     try:
         return run(args)
     except StepError as exc:
@@ -54,6 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("prune: interrupted; what was deleted was deleted whole. Run it again to finish\n")
         return 130
+
+
+def _terminated(_signum: int, _frame: object) -> None:
+    raise Terminated  # unwinds like Ctrl-C: the unit being deleted is left in its safe state
 
 
 def run(args: argparse.Namespace) -> int:
