@@ -19,6 +19,7 @@ import yaml
 from pydantic import SerializeAsAny, ValidationError, field_validator
 
 from steps.errors import ConfigError
+from steps.prune.policy import RetentionPolicy
 from steps.sources.config import HttpPolicy as HttpPolicy  # where it used to be defined
 from steps.sources.config import SourceConfig as SourceConfig  # the base of every source's model
 from steps.sources.config import Strict
@@ -33,6 +34,7 @@ class PipelineConfig(Strict):
     """The whole configuration file."""
 
     http: HttpPolicy = HttpPolicy()
+    retention: RetentionPolicy = RetentionPolicy()  # what `tributary prune` removes (steps/prune)
     sources: dict[str, SerializeAsAny[SourceConfig]]
 
     @field_validator("sources", mode="before")

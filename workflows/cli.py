@@ -257,6 +257,48 @@ def _rebuild(args: argparse.Namespace) -> int:
         lock.release()
 
 
+def _prune(args: argparse.Namespace) -> int:
+    """Run the prune (``steps.prune``) on the lake, holding the lake's lock as a run does."""
+    from steps.errors import EXIT_BAD_INPUT, EXIT_TRANSIENT, StepError
+    from steps.prune import command
+    from steps.prune.options import argv_of
+    from workflows.local.lakelock import LakeBusyError, acquire, lake_lock
+    from workflows.local.owner import Owner
+
+    lake = str(Path(args.lake).resolve()) if "://" not in args.lake else args.lake
+
+    def say(line: str) -> None:
+        sys.stderr.write(f"tributary prune: {line}\n")
+
+    if "://" not in lake and not Path(lake).is_dir():
+        say(f"lake {lake} is not a folder. Fix: pass --lake the lake of your runs")
+        return EXIT_BAD_INPUT
+    os.environ.update({"TRIBUTARY_LAKE": lake, "TRIBUTARY_TARGET": os.environ.get("TRIBUTARY_TARGET") or "local"})
+    if args.config is not None:
+        os.environ["TRIBUTARY_CONFIG"] = str(args.config.resolve())
+    # Holding the lock, no run is writing: nothing uncommitted of a running run can be taken for a leftover.
+    # A dry run deletes nothing and needs no lock.
+    lock = None
+    if not args.dry_run:
+        try:
+            lock = lake_lock(lake, Owner(run_id=new_run_id().replace("local-", "prune-", 1)), say=say)
+            acquire(lock, lake, wait_s=args.wait_lock, say=say, interrupted=lambda: False)
+        except LakeBusyError as exc:
+            say(exc.line())
+            return EXIT_TRANSIENT
+        except StepError as exc:
+            say(f"cannot lock the lake: {exc.line()}")
+            return exc.exit_code
+        except OSError as exc:
+            say(f"cannot create the lake's lock file in {lake} ({exc.strerror}). Fix: pass --lake a writable folder")
+            return EXIT_BAD_INPUT
+    try:
+        return command.main(argv_of(args))
+    finally:
+        if lock is not None:
+            lock.release()
+
+
 def _read_spec(path: Path) -> dict[str, object]:
     import yaml
 
@@ -485,6 +527,19 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--run-id", help="run id of the report (default: rebuild-<UTC timestamp>)")
     _wait_lock_option(rebuild)
     rebuild.set_defaults(func=_rebuild)
+
+    prune = sub.add_parser(
+        "prune",
+        help="remove what the retention policy no longer keeps (raw pages, bronze, reports, quarantine), then "
+        "checkpoint the warehouse",
+    )
+    _lake_option(prune)
+    _config_option(prune, default_config)
+    from steps.prune.options import add_arguments as prune_arguments
+
+    prune_arguments(prune)
+    _wait_lock_option(prune)
+    prune.set_defaults(func=_prune)
 
     prepare = sub.add_parser(
         "prepare",

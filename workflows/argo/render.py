@@ -18,6 +18,7 @@ from workflows.argo.settings import load_environment
 
 WORKFLOW_TEMPLATE_FILE = "workflowtemplate.yaml"
 CRON_WORKFLOW_FILE = "cronworkflow.yaml"
+PRUNE_CRON_WORKFLOW_FILE = "prune-cronworkflow.yaml"  # installed by the chart only with prune.enabled
 
 
 @dataclass(frozen=True)
@@ -27,10 +28,14 @@ class Rendered:
     env: str
     workflow_template: dict[str, Any]
     cron_workflow: dict[str, Any]
+    prune_cron_workflow: dict[str, Any] | None = None
 
     def files(self) -> dict[str, dict[str, Any]]:
         """File name → manifest."""
-        return {WORKFLOW_TEMPLATE_FILE: self.workflow_template, CRON_WORKFLOW_FILE: self.cron_workflow}
+        files = {WORKFLOW_TEMPLATE_FILE: self.workflow_template, CRON_WORKFLOW_FILE: self.cron_workflow}
+        if self.prune_cron_workflow is not None:
+            files[PRUNE_CRON_WORKFLOW_FILE] = self.prune_cron_workflow
+        return files
 
 
 def enabled_sources(config: Path | None) -> list[str]:
@@ -63,6 +68,7 @@ def render(
     """
     from steps.config import load_config
     from workflows.argo.pipeline import build_workflow_template
+    from workflows.argo.prune import build_prune_cron_workflow
     from workflows.argo.schedule import build_cron_workflow
 
     env = load_environment(env_name, registry=registry, tag=tag)
@@ -73,6 +79,7 @@ def render(
         env=env_name,
         workflow_template=build_workflow_template(env, names, secrets).to_dict(),
         cron_workflow=build_cron_workflow(env).to_dict(),
+        prune_cron_workflow=build_prune_cron_workflow(env).to_dict(),
     )
 
 

@@ -20,7 +20,14 @@ from hera.workflows import CronWorkflow, WorkflowTemplate
 from steps.config import load_config
 from steps.names import STAGES, ingest_task
 from workflows.argo.images import package_version
-from workflows.argo.render import CRON_WORKFLOW_FILE, WORKFLOW_TEMPLATE_FILE, Rendered, render, to_yaml
+from workflows.argo.render import (
+    CRON_WORKFLOW_FILE,
+    PRUNE_CRON_WORKFLOW_FILE,
+    WORKFLOW_TEMPLATE_FILE,
+    Rendered,
+    render,
+    to_yaml,
+)
 from workflows.argo.settings import duration_seconds as parse_duration
 from workflows.argo.templates import RETRY_EXPRESSION
 from workflows.cli import main
@@ -290,7 +297,7 @@ def test_render_command_writes_the_two_files(tmp_path: Path) -> None:
         == 0
     )
     assert sorted(p.name for p in (tmp_path / "files").iterdir()) == sorted(
-        [CRON_WORKFLOW_FILE, WORKFLOW_TEMPLATE_FILE]
+        [CRON_WORKFLOW_FILE, PRUNE_CRON_WORKFLOW_FILE, WORKFLOW_TEMPLATE_FILE]
     )
     doc = yaml.safe_load((tmp_path / "files" / WORKFLOW_TEMPLATE_FILE).read_text())
     assert {t["container"]["image"] for t in _containers(doc)} == {f"reg.example/x/tributary-{s}:1.2.3" for s in STAGES}
