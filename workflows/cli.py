@@ -440,6 +440,14 @@ def _run_options(parser: argparse.ArgumentParser, default_config: Path | None, r
     )
     _lake_option(parser)
     parser.add_argument("--snapshot", help="provinces API snapshot date for --replay (YYYY-MM-DD)")
+    parser.add_argument(
+        "--revise",
+        action="append",
+        default=[],
+        metavar="PROVIDER:KEY=VALUE",
+        help="with --replay, serve a revised value instead of the replay's data (repeatable), e.g. "
+        "worldbank:NY.GDP.MKTP.CD:2020=346615509519.5 (=null withdraws it)",
+    )
     _config_option(parser, default_config)
     parser.add_argument("--run-id", help=f"run id (default: {run_id_prefix}-<UTC timestamp>)")
     parser.add_argument("--work-dir", help="where task logs and outputs go (default: <lake>/.runs)")
@@ -471,14 +479,6 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--sources", help="comma-separated sources (default: every enabled source)")
     run.add_argument("--force", action="store_true", help="ingest even sources that are fresh")
     _run_options(run, default_config, "local")
-    run.add_argument(
-        "--revise",
-        action="append",
-        default=[],
-        metavar="PROVIDER:KEY=VALUE",
-        help="with --replay, serve a revised value instead of the replay's data (repeatable), e.g. "
-        "worldbank:NY.GDP.MKTP.CD:2020=346615509519.5 (=null withdraws it)",
-    )
     run.add_argument(
         "--schedule",
         metavar="CRON",
