@@ -33,8 +33,11 @@ images: setup ## build the base and six stage images with podman or docker (CONT
 demo-containers: images ## the demo with every task a container of its stage image, as its pod runs (lake in ./lake)
 	$(VENV)/bin/tributary run --replay --launcher container
 
+# Tests run on TEST_WORKERS processes (pytest-xdist; one per CPU by default, 0: in this process): most tests wait
+# on a pipeline's subprocesses, so one worker leaves the machine half idle. A file's tests share a worker.
+TEST_WORKERS ?= auto
 test: setup ## run the test suite (fails when no test ran)
-	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=25 $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "make test: no tests were collected" >&2; exit 1; fi; exit $$rc
 
 test-deploy: setup ## render, lint, validate and scan the charts, images and skaffold.yaml (tests/deploy)

@@ -28,6 +28,18 @@ FAST_HTTP = {
 }
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``make test`` runs ``-n``), keep each test file on one worker, the container tests together.
+
+    A file's module fixtures (a pipeline run, a lake of 24 months) are then built once, not once per worker, and the
+    stage images are built by one worker only (two builds of the same tags at once would race in the engine).
+    """
+    for item in items:
+        parts = item.path.relative_to(REPO).parts
+        group = "containers" if parts[:2] == ("tests", "containers") else "/".join(parts)
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture
 def replay_server() -> Iterator[ReplayServer]:
     """A replay server with the pre-reform snapshot on a free port."""

@@ -135,6 +135,11 @@ def test_a_stage_under_that_context_changes_nothing_in_its_image(images: Images,
     # one decision per source, and the run-wide backfill range and rebuild flag (empty and false: a regular run)
     assert outputs == {"worldbank": "true", "vn_provinces": "true", "backfill-range": "", "rebuild-layers": "false"}
     written = sorted(str(p.relative_to(lake)) for p in lake.rglob("*") if p.is_file())
-    assert written == ["reports/security/freshness.json", "reports/security/stages/freshness.json"]
+    lineage = [w.rsplit("-", 2)[-2:] for w in written if w.startswith("reports/security/lineage/")]
+    assert lineage == [["freshness", "START.json"], ["freshness", "COMPLETE.json"]]  # time-ordered names
+    assert [w for w in written if "/lineage/" not in w] == [
+        "reports/security/freshness.json",
+        "reports/security/stages/freshness.json",
+    ]
     assert all(p.stat().st_uid == 10001 for p in lake.rglob("*") if p.is_file()) or os.geteuid() != 0
     assert isinstance(task.container, ContainerRun)

@@ -19,6 +19,7 @@ import duckdb
 import pytest
 import yaml
 
+from steps.names import HELD_BACK_TASK
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.e2e
@@ -114,6 +115,7 @@ def test_the_keyed_sources_ingested_rows(run: Run) -> None:
     assert sources["noaa"]["rows"]["observations"] > 0
     phases = {t["task"]: t["phase"] for t in summary["tasks"]}
     assert {f"ingest-{name}" for name in KEYED} <= set(phases)
+    assert phases.pop(HELD_BACK_TASK) == "Skipped"  # no source held back
     assert set(phases.values()) == {"Succeeded"}
 
 
