@@ -498,6 +498,5 @@ def test_the_artifact_repository_can_use_the_pods_identity_or_an_existing_config
     ],
 )
 def test_the_artifact_repository_values_schema_refuses_nonsense(override: dict[str, Any]) -> None:
-    with helm.Chart.load(CHART) as loaded:
-        with pytest.raises(helm.HelmError):
-            loaded.validate_schema(merge(deploy_values("tributary", "dev"), {"artifactRepository": override}))
+    with helm.Chart.load(CHART) as loaded, pytest.raises(helm.HelmError):
+        loaded.validate_schema(merge(deploy_values("tributary", "dev"), {"artifactRepository": override}))
