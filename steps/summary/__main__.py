@@ -5,7 +5,7 @@ Writes ``reports/<run_id>/summary.{json,md}``, the self-contained HTML report ``
 ``--metrics-textfile PATH`` (or ``TRIBUTARY_METRICS_TEXTFILE``) the gauges also go to that file, for
 node-exporter's textfile collector; with ``--outputs DIR`` one file per gauge and source, for the exit handler's
 Argo output parameters; with ``--artifacts DIR`` the HTML report and the Data Docs are copied there, for the exit
-handler's Argo output artifacts. As the workflow's exit handler (``--workflow-status`` given, or
+handler's Argo output artifacts (not in a local run, which uploads nothing). As the workflow's exit handler (``--workflow-status`` given, or
 ``TRIBUTARY_WORKFLOW_STATUS`` set) it also records Argo's verdict and failed nodes, stores its result as task
 ``on-exit``, and notifies ``TRIBUTARY_WEBHOOK_URL`` when that is set (each attempt waits
 ``TRIBUTARY_WEBHOOK_TIMEOUT_S``, default 10). A broken webhook, configuration or textfile is reported and never
@@ -99,7 +99,9 @@ def main(argv: list[str] | None = None) -> int:
         ctx.lake.write_json(f"{folder}/summary.json", summary)
         ctx.lake.write_bytes(f"{folder}/summary.md", render_markdown(summary).encode())
         ctx.lake.write_bytes(f"{folder}/index.html", render_html(summary).encode())
-        if args.artifacts is not None:
+        # A local run (tributary run names its launcher) keeps the node folders in the lake and uploads nothing:
+        # the copy would only double the report there.
+        if args.artifacts is not None and os.environ.get("TRIBUTARY_LAUNCHER") in (None, "", "argo"):
             ctx.metrics["artifacts"] = len(export_report(ctx.lake, ctx.run_id, args.artifacts))
         sys.stdout.write(render_text(summary))
         ctx.metrics.update(status=summary["status"])
