@@ -5,9 +5,9 @@ Writes ``reports/<run_id>/summary.{json,md}``, the self-contained HTML report ``
 ``--metrics-textfile PATH`` (or ``TRIBUTARY_METRICS_TEXTFILE``) the gauges also go to that file, for
 node-exporter's textfile collector; with ``--outputs DIR`` one file per gauge and source, for the exit handler's
 Argo output parameters; with ``--artifacts DIR`` the HTML report and the Data Docs are copied there, for the exit
-handler's Argo output artifacts (not in a local run, which uploads nothing). As the workflow's exit handler (``--workflow-status`` given, or
-``TRIBUTARY_WORKFLOW_STATUS`` set) it also records Argo's verdict and failed nodes, stores its result as task
-``on-exit``, and notifies ``TRIBUTARY_WEBHOOK_URL`` when that is set (each attempt waits
+handler's Argo output artifacts (not in a local run, which uploads nothing). As the workflow's exit handler
+(``--workflow-status`` given, or ``TRIBUTARY_WORKFLOW_STATUS`` set) it also records Argo's verdict and failed nodes,
+stores its result as task ``on-exit``, and notifies ``TRIBUTARY_WEBHOOK_URL`` when that is set (each attempt waits
 ``TRIBUTARY_WEBHOOK_TIMEOUT_S``, default 10). A broken webhook, configuration or textfile is reported and never
 fails the task: the report is what it is for.
 """

@@ -128,4 +128,3 @@ def test_on_an_s3_lake_the_report_is_its_s3_uri(local_stage: StageEnv, s3_server
     exported = s3.get_object(Bucket=s3_bucket, Key="reports/r1/metrics.prom")["Body"].read().decode()
     assert parse(exported).series("tributary_source_overdue") == {"worldbank": 1, "vn_provinces": 1}
     assert S3_KEYS["AWS_SECRET_ACCESS_KEY"] not in json.dumps(payload) + proc.stdout + proc.stderr
-
