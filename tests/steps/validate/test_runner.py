@@ -90,6 +90,11 @@ expectations:
     # listed in plain HTML for viewers that run no script (the Argo UI).
     assert external_references(tmp_path / "docs") == []
     assert (tmp_path / "docs" / "static" / "vendor" / "jquery-3.7.1" / "jquery.min.js").is_file()
+    # GX's animated GIFs (3.3 MB) that no page shows are not published
+    assert sorted(p.name for p in (tmp_path / "docs" / "static" / "images").iterdir()) == [
+        "favicon.ico",
+        "logo-long.png",
+    ]
     assert 'src="static/vendor/bootstrap-table-1.19.1/bootstrap-table.min.js"' in index.read_text()
     rel = page.relative_to(tmp_path / "docs").as_posix()
     assert f'<li><a href="{rel}">bronze.s.d</a> — Failed · ' in index.read_text()
