@@ -63,8 +63,8 @@ def _run(url: str, *extra: str, timeout: float = 60) -> subprocess.CompletedProc
 
 
 def dump_dom(url: str) -> str:
-    """The page's DOM after its scripts ran (``--dump-dom``), offline."""
-    proc = _run(url, "--virtual-time-budget=5000", "--dump-dom")
+    """The page's DOM after its scripts ran (``--dump-dom``), offline, laid out on a 1280x800 screen."""
+    proc = _run(url, "--virtual-time-budget=5000", "--window-size=1280,800", "--dump-dom")
     assert proc.returncode == 0 and "<html" in proc.stdout, proc.stderr[-2000:]
     return proc.stdout
 
