@@ -185,7 +185,7 @@ def test_no_page_of_the_run_refers_to_anything_outside_its_folder(lake: Path) ->
 def test_offline_in_a_browser_the_report_shows_every_task_and_the_data_docs_list_every_validation(lake: Path) -> None:
     report = lake / "reports" / "first"
     text = text_of(dump_dom((report / "index.html").as_uri()))
-    assert text.startswith("Run first: succeeded") and "Nothing to do: every task succeeded." in text
+    assert re.match(r"Run first ?: succeeded", text) and "Nothing to do: every task succeeded." in text
     for task in _summary(lake)["tasks"]:  # type: ignore[attr-defined]
         assert text.count(task["task"]) >= 2, task  # in the timeline and in the task table
     for gate in ("bronze", "gold"):
@@ -196,12 +196,13 @@ def test_offline_in_a_browser_the_report_shows_every_task_and_the_data_docs_list
         assert "tributary-plain-list" not in dom  # the script-free list gave way to the table
 
 
-def test_in_the_argo_ui_with_scripts_blocked_the_report_and_every_validation_show(lake: Path) -> None:
-    """The report folder served as the Argo UI serves an artifact folder: its Content-Security-Policy blocks scripts."""
+def test_in_the_argo_ui_with_scripts_blocked_the_data_docs_still_list_every_validation(lake: Path) -> None:
+    """The report folder served as the Argo UI serves an artifact folder: its Content-Security-Policy blocks scripts.
+
+    The run report itself has no script, so it shows there as it does offline (the test above).
+    """
     report = lake / "reports" / "first"
     with ArgoArtifactServer(report) as argo:
-        text = text_of(dump_dom(argo.url + "index.html"))
-        assert all(task["task"] in text for task in _summary(lake)["tasks"])  # type: ignore[attr-defined]
         for gate in ("bronze", "gold"):
             docs = f"{argo.url}gx/{gate}/docs/"
             dom = dump_dom(docs + "index.html")
