@@ -1,11 +1,13 @@
 """``python -m steps.summary --run-id ID``: write and print the run report, export the sources' freshness.
 
-Writes ``reports/<run_id>/summary.{json,md}`` and ``reports/<run_id>/metrics.prom`` (the sources' freshness
-gauges); with ``--metrics-textfile PATH`` (or ``TRIBUTARY_METRICS_TEXTFILE``) the gauges also go to that file, for
+Writes ``reports/<run_id>/summary.{json,md}``, the self-contained HTML report ``reports/<run_id>/index.html``
+(:mod:`steps.summary.html`) and ``reports/<run_id>/metrics.prom`` (the sources' freshness gauges); with
+``--metrics-textfile PATH`` (or ``TRIBUTARY_METRICS_TEXTFILE``) the gauges also go to that file, for
 node-exporter's textfile collector; with ``--outputs DIR`` one file per gauge and source, for the exit handler's
-Argo output parameters. As the workflow's exit handler (``--workflow-status`` given, or
-``TRIBUTARY_WORKFLOW_STATUS`` set) it also records Argo's verdict and failed nodes, stores its result as task
-``on-exit``, and notifies ``TRIBUTARY_WEBHOOK_URL`` when that is set (each attempt waits
+Argo output parameters; with ``--artifacts DIR`` the HTML report and the Data Docs are copied there, for the exit
+handler's Argo output artifacts (not in a local run, which uploads nothing). As the workflow's exit handler
+(``--workflow-status`` given, or ``TRIBUTARY_WORKFLOW_STATUS`` set) it also records Argo's verdict and failed nodes,
+stores its result as task ``on-exit``, and notifies ``TRIBUTARY_WEBHOOK_URL`` when that is set (each attempt waits
 ``TRIBUTARY_WEBHOOK_TIMEOUT_S``, default 10). A broken webhook, configuration or textfile is reported and never
 fails the task: the report is what it is for.
 """
@@ -28,7 +30,9 @@ from steps.names import WEBHOOK_KEY
 from steps.redact import redact_free_text
 from steps.stage import StageContext, run_stage
 from steps.summary.alert import build_payload
+from steps.summary.artifacts import export_report
 from steps.summary.core import build_summary
+from steps.summary.html import render_html
 from steps.summary.metrics import argo_outputs, exposition, write_textfile
 from steps.summary.notify import DEFAULT_TIMEOUT_S, notify
 from steps.summary.render import render_markdown, render_text
@@ -69,6 +73,11 @@ def main(argv: list[str] | None = None) -> int:
         help="also write the freshness gauges to this .prom file (default: $TRIBUTARY_METRICS_TEXTFILE)",
     )
     parser.add_argument("--outputs", type=Path, help="folder for one file per gauge and source (Argo outputs)")
+    parser.add_argument(
+        "--artifacts",
+        type=Path,
+        help="folder to copy the HTML report, summary files and Data Docs into (the exit handler's Argo artifacts)",
+    )
     args = parser.parse_args(argv)
 
     def body(ctx: StageContext) -> None:
@@ -89,6 +98,11 @@ def main(argv: list[str] | None = None) -> int:
         ctx.lineage.wrote(ctx.lake_dataset(f"{folder}/summary.json"))
         ctx.lake.write_json(f"{folder}/summary.json", summary)
         ctx.lake.write_bytes(f"{folder}/summary.md", render_markdown(summary).encode())
+        ctx.lake.write_bytes(f"{folder}/index.html", render_html(summary).encode())
+        # A local run (tributary run names its launcher) keeps the node folders in the lake and uploads nothing:
+        # the copy would only double the report there.
+        if args.artifacts is not None and os.environ.get("TRIBUTARY_LAUNCHER") in (None, "", "argo"):
+            ctx.metrics["artifacts"] = len(export_report(ctx.lake, ctx.run_id, args.artifacts))
         sys.stdout.write(render_text(summary))
         ctx.metrics.update(status=summary["status"])
         if "freshness" in summary:

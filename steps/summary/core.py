@@ -12,8 +12,10 @@ from steps.names import ingest_task
 from steps.reports import StageResult, read_results
 from steps.state import read_state
 from steps.summary.changes import silver_changes
+from steps.summary.docs_pages import docs_pages
 from steps.summary.problems import task_problems
 from steps.summary.sla import freshness_snapshot
+from steps.summary.timeline import task_timeline
 
 PHASES = {"succeeded": "Succeeded", "failed": "Failed", "skipped": "Skipped"}
 
@@ -52,6 +54,8 @@ def build_summary(
     ]
     layers = [_layer_entry(by_task[t]) for t in ("dbt-silver", "dbt-gold") if t in by_task]
     validation = [_gate_entry(by_task[t]) for t in ("validate-bronze", "validate-gold") if t in by_task]
+    for gate in validation:  # each dataset's Data Docs page, for the HTML report's links
+        gate["pages"] = docs_pages(lake, run_id, gate["gate"])
     rejected = by_task["validate-bronze"].metrics.get("rejected", {}) if "validate-bronze" in by_task else {}
     held_back = _held_back(by_task.get("validate-bronze"))
     for entry in sources:
@@ -76,9 +80,11 @@ def build_summary(
         "validation": validation,
         "held_back": held_back,
         "tasks": tasks,
+        "timeline": task_timeline(results, tasks),
         "problems": task_problems(tasks, by_task),
         "reports": layout.report_dir(run_id),
         "report": lake.uri(f"{layout.report_dir(run_id)}/summary.md"),
+        "report_html": lake.uri(f"{layout.report_dir(run_id)}/index.html"),
     }
     if max_age_days is not None:
         at = now or datetime.now(UTC)

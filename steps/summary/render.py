@@ -11,7 +11,8 @@ def _rows_text(rows: dict[str, int]) -> str:
     return ", ".join(f"{k} {v:,}" for k, v in rows.items()) or "-"
 
 
-def _bytes(n: int | None) -> str:
+def human_bytes(n: int | None) -> str:
+    """``512 B``, ``7.6 KB``, ``2.2 MB``; ``-`` for None."""
     if n is None:
         return "-"
     for unit in ("B", "KB", "MB", "GB"):
@@ -38,7 +39,7 @@ def source_rows(summary: dict[str, Any]) -> list[list[str]]:
             _rows_text(s.get("rows", {})),
             str(s.get("pages", "-") if s.get("pages") is not None else "-"),
             str(s.get("requests") if s.get("requests") is not None else "-"),
-            _bytes(s.get("response_bytes")),
+            human_bytes(s.get("response_bytes")),
             f"{s['duration_s']:.1f}s" if s.get("duration_s") is not None else "-",
             s.get("error") or s.get("reason") or "",
         ]
@@ -168,6 +169,8 @@ def render_text(summary: dict[str, Any]) -> str:
         for p in summary["problems"]:
             lines += [f"  {problem_heading(p)}", *(f"    - {line}" for line in p["lines"])]
     lines += ["", f"Report: {summary.get('report') or summary['reports'] + '/summary.md'}"]
+    if summary.get("report_html"):
+        lines.append(f"HTML report: {summary['report_html']}")
     return "\n".join(lines) + "\n"
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from steps.errors import ConfigError, TransientError
 from steps.redact import redact_text
+from steps.validate.offline_docs import make_offline
 from steps.validate.suites import Suite
 
 if TYPE_CHECKING:
@@ -152,11 +153,12 @@ class GxSession:
         return doc
 
     def build_docs(self) -> Path:
-        """Render the Data Docs site of every validation run so far; returns its ``index.html``."""
+        """Render the Data Docs site of every validation run so far, made to open offline; returns ``index.html``."""
         self.context.build_data_docs(site_names=["tributary"])
         index = self.docs_dir / "index.html"
         if not index.is_file():
             raise RuntimeError(f"GX did not write {index}")
+        make_offline(self.docs_dir)
         return index
 
 

@@ -438,3 +438,65 @@ def test_the_rule_values_schema_refuses_nonsense(override: dict[str, Any]) -> No
         loaded.validate_schema(merge(deploy_values("tributary", "dev"), {"prometheusRule": good}))
         with pytest.raises(helm.HelmError):
             loaded.validate_schema(merge(deploy_values("tributary", "dev"), {"prometheusRule": {**good, **override}}))
+
+
+@pytest.mark.parametrize(
+    ("env", "bucket", "endpoint", "insecure", "region"),
+    [
+        ("dev", "argo-artifacts", "minio:9000", True, "us-east-1"),
+        ("staging", "tributary-argo-artifacts", "s3.staging.example.com", False, "us-east-1"),
+        ("prod", "tributary-prod-argo-artifacts", "s3.amazonaws.com", False, "eu-west-1"),
+    ],
+)
+def test_the_artifact_repository_the_workflow_template_names_is_configured_per_environment(
+    renders: dict[tuple[str, str], Render], env: str, bucket: str, endpoint: str, insecure: bool, region: str
+) -> None:
+    rendered = renders[("tributary", env)]
+    template = rendered.named("WorkflowTemplate", "tributary")
+    ref = template["spec"]["artifactRepositoryRef"]
+    config_map = rendered.named("ConfigMap", ref["configMap"])
+    assert config_map["metadata"]["namespace"] == "tributary"
+    repository = yaml.safe_load(config_map["data"][ref["key"]])
+    assert repository == {
+        "s3": {
+            "bucket": bucket,
+            "endpoint": endpoint,
+            "insecure": insecure,
+            "region": region,
+            # the lake user's keys (in dev the minio chart lets it write the argo-artifacts bucket)
+            "accessKeySecret": {"name": "tributary-lake-credentials", "key": "AWS_ACCESS_KEY_ID"},
+            "secretKeySecret": {"name": "tributary-lake-credentials", "key": "AWS_SECRET_ACCESS_KEY"},
+        }
+    }
+    if env == "dev":
+        minio = yaml.safe_load((CHARTS / "minio" / "values.yaml").read_text())
+        assert bucket in minio["buckets"] and bucket in minio["lakeUser"]["buckets"]
+
+
+def test_the_artifact_repository_can_use_the_pods_identity_or_an_existing_config_map() -> None:
+    irsa = render(
+        CHART,
+        merge(deploy_values("tributary", "prod"), {"artifactRepository": {"useLakeCredentials": False}}),
+        release="tributary",
+    )
+    repository = yaml.safe_load(irsa.named("ConfigMap", "artifact-repositories")["data"]["tributary"])
+    assert repository["s3"]["useSDKCreds"] is True and "accessKeySecret" not in repository["s3"]
+    existing = render(
+        CHART, merge(deploy_values("tributary", "dev"), {"artifactRepository": {"create": False}}), release="tributary"
+    )
+    assert not [d for d in existing.of_kind("ConfigMap") if d["metadata"]["name"] == "artifact-repositories"]
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"endpoint": "http://minio:9000"},
+        {"bucket": "Not_A_Bucket"},
+        {"insecure": "yes"},
+        {"region": ""},
+        {"keyFormat": "x"},
+    ],
+)
+def test_the_artifact_repository_values_schema_refuses_nonsense(override: dict[str, Any]) -> None:
+    with helm.Chart.load(CHART) as loaded, pytest.raises(helm.HelmError):
+        loaded.validate_schema(merge(deploy_values("tributary", "dev"), {"artifactRepository": override}))

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
+import urllib.request
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from tests.browser import ArgoArtifactServer, dump_dom, external_references, text_of
 from tests.cli import run_replay
 from tests.conftest import REPO
 
@@ -162,3 +165,52 @@ def test_post_reform_snapshot_closes_old_units_and_adds_new_ones(lake: Path) -> 
         "order by effective_from",
     )
     assert hanoi == [("Thành phố Hà Nội", False), ("Thành phố Hà Nội", True)] or hanoi[-1][1] is True
+
+
+def _validations(report: Path, gate: str) -> list[str]:
+    """The suites the gate validated, from its GX results (``bronze.worldbank.indicator_values``, …)."""
+    return sorted(f"{gate}.{p.stem}" for p in (report / "gx" / gate / "results").glob("*.json"))
+
+
+def test_no_page_of_the_run_refers_to_anything_outside_its_folder(lake: Path) -> None:
+    report = lake / "reports" / "first"
+    assert sorted(p.name for p in report.glob("*.html")) == ["index.html"]
+    assert len(list(report.rglob("*.html"))) > 10  # the report, and every gate's Data Docs pages
+    assert external_references(report) == []
+    # Argo's artifact folder stays empty in a local run: the node folders are kept in the lake, nothing uploads them
+    assert (lake / ".runs/first/nodes/onExit/mounts/tmp").is_dir()
+    assert not (lake / ".runs/first/nodes/onExit/mounts/tmp/report").exists()
+
+
+def test_offline_in_a_browser_the_report_shows_every_task_and_the_data_docs_list_every_validation(lake: Path) -> None:
+    report = lake / "reports" / "first"
+    text = text_of(dump_dom((report / "index.html").as_uri()))
+    assert re.match(r"Run first ?: succeeded", text) and "Nothing to do: every task succeeded." in text
+    for task in _summary(lake)["tasks"]:  # type: ignore[attr-defined]
+        assert text.count(task["task"]) >= 2, task  # in the timeline and in the task table
+    for gate in ("bronze", "gold"):
+        dom = dump_dom((report / "gx" / gate / "docs" / "index.html").as_uri())
+        # bootstrap-table (vendored) drew the list from the page's data: one clickable row per validation
+        rows = re.findall(r'<tr[^>]*data-href="validations/([^"]+)/[^/"]+/[^/"]+/[^/"]+\.html"', dom)
+        assert sorted(r.replace("/", ".") for r in rows) == _validations(report, gate)
+        assert "tributary-plain-list" not in dom  # the script-free list gave way to the table
+
+
+def test_in_the_argo_ui_with_scripts_blocked_the_data_docs_still_list_every_validation(lake: Path) -> None:
+    """The report folder served as the Argo UI serves an artifact folder: its Content-Security-Policy blocks scripts.
+
+    The run report itself has no script, so it shows there as it does offline (the test above).
+    """
+    report = lake / "reports" / "first"
+    with ArgoArtifactServer(report) as argo:
+        for gate in ("bronze", "gold"):
+            docs = f"{argo.url}gx/{gate}/docs/"
+            dom = dump_dom(docs + "index.html")
+            assert "data-href=" not in dom  # no script ran...
+            listed = re.findall(r'<li><a href="(validations/[^"]+)">([^<]+)</a> — Success', dom)
+            assert sorted(name for _, name in listed) == _validations(report, gate)  # ...yet every validation shows
+            page = urllib.request.urlopen(docs + listed[0][0]).read().decode()
+            sheets = re.findall(r'<link rel="stylesheet"[^>]*href="([^"]+)"', page)
+            base = docs + listed[0][0].rsplit("/", 1)[0] + "/"
+            for sheet in sheets:  # the validation page's styles come from the artifact folder itself
+                assert urllib.request.urlopen(base + sheet).status == 200

@@ -9,6 +9,7 @@ fx_files and the failing expectation.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import duckdb
 import pytest
 import yaml
 
+from tests.browser import dump_dom
 from tests.cli import run_replay, tributary
 from tests.conftest import REPO
 
@@ -151,3 +153,30 @@ def test_a_run_of_one_source_on_a_fresh_lake_succeeds_through_gold(tmp_path: Pat
     gold = json.loads((lake / "reports/one/stages/validate-gold.json").read_text())["metrics"]
     assert "vn_provinces: no delivery yet, so nothing in gold to check (freshness, coverage)" in gold["notes"]
     assert [f["source"] for f in gold["freshness"]] == ["worldbank"]
+
+
+# Where the first failing expectation's row ends on a 1280x800 screen, written into the page by a probe script.
+_PROBE = (
+    "<script>const row = [...document.querySelectorAll('.problem tr')].find(r => r.textContent.includes('int64'));"
+    "document.body.dataset.bottom = row ? row.getBoundingClientRect().bottom : -1;</script>"
+)
+
+
+def test_the_html_report_opens_on_the_held_back_sources_failing_expectation(
+    held: tuple[Path, Path, Any], tmp_path: Path
+) -> None:
+    _, lake, _ = held
+    page = (lake / "reports/held/index.html").read_text()
+    assert "<script" not in page
+    probe = tmp_path / "index.html"
+    probe.write_text(page.replace("</body>", _PROBE + "</body>"))
+    dom = dump_dom(probe.as_uri())
+    row = re.search(r"<tr><td>(.*?)</tr>", dom[dom.index('class="problem"') :])
+    assert row is not None
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", "<tr><td>" + row.group(1) + "</tr>")
+    assert re.sub(r"<[^>]+>", "", cells[0]) == "fx_files.fx_rates"  # linked to its validation page
+    assert 'href="gx/bronze/docs/validations/bronze/fx_files/fx_rates/held/' in cells[0]
+    assert cells[1:3] == ["<code>expect_column_values_to_be_of_type</code>", "rate"]
+    assert "observed <code>int64</code> (expected <code>float64</code>)" in cells[4]
+    bottom = float(re.search(r'data-bottom="([-\d.]+)"', dom).group(1))  # type: ignore[union-attr]
+    assert 0 < bottom <= 800, f"the failing expectation ends at {bottom}px: below the first screen"

@@ -33,7 +33,7 @@ from hera.workflows import DAG, Container, Gauge, Label, Parameter, Task, Workfl
 from hera.workflows import models as m
 
 from steps.names import BACKFILL_RANGE_OUTPUT, HELD_BACK_OUTPUT, HELD_BACK_TASK, REBUILD_OUTPUT, ingest_task
-from workflows.argo import scheduling, templates
+from workflows.argo import artifacts, scheduling, templates
 from workflows.argo.settings import Environment
 
 NAME = "tributary"
@@ -117,6 +117,7 @@ def build_workflow_template(
             ),
         ],
         service_account_name=env.service_account,
+        artifact_repository_ref=artifacts.repository_ref(),
         parallelism=wf.parallelism,
         active_deadline_seconds=wf.active_deadline_seconds,
         synchronization=m.Synchronization(mutexes=[m.Mutex(name=MUTEX)]),

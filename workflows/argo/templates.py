@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from hera.workflows import (
+    Artifact,
     ConfigMapEnvFrom,
     ConfigMapVolume,
     Container,
@@ -42,7 +43,7 @@ from steps.names import (
     WEBHOOK_KEY,
 )
 from steps.summary.metrics import GAUGES, MISSING
-from workflows.argo import scheduling
+from workflows.argo import artifacts, scheduling
 from workflows.argo.images import image
 from workflows.argo.settings import Environment, duration_seconds
 
@@ -101,7 +102,7 @@ def stage_template(
     args: Sequence[str],
     metric_task: str,
     inputs: Sequence[str] = (),
-    outputs: Sequence[Parameter] = (),
+    outputs: Sequence[Parameter | Artifact] = (),
     secrets: Sequence[Env | SecretEnv] = (),
     metrics: Sequence[Gauge] = (),
 ) -> Container:
@@ -114,7 +115,7 @@ def stage_template(
         args: Explicit arguments after ``python -m steps.<stage>``.
         metric_task: Value of the ``task`` label of the duration gauge (may use ``{{inputs.parameters.x}}``).
         inputs: Input parameter names.
-        outputs: Output parameters (read from files under :data:`OUTPUTS_DIR`).
+        outputs: Output parameters (read from files under :data:`OUTPUTS_DIR`) and artifacts.
         secrets: Environment variables from Secrets, and literal ones.
         metrics: Extra Prometheus metrics of this template.
     """
@@ -328,7 +329,8 @@ def on_exit(env: Environment, sources: Sequence[str] = ()) -> Container:
 
     It runs the summary stage with the workflow's final status and failed nodes (Argo exit-handler variables); it
     is the report's only writer, so a run that failed early gets its report the same way as one that succeeded.
-    It also exports each source's freshness as Prometheus gauges (:func:`freshness_gauges`).
+    It also exports each source's freshness as Prometheus gauges (:func:`freshness_gauges`), and publishes the HTML
+    report and the gates' Data Docs as output artifacts, for the Argo UI (:mod:`workflows.argo.artifacts`).
     """
     outputs, metrics = freshness_gauges(sources)
     return stage_template(
@@ -336,8 +338,8 @@ def on_exit(env: Environment, sources: Sequence[str] = ()) -> Container:
         stage="summary",
         name="on-exit",
         metric_task="on-exit",
-        args=["--run-id", RUN_ID, "--outputs", OUTPUTS_DIR],
-        outputs=outputs,
+        args=["--run-id", RUN_ID, "--artifacts", artifacts.REPORT_DIR, "--outputs", OUTPUTS_DIR],
+        outputs=[*outputs, *artifacts.report_artifacts()],
         metrics=metrics,
         secrets=[
             *lake_credentials(),

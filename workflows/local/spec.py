@@ -52,6 +52,8 @@ CLUSTER_ONLY: dict[str, str] = {
     "emptyDir.medium": "where the kubelet keeps an emptyDir",
     "configMapVolume.defaultMode": "file modes of mounted ConfigMap files",
     "parameter.description": "documentation",
+    "spec.artifactRepositoryRef": "where Argo uploads output artifacts",
+    "outputs.artifacts": "files Argo uploads for its UI; a local run's are in the lake's report folder already",
 }
 _EXIT_HANDLER_VARS = ("workflow.status", "workflow.failures")
 
@@ -251,7 +253,7 @@ def _inputs(inputs: Mapping[str, Any], where: str) -> dict[str, str | None]:
 
 
 def _outputs(outputs: Mapping[str, Any], where: str) -> tuple[Output, ...]:
-    _keys(outputs, f"{where}.outputs", {"parameters"})
+    _keys(outputs, f"{where}.outputs", {"parameters"}, scope="outputs")
     out = []
     for i, p in enumerate(outputs.get("parameters") or []):
         w = f"{where}.outputs.parameters[{i}]"

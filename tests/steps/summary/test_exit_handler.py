@@ -43,6 +43,7 @@ def test_secrets_in_argo_messages_never_reach_the_report_or_the_webhook(local_st
         proc.stderr,
         (report / "summary.json").read_text(),
         (report / "summary.md").read_text(),
+        (report / "index.html").read_text(),
     ):
         assert EIA_KEY not in text and AWS_SECRET not in text and "very-secret-token" not in text
 
@@ -67,11 +68,15 @@ def test_a_source_never_reached_is_listed_with_its_freshness(local_stage: StageE
     assert gauges.series("tributary_source_overdue") == {"worldbank": 1, "vn_provinces": 0}
 
 
-def test_argo_outputs_are_written_for_the_exit_handlers_gauges(local_stage: StageEnv, tmp_path: Path) -> None:
+def test_argo_outputs_and_artifacts_are_written_for_the_exit_handler(local_stage: StageEnv, tmp_path: Path) -> None:
     assert local_stage.run("ingest", "--source", "worldbank", "--run-id", "r0").returncode == 0
-    outputs = tmp_path / "outputs"
+    outputs, report = tmp_path / "outputs", tmp_path / "report"
     local_stage.extra.update(TRIBUTARY_WORKFLOW_STATUS="Succeeded")
-    assert local_stage.run("summary", "--run-id", "r1", "--outputs", str(outputs)).returncode == 0
+    proc = local_stage.run("summary", "--run-id", "r1", "--outputs", str(outputs), "--artifacts", str(report))
+    assert proc.returncode == 0
+    # the artifact folder: the report folder's pages, for Argo to upload (no gate ran: no Data Docs)
+    assert sorted(p.name for p in report.iterdir()) == ["index.html", "summary.json", "summary.md"]
+    assert (report / "index.html").read_bytes() == (Path(local_stage.lake) / "reports/r1/index.html").read_bytes()
     state = json.loads((Path(local_stage.lake) / "state/worldbank.json").read_text())
     from datetime import datetime
 

@@ -14,6 +14,7 @@ from steps.errors import ConfigError
 from steps.validate.report import condense
 from steps.validate.runner import GxSession, Target, to_gx_suite
 from steps.validate.suites import available_suites, load_suite, parse_suite
+from tests.browser import external_references
 from tests.conftest import REPO
 
 
@@ -84,7 +85,19 @@ expectations:
     ]
     assert result["meta"]["run_id"]["run_name"] == "run-7"
     assert index == tmp_path / "docs" / "index.html" and index.is_file()
-    assert list((tmp_path / "docs" / "validations").rglob("*.html"))
+    (page,) = list((tmp_path / "docs" / "validations").rglob("*.html"))
+    # Offline: nothing outside the site, the vendored scripts and styles beside the pages, and the validation
+    # listed in plain HTML for viewers that run no script (the Argo UI).
+    assert external_references(tmp_path / "docs") == []
+    assert (tmp_path / "docs" / "static" / "vendor" / "jquery-3.7.1" / "jquery.min.js").is_file()
+    # GX's animated GIFs (3.3 MB) that no page shows are not published
+    assert sorted(p.name for p in (tmp_path / "docs" / "static" / "images").iterdir()) == [
+        "favicon.ico",
+        "logo-long.png",
+    ]
+    assert 'src="static/vendor/bootstrap-table-1.19.1/bootstrap-table.min.js"' in index.read_text()
+    rel = page.relative_to(tmp_path / "docs").as_posix()
+    assert f'<li><a href="{rel}">bronze.s.d</a> — Failed · ' in index.read_text()
     assert no_network == []
     assert not (Path.cwd() / "gx").exists(), "the ephemeral context writes no project folder"
 

@@ -381,3 +381,28 @@ def test_held_back_sources_fail_the_run_last_and_only_then(rendered: dict[str, R
         "--run-id",
         "{{workflow.name}}",
     ]
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_exit_handler_publishes_the_report_and_data_docs_as_artifacts_the_argo_ui_shows(
+    rendered: dict[str, Rendered], env: str
+) -> None:
+    """Folders, not tarballs, under keys ending in / (what the UI opens as a folder), from the summary's --artifacts."""
+    doc = rendered[env].workflow_template
+    assert doc["spec"]["artifactRepositoryRef"] == {"configMap": "artifact-repositories", "key": "tributary"}
+    on_exit = next(t for t in _containers(doc) if t["name"] == "on-exit")
+    args = on_exit["container"]["args"]
+    folder = args[args.index("--artifacts") + 1]
+    assert folder.startswith("/tmp/")  # the pod's only writable path, its emptyDir
+    artifacts = {a["name"]: a for a in on_exit["outputs"]["artifacts"]}
+    assert {name: a["path"] for name, a in artifacts.items()} == {
+        "report": folder,
+        "data-docs-bronze": f"{folder}/gx/bronze/docs",
+        "data-docs-gold": f"{folder}/gx/gold/docs",
+    }
+    for name, artifact in artifacts.items():
+        assert artifact["archive"] == {"none": {}}
+        assert artifact["s3"] == {"key": f"{{{{workflow.name}}}}/{name}/"}  # bucket and keys: the repository's
+        assert artifact["optional"] is True  # a run that ended before a gate has no Data Docs for it
+    # Only the exit handler publishes artifacts.
+    assert [t["name"] for t in _containers(doc) if (t.get("outputs") or {}).get("artifacts")] == ["on-exit"]
