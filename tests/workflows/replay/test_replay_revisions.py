@@ -39,7 +39,7 @@ def test_a_revision_replaces_exactly_its_value() -> None:
         ("worldbank:NY.GDP.MKTP.CD:2020", "expected PROVIDER:KEY=VALUE"),
         ("fred:DGS10:2020-01-01=1", "provider 'fred' takes no revisions"),
         ("worldbank:NO.SUCH.CODE:2020=1", "bad World Bank revision key 'NO.SUCH.CODE:2020'"),
-        ("worldbank:NY.GDP.MKTP.CD:1999=1", "a year 2010-2025"),
+        ("worldbank:NY.GDP.MKTP.CD:1989=1", "a year 1990-2025"),
         ("worldbank:NY.GDP.MKTP.CD:2020=lots", "bad World Bank revision value 'lots'"),
     ],
 )
