@@ -1,15 +1,19 @@
-"""Reading the bronze batch one run ingested: its manifests and the Parquet files they name, as pandas frames.
+"""Reading the bronze batch one run ingested: its manifests, and the Parquet files they name in chunks of rows.
 
 Only files named by the run's committed manifest ``bronze/<source>/_manifests/<run_id>.json`` are read, through
-:class:`steps.lake.Lake` (a local folder or S3), so the gate sees exactly what the ingest committed.
+:class:`steps.lake.Lake` (a local folder or S3), so the gate sees exactly what the ingest committed. A file is
+never read whole: the gate validates it chunk by chunk (:mod:`steps.validate.chunks`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -56,17 +60,65 @@ class ManifestView(BaseModel):
 
 @dataclass
 class BronzeBatch:
-    """One dataset file of the batch, read."""
+    """One dataset file of the batch: where it is in the lake, a local file to read it from, and its rows."""
 
     source: str
     dataset: str
     path: str
-    frame: pd.DataFrame
+    file: Path
+    rows: int
 
     @property
     def name(self) -> str:
         """``<source>.<dataset>``: the suite and the result file are named after it."""
         return f"{self.source}.{self.dataset}"
+
+    def chunks(self, chunk_rows: int) -> Iterator[pd.DataFrame]:
+        """The file's rows as frames of at most ``chunk_rows`` rows, in file order (one empty frame for no rows).
+
+        Each frame's index is its rows' positions in the file, so a sample row GX reports is a row of the file.
+        Only the row groups a chunk needs are read: memory is one chunk, not the file.
+        """
+        import pandas as pd
+
+        reader = self._open()
+        start = 0
+        try:
+            for batch in reader.iter_batches(batch_size=chunk_rows):
+                frame = to_frame(pa.Table.from_batches([batch]))
+                frame.index = pd.RangeIndex(start, start + len(frame))
+                start += len(frame)
+                yield frame
+                del frame, batch  # before the next chunk is read: one chunk in memory, not two
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise self._unreadable(exc) from None
+        if start == 0:
+            yield to_frame(reader.schema_arrow.empty_table())
+
+    def column_values(self, column: str) -> list[Any]:
+        """Distinct non-null values of one column (read alone); empty when the file has no such column."""
+        reader = self._open()
+        if column not in reader.schema_arrow.names:
+            return []
+        return [v for v in pc.unique(reader.read(columns=[column]).column(column)).to_pylist() if v is not None]
+
+    def _open(self) -> pq.ParquetFile:
+        return _parquet(self.file, self.path, self.source)
+
+    def _unreadable(self, exc: Exception) -> InputError:
+        return _unreadable(self.path, self.source, exc)
+
+
+def _parquet(file: Path, path: str, source: str) -> pq.ParquetFile:
+    """The Parquet reader of ``file`` (lake path ``path``); an unreadable file is bad input of its source."""
+    try:
+        return pq.ParquetFile(file)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise _unreadable(path, source, exc) from None
+
+
+def _unreadable(path: str, source: str, exc: Exception) -> InputError:
+    return InputError(f"bronze file {path} is not readable Parquet ({exc})", f"re-run the ingest of {source}")
 
 
 def run_manifest(lake: Lake, source: str, run_id: str) -> tuple[ManifestView, dict[str, Any]] | None:
@@ -85,22 +137,22 @@ def run_manifest(lake: Lake, source: str, run_id: str) -> tuple[ManifestView, di
         ) from None
 
 
-def read_batches(lake: Lake, manifest: ManifestView) -> list[BronzeBatch]:
-    """Every dataset file the manifest names, as pandas frames (in manifest order)."""
+def read_batches(lake: Lake, manifest: ManifestView, folder: Path) -> list[BronzeBatch]:
+    """Every dataset file the manifest names, opened for reading (in manifest order); rows from their footers.
+
+    Files of an S3 lake are downloaded into ``folder`` (the caller's temporary folder) first.
+    """
     batches = []
     for dataset, entry in manifest.datasets.items():
         try:
-            table = pq.read_table(pa.BufferReader(lake.read_bytes(entry.path)))
+            file = lake.local_file(entry.path, folder)
         except FileNotFoundError:
             raise InputError(
                 f"manifest of {manifest.source} run {manifest.run_id} names {entry.path}, which does not exist",
                 f"re-run the ingest of {manifest.source}",
             ) from None
-        except pa.ArrowInvalid as exc:
-            raise InputError(
-                f"bronze file {entry.path} is not readable Parquet ({exc})", f"re-run the ingest of {manifest.source}"
-            ) from None
-        batches.append(BronzeBatch(manifest.source, dataset, entry.path, to_frame(table)))
+        rows = _parquet(file, entry.path, manifest.source).metadata.num_rows
+        batches.append(BronzeBatch(manifest.source, dataset, entry.path, file, rows))
     return batches
 
 
@@ -130,6 +182,6 @@ def to_frame(table: pa.Table) -> pd.DataFrame:
 def codes(batches: list[BronzeBatch], dataset: str) -> list[int]:
     """Distinct non-null ``code`` values of one dataset of the batch (parents for the referential checks)."""
     for batch in batches:
-        if batch.dataset == dataset and "code" in batch.frame.columns:
-            return sorted({int(c) for c in batch.frame["code"].dropna()})
+        if batch.dataset == dataset:
+            return sorted(int(c) for c in batch.column_values("code"))
     return []
