@@ -92,12 +92,13 @@ class DuckDBSettings(BaseSettings):
     duckdb_memory_limit: int | None = Field(
         None, description="DuckDB's memory_limit (512MiB, 2GB, bytes); default: a share of the container's limit."
     )
-    duckdb_memory_share: float = Field(
-        0.5,
+    duckdb_memory_share: float | None = Field(
+        None,
         gt=0,
         le=0.9,
         description="Share of the container's memory limit DuckDB may use; the rest is Python's, the stage's and "
-        "dbt's own (the pod is killed when the sum passes the limit, while DuckDB spills at its own).",
+        "dbt's own (the pod is killed when the sum passes the limit, while DuckDB spills at its own). Default: the "
+        "stage's (DBT_SHARE, VALIDATE_SHARE).",
     )
     duckdb_threads: int | None = Field(None, ge=1, description="DuckDB's threads; default: the container's CPUs.")
     duckdb_temp_directory: Path | None = Field(
@@ -121,6 +122,13 @@ class DuckDBSettings(BaseSettings):
         return parse_cpus(value) if isinstance(value, str) else value
 
 
+# Default shares of the container's memory: dbt's DuckDB does the stage's work (Python and dbt take ~300 MB beside
+# it); the validate stage's only counts keys and reads gold, beside pandas chunks and Great Expectations. At these
+# shares both stages reach their DuckDB's limit at 2 M rows already, so their peak stays flat beyond (make bench).
+DBT_SHARE = 0.5
+VALIDATE_SHARE = 0.1
+
+
 @dataclass(frozen=True)
 class ContainerLimits:
     """What the container may use; None: no limit found."""
@@ -129,17 +137,20 @@ class ContainerLimits:
     cpus: float | None = None
 
 
-def duckdb_settings(limits: ContainerLimits, settings: DuckDBSettings, temp_directory: Path) -> dict[str, str]:
+def duckdb_settings(
+    limits: ContainerLimits, settings: DuckDBSettings, temp_directory: Path, share: float = DBT_SHARE
+) -> dict[str, str]:
     """The DuckDB settings for a process with ``limits`` (pure): explicit settings win, then the container's.
 
-    ``temp_directory`` is where spill files go unless ``settings`` names one. Memory is given in MiB and threads
-    are the whole CPUs of the limit (at least one): a thread beyond the quota only waits for CPU time.
+    ``share`` of the container's memory goes to DuckDB unless ``settings`` say otherwise; ``temp_directory`` is
+    where spill files go unless ``settings`` name one. Memory is given in MiB and threads are the whole CPUs of the
+    limit (at least one): a thread beyond the quota only waits for CPU time.
     """
     out: dict[str, str] = {}
     memory = settings.duckdb_memory_limit
     available = settings.container_memory_limit or limits.memory_bytes
     if memory is None and available is not None:
-        memory = int(available * settings.duckdb_memory_share)
+        memory = int(available * (settings.duckdb_memory_share or share))
     if memory is not None:
         out["memory_limit"] = f"{max(memory // 2**20, 1)}MiB"
     cpus = settings.container_cpu_limit or limits.cpus
@@ -181,14 +192,15 @@ def _cpus(quota: str, period: str | None) -> float | None:
     return int(quota) / int(period)
 
 
-def process_settings() -> dict[str, str]:
-    """The DuckDB settings of this process: its settings and container, spill files in a folder of its own.
+def process_settings(share: float) -> dict[str, str]:
+    """The DuckDB settings of this process: its settings and container (``share``: its stage's default).
 
-    The folder does not exist yet: DuckDB creates it when it first spills and removes it when it closes. It is
-    per process because two DuckDB instances spilling into one folder would overwrite each other's files.
+    Spill files go to a folder of this process's own, which does not exist yet: DuckDB creates it when it first
+    spills and removes it when it closes. One per process, because two DuckDB instances spilling into one folder
+    would overwrite each other's files.
     """
     folder = Path(tempfile.gettempdir()) / f"tributary-duckdb-{os.getpid()}"
-    return duckdb_settings(container_limits(), load_settings(DuckDBSettings), folder)
+    return duckdb_settings(container_limits(), load_settings(DuckDBSettings), folder, share)
 
 
 def apply(connection: duckdb.DuckDBPyConnection, settings: dict[str, str]) -> None:

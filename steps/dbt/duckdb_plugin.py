@@ -11,7 +11,7 @@ from typing import Any
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
-from steps.duckdb_limits import apply, process_settings
+from steps.duckdb_limits import DBT_SHARE, apply, process_settings
 
 
 class Plugin(BasePlugin):
@@ -19,4 +19,4 @@ class Plugin(BasePlugin):
 
     def configure_connection(self, conn: Any) -> None:
         """Apply this process's DuckDB limits to the database dbt just opened."""
-        apply(conn, process_settings())
+        apply(conn, process_settings(DBT_SHARE))

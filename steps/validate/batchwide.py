@@ -25,15 +25,42 @@ ROW = "file_row_number"  # DuckDB's row position in the file: the row index the 
 Computed = tuple[bool, dict[str, Any]]
 
 
-def open_engine() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB bounded by this process's container (memory, threads, spill folder)."""
-    import duckdb
+class Engine:
+    """An in-memory DuckDB bounded by this process's container (memory, threads, spill folder).
 
-    from steps.duckdb_limits import apply, process_settings
+    It connects on first use: a gate whose batches all fit in one chunk never needs it. Close it (or use it as a
+    context manager) when the gate is done: its spill folder goes with it.
+    """
 
-    connection = duckdb.connect()
-    apply(connection, process_settings())
-    return connection
+    def __init__(self) -> None:
+        """No connection yet."""
+        self._connection: duckdb.DuckDBPyConnection | None = None
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The connection, opened and bounded the first time."""
+        if self._connection is None:
+            import duckdb
+
+            from steps.duckdb_limits import VALIDATE_SHARE, apply, process_settings
+
+            self._connection = duckdb.connect()
+            apply(self._connection, process_settings(VALIDATE_SHARE))
+        return self._connection
+
+    def close(self) -> None:
+        """Close the connection if there is one."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def __enter__(self) -> Engine:
+        """The engine itself."""
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        """Close it."""
+        self.close()
 
 
 class BatchFile:
@@ -42,11 +69,9 @@ class BatchFile:
     The view belongs to the connection, which serves every file of the gate in turn.
     """
 
-    def __init__(
-        self, connection: duckdb.DuckDBPyConnection, file: Path, rows: int, index_columns: list[str], partial: int
-    ) -> None:
+    def __init__(self, engine: Engine, file: Path, rows: int, index_columns: list[str], partial: int) -> None:
         """``file`` has ``rows`` rows (from its footer); samples name ``index_columns``."""
-        self.con = connection
+        self.engine = engine
         self.file = file
         self.rows = rows
         self.index_columns = index_columns
@@ -64,6 +89,7 @@ class BatchFile:
             ),
             "expect_column_distinct_values_to_contain_set": self._contains,
         }
+        self.con = self.engine.connection
         path = str(self.file).replace("'", "''")  # the view is the connection's: point it at this file now
         self.con.execute(f"create or replace temp view batch as select * from read_parquet('{path}', {ROW} = true)")  # noqa: S608
         out = {}

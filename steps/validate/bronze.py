@@ -58,6 +58,9 @@ class ManifestView(BaseModel):
     details: dict[str, str] = {}  # e.g. "backfill": the START:END range of a backfill run
 
 
+HEAD_ROWS = 1000  # rows of a large file's first chunk, the one validated with the whole suite
+
+
 @dataclass
 class BronzeBatch:
     """One dataset file of the batch: where it is in the lake, a local file to read it from, and its rows."""
@@ -73,11 +76,13 @@ class BronzeBatch:
         """``<source>.<dataset>``: the suite and the result file are named after it."""
         return f"{self.source}.{self.dataset}"
 
-    def chunks(self, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    def chunks(self, chunk_rows: int, head_rows: int = HEAD_ROWS) -> Iterator[pd.DataFrame]:
         """The file's rows as frames of at most ``chunk_rows`` rows, in file order (one empty frame for no rows).
 
-        Each frame's index is its rows' positions in the file, so a sample row GX reports is a row of the file.
-        Only the row groups a chunk needs are read: memory is one chunk, not the file.
+        A file of more than one chunk starts with a chunk of ``head_rows``: GX runs the whole suite on that one
+        (for its results' shape), only the row-level expectations on the rest. Each frame's index is its rows'
+        positions in the file, so a sample row GX reports is a row of the file. Only the row groups a chunk needs
+        are read: memory is one chunk, not the file.
         """
         import pandas as pd
 
@@ -85,11 +90,16 @@ class BronzeBatch:
         start = 0
         try:
             for batch in reader.iter_batches(batch_size=chunk_rows):
-                frame = to_frame(pa.Table.from_batches([batch]))
-                frame.index = pd.RangeIndex(start, start + len(frame))
-                start += len(frame)
-                yield frame
-                del frame, batch  # before the next chunk is read: one chunk in memory, not two
+                parts = [batch]
+                if start == 0 and self.rows > chunk_rows and 0 < head_rows < batch.num_rows:
+                    parts = [batch.slice(0, head_rows), batch.slice(head_rows)]
+                del batch  # the parts share its memory; nothing to keep beyond them
+                while parts:
+                    frame = to_frame(pa.Table.from_batches([parts.pop(0)]))
+                    frame.index = pd.RangeIndex(start, start + len(frame))
+                    start += len(frame)
+                    yield frame
+                    del frame  # before the next chunk is read: one chunk in memory, not two
         except (pa.ArrowInvalid, OSError) as exc:
             raise self._unreadable(exc) from None
         if start == 0:

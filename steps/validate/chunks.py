@@ -4,7 +4,9 @@ The bronze gate validates a batch in slices of rows so that its memory does not 
 expectations look at one row at a time (``ROW_LEVEL``): a value's range, its type, a null, a parent code in a
 set; run on every chunk, their results add up exactly (counts summed, sample values in row order). A few need
 every row at once (``BATCH_WIDE``): key uniqueness, the row count, the distinct values present; those are
-computed out of core over the whole file (:mod:`steps.validate.batchwide`) and replace what the chunks said.
+computed out of core over the whole file (:mod:`steps.validate.batchwide`) and replace what the first chunk said
+(GX runs the whole suite on a small first chunk only, for the result's shape: on a large chunk GX's own
+uniqueness check can take minutes, and the answer would be discarded). A batch of one chunk is GX's own result.
 A suite with any other expectation is refused rather than validated wrongly.
 
 Works on the JSON form of GX results, and writes exactly what GX writes for the whole batch at once
@@ -13,6 +15,7 @@ Works on the JSON form of GX results, and writes exactly what GX writes for the 
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
@@ -132,16 +135,43 @@ def _value_counts(values: list[Any], partial: int) -> list[dict[str, Any]] | Non
     return [{"value": list(k) if isinstance(k, tuple) else k, "count": n} for k, n in ranked]
 
 
+def row_level(suite: Suite) -> Suite:
+    """The suite's row-level expectations alone, as a suite of its own (``<dataset>.rows``).
+
+    GX runs it on every chunk but the first.
+    """
+    kept = tuple(e for e in suite.expectations if e["type"] not in BATCH_WIDE)
+    return Suite(suite.gate, f"{suite.dataset}.rows", kept, dict(suite.meta), suite.origin)
+
+
 def merge(merged: dict[str, Any] | None, chunk: dict[str, Any], partial: int) -> dict[str, Any]:
-    """Fold one chunk's suite result (GX JSON) into the results of the chunks before it."""
+    """Fold one chunk's suite result (GX JSON) into the results of the chunks before it.
+
+    The first chunk's result lists every expectation; a later chunk's (the row-level suite's) is matched to it by
+    expectation type and arguments, and must cover every row-level expectation.
+    """
     if merged is None:
         return chunk
-    mine, theirs = merged["results"], chunk["results"]
-    ids = [r["expectation_config"].get("id") for r in mine]
-    if ids != [r["expectation_config"].get("id") for r in theirs]:
-        raise ValueError("chunk results do not list the same expectations in the same order")
-    merged["results"] = [_merge_one(a, b, partial) for a, b in zip(mine, theirs, strict=True)]
+    slots: dict[str, list[int]] = {}
+    for i, entry in enumerate(merged["results"]):
+        slots.setdefault(_identity(entry), []).append(i)
+    for entry in chunk["results"]:
+        positions = slots.get(_identity(entry))
+        if not positions:
+            raise ValueError(f"a chunk's result has {entry['expectation_config']['type']}, which the first lacks")
+        i = positions.pop(0)
+        merged["results"][i] = _merge_one(merged["results"][i], entry, partial)
+    missed = [merged["results"][i] for left in slots.values() for i in left]
+    if any(r["expectation_config"]["type"] not in BATCH_WIDE for r in missed):
+        raise ValueError("a chunk's result lacks row-level expectations of the first")
     return merged
+
+
+def _identity(entry: Mapping[str, Any]) -> str:
+    """An expectation as its result names it: its type and arguments (the batch it ran on aside)."""
+    config = entry["expectation_config"]
+    kwargs = {k: v for k, v in config.get("kwargs", {}).items() if k != "batch_id"}
+    return json.dumps([config["type"], kwargs], sort_keys=True, default=str)
 
 
 def _merge_one(a: dict[str, Any], b: dict[str, Any], partial: int) -> dict[str, Any]:

@@ -13,12 +13,11 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from steps import layout
 from steps.config import PipelineConfig, load_config
@@ -28,7 +27,7 @@ from steps.settings import load_settings
 from steps.stage import StageContext
 from steps.state import read_state
 from steps.validate import bronze, gold, held_back, publish, quarantine
-from steps.validate.batchwide import BatchFile, open_engine
+from steps.validate.batchwide import BatchFile, Engine
 from steps.validate.chunks import check_streamable
 from steps.validate.lineage import checked_datasets
 from steps.validate.manifest import DbtManifest
@@ -38,9 +37,6 @@ from steps.validate.runner import PARTIAL_UNEXPECTED_COUNT, ChunkedTarget, GxSes
 from steps.validate.settings import BronzeGateSettings, TrinoSettings, ValidateSettings
 from steps.validate.suites import Gate, Suite, available_suites, check_parameters, columns_of, load_suite, suite_path
 from steps.warehouse import duckdb_path, lineage_namespace
-
-if TYPE_CHECKING:
-    import duckdb
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +139,8 @@ def bronze_gate(ctx: StageContext) -> None:
             ctx.metrics["notes"] = run.notes
         return
 
-    with tempfile.TemporaryDirectory(prefix="tributary-bronze-") as folder, _bronze_engine() as engine:
+    # S3 files are downloaded to the folder; DuckDB (bounded by the pod) computes the batch-wide expectations.
+    with tempfile.TemporaryDirectory(prefix="tributary-bronze-") as folder, Engine() as engine:
         sources = [_prepare_source(ctx, config, engine, Path(folder), *p) for p in pending]
         for s in sources:
             run.notes.extend(s.notes)
@@ -203,7 +200,7 @@ def _bronze_failure(
 def _prepare_source(
     ctx: StageContext,
     config: PipelineConfig,
-    engine: duckdb.DuckDBPyConnection,
+    engine: Engine,
     folder: Path,
     source: str,
     raw: dict[str, Any],
@@ -232,16 +229,6 @@ def _prepare_source(
         for b in batches
     ]
     return _SourceBatch(source, raw, batches, targets, params.notes)
-
-
-@contextmanager
-def _bronze_engine() -> Iterator[duckdb.DuckDBPyConnection]:
-    """The DuckDB that computes the batch-wide expectations (bounded by the pod), closed after the gate."""
-    engine = open_engine()
-    try:
-        yield engine
-    finally:
-        engine.close()
 
 
 def _rejection_metrics(record: dict[str, Any]) -> dict[str, Any]:

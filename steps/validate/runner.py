@@ -161,8 +161,9 @@ class GxSession:
     def validate_chunked(self, target: ChunkedTarget) -> dict[str, Any]:
         """Validate one dataset chunk by chunk; one result, stored for the Data Docs as :meth:`validate` does.
 
-        Every chunk runs the whole suite; the results are merged, and the batch-wide expectations replaced by
-        ``target.batch_wide``'s answers. Only the merged result and the first chunk's (its skeleton) are kept.
+        The first chunk runs the whole suite, the others its row-level expectations; the results are merged
+        (:mod:`steps.validate.chunks`) and, when there was more than one chunk, the batch-wide expectations'
+        results replaced by ``target.batch_wide``'s answers. A batch of one chunk keeps GX's own result.
         """
         from great_expectations.constants import DATAFRAME_REPLACEMENT_STR
         from great_expectations.data_context.types.resource_identifiers import (
@@ -172,23 +173,34 @@ class GxSession:
         from great_expectations.validator.v1_validator import Validator
 
         suite = self.context.suites.add(to_gx_suite(target.suite))
+        rows_only = chunks.row_level(target.suite)
         batch = self._pandas.add_dataframe_asset(target.suite.name).add_batch_definition_whole_dataframe("batch")
         merged: dict[str, Any] | None = None
         skeleton: Any = None
         batch_id = None
         count = 0
+        row_suite: Any = None
+        several = False  # more than one chunk: GX saw part of the batch, its batch-wide results are replaced
         for frame in target.chunks:
+            if count == 1:
+                several = True
+                if not rows_only.expectations:
+                    break  # nothing is checked row by row: the other chunks need not even be read
+                row_suite = self.context.suites.add(to_gx_suite(rows_only))
             count += 1
             index = [c for c in target.suite.index_columns if c in set(frame.columns)]
             validator = Validator(batch, result_format=_result_format(index), batch_parameters={"dataframe": frame})
-            result = validator.validate_expectation_suite(suite, target.params)
+            result = validator.validate_expectation_suite(row_suite or suite, target.params)
             merged = chunks.merge(merged, result.to_json_dict(), PARTIAL_UNEXPECTED_COUNT)  # type: ignore[no-untyped-call]
             if skeleton is None:
                 skeleton, batch_id = result, validator.active_batch_id
             del frame, validator, result  # the validator holds the chunk: let it go before the next is read
         if merged is None:
             raise ValueError(f"target {target.suite.name} has no chunk (an empty file still has one)")
-        final = chunks.finish(merged, target.batch_wide(merged["results"], chunks.batch_wide_positions(merged)))
+        if row_suite is not None:
+            self.context.suites.delete(rows_only.name)  # not a suite of its own in the Data Docs
+        computed = target.batch_wide(merged["results"], chunks.batch_wide_positions(merged)) if several else {}
+        final = chunks.finish(merged, computed)
         for entry, doc in zip(skeleton.results, final["results"], strict=True):
             entry.success, entry.result, entry.exception_info = doc["success"], doc["result"], doc["exception_info"]
         skeleton.success, skeleton.statistics = final["success"], final["statistics"]

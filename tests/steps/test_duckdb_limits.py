@@ -12,6 +12,8 @@ import duckdb
 import pytest
 
 from steps.duckdb_limits import (
+    DBT_SHARE,
+    VALIDATE_SHARE,
     ContainerLimits,
     DuckDBSettings,
     apply,
@@ -34,8 +36,8 @@ def settings(**values: object) -> DuckDBSettings:
 @pytest.mark.parametrize(
     ("limits", "values", "expected"),
     [
-        # The dev validate pod (2Gi, 1 CPU): half the memory for DuckDB, one thread.
-        (ContainerLimits(2 * GIB, 1.0), {}, {"memory_limit": "1024MiB", "threads": "1"}),
+        # The dev dbt pod (2Gi, 2 CPUs): half the memory for DuckDB (dbt's default share), two threads.
+        (ContainerLimits(2 * GIB, 2.0), {}, {"memory_limit": "1024MiB", "threads": "2"}),
         # Half a CPU still gets a thread; 2.5 CPUs get two (a third would only wait for quota).
         (ContainerLimits(4 * GIB, 0.5), {"duckdb_memory_share": 0.25}, {"memory_limit": "1024MiB", "threads": "1"}),
         (ContainerLimits(None, 2.5), {}, {"threads": "2"}),
@@ -58,6 +60,14 @@ def test_settings_follow_the_container_unless_configured(
     limits: ContainerLimits, values: dict[str, object], expected: dict[str, str]
 ) -> None:
     assert duckdb_settings(limits, settings(**values), SPILL) == {**expected, "temp_directory": str(SPILL)}
+
+
+def test_each_stage_has_its_own_share_unless_one_is_configured() -> None:
+    validate_pod = ContainerLimits(2 * GIB, 1.0)
+    assert duckdb_settings(validate_pod, settings(), SPILL, VALIDATE_SHARE)["memory_limit"] == "204MiB"
+    assert duckdb_settings(validate_pod, settings(), SPILL, DBT_SHARE)["memory_limit"] == "1024MiB"
+    configured = settings(duckdb_memory_share=0.3)
+    assert duckdb_settings(validate_pod, configured, SPILL, VALIDATE_SHARE)["memory_limit"] == "614MiB"
 
 
 def test_a_configured_spill_folder_wins() -> None:
@@ -166,7 +176,7 @@ def test_duckdb_spills_into_its_folder_within_its_memory_limit(tmp_path: Path) -
 def test_a_stage_process_gets_a_spill_folder_of_its_own(tmp_path: Path) -> None:
     """Two stages spilling into one folder would overwrite each other's files: each gets ``tributary-duckdb-<pid>``."""
     code = (
-        "import os; from steps.duckdb_limits import process_settings; s = process_settings(); "
+        "import os; from steps.duckdb_limits import DBT_SHARE, process_settings; s = process_settings(DBT_SHARE); "
         "print(s['temp_directory'] == os.path.join(os.environ['TMPDIR'], f'tributary-duckdb-{os.getpid()}'))"
     )
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("TRIBUTARY_")}, "TMPDIR": str(tmp_path)}

@@ -221,7 +221,7 @@ def test_a_batch_read_in_chunks_fails_a_key_repeated_across_chunks_and_a_parent_
 ) -> None:
     """The gate never holds a whole file: a duplicate split between the first and the last chunk is still found."""
     stage = ingested.copy(tmp_path / "run")
-    stage.extra["TRIBUTARY_BRONZE_CHUNK_ROWS"] = "2500"  # 10,051 wards: 5 chunks
+    stage.extra["TRIBUTARY_BRONZE_CHUNK_ROWS"] = "2500"  # 10,051 wards: 1,000 rows first, 1,500, 3 × 2,500, 51
     planted: dict[str, int] = {}
 
     def plant(rows: Rows) -> None:
@@ -239,7 +239,7 @@ def test_a_batch_read_in_chunks_fails_a_key_repeated_across_chunks_and_a_parent_
     assert f"vn_provinces.wards: expect_column_values_to_be_unique(code) 2 unexpected [{first}, {first}]" in line
     assert f"expect_column_values_to_be_in_set(province_code) 1 unexpected [999] at code [{orphan}]" in line
     result = lake_json(stage, f"reports/{RUN}/gx/bronze/results/vn_provinces.wards.json")
-    assert result["meta"]["tributary"] == {"chunks": 5}
+    assert result["meta"]["tributary"] == {"chunks": 6}
     assert lake_json(stage, "state/vn_provinces.json") is None
 
 

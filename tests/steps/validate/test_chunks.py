@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from steps.errors import ConfigError
-from steps.validate.batchwide import BatchFile, open_engine
+from steps.validate.batchwide import BatchFile, Engine
 from steps.validate.bronze import BronzeBatch, to_frame
 from steps.validate.chunks import BATCH_WIDE, check_streamable, finish, map_result, merge
 from steps.validate.report import condense
@@ -84,25 +84,30 @@ def _suite(index: list[str]) -> Suite:
     return Suite(gate="bronze", dataset="t.x", expectations=EXPECTATIONS, meta={"tributary": {"index_columns": index}})
 
 
-@pytest.mark.parametrize(("index", "chunk_rows"), [([], 100), (["code", "name"], 64)])
+@pytest.mark.parametrize(
+    ("index", "chunk_rows", "head_rows", "chunks"),
+    [
+        ([], 100, 1000, 3),  # a first chunk as large as the others
+        (["code", "name"], 64, 10, 6),  # a small first chunk (10 rows), then 54, 64, 64, 64, 44
+    ],
+)
 def test_chunked_results_equal_gx_on_the_whole_batch(
-    batch_file: Path, tmp_path: Path, index: list[str], chunk_rows: int
+    batch_file: Path, tmp_path: Path, index: list[str], chunk_rows: int, head_rows: int, chunks: int
 ) -> None:
     suite, params = _suite(index), {"expected_rows": ROWS - 1}
     whole = GxSession(tmp_path / "whole", "r1").validate(
         Target(suite=suite, params=params, frame=to_frame(pq.read_table(batch_file)))
     )
-    engine = open_engine()
     session = GxSession(tmp_path / "docs", "r1")
-    chunked = session.validate_chunked(
-        ChunkedTarget(
-            suite=suite,
-            params=params,
-            chunks=BronzeBatch("t", "x", "bronze/t/x.parquet", batch_file, ROWS).chunks(chunk_rows),
-            batch_wide=BatchFile(engine, batch_file, ROWS, index, PARTIAL_UNEXPECTED_COUNT).compute,
+    with Engine() as engine:
+        chunked = session.validate_chunked(
+            ChunkedTarget(
+                suite=suite,
+                params=params,
+                chunks=BronzeBatch("t", "x", "bronze/t/x.parquet", batch_file, ROWS).chunks(chunk_rows, head_rows),
+                batch_wide=BatchFile(engine, batch_file, ROWS, index, PARTIAL_UNEXPECTED_COUNT).compute,
+            )
         )
-    )
-    engine.close()
 
     assert [r["expectation_config"]["type"] for r in chunked["results"]] == [
         r["expectation_config"]["type"] for r in whole["results"]
@@ -113,15 +118,18 @@ def test_chunked_results_equal_gx_on_the_whole_batch(
             expected["partial_missing_list"] = sorted(expected["partial_missing_list"])
         assert (many["success"], many["result"]) == (one["success"], expected), one["expectation_config"]["type"]
     assert (chunked["success"], chunked["statistics"]) == (whole["success"], whole["statistics"])
-    assert chunked["meta"]["tributary"] == {"chunks": -(-ROWS // chunk_rows)}
+    assert chunked["meta"]["tributary"] == {"chunks": chunks}
     # Both halves of each duplicated code are found, 250 rows apart: in the first chunk and in the last.
     failures = {f.expectation: f for f in condense("t.x", chunked, index).failures}
     assert failures["expect_column_values_to_be_unique"].unexpected_count == 80
     assert failures["expect_column_values_to_be_in_set"].sample == [2]
     assert set(failures) >= BATCH_WIDE
-    # One validation result, rendered in the Data Docs as before.
+    # One validation result and one suite, rendered in the Data Docs as before.
     site = session.build_docs().parent
     assert len(list((site / "validations").rglob("*.html"))) == 1
+    assert [str(p.relative_to(site / "expectations")) for p in (site / "expectations").rglob("*.html")] == [
+        "bronze/t/x.html"
+    ]
 
 
 def _map(
@@ -197,11 +205,20 @@ def test_finish_replaces_batch_wide_results_and_recounts() -> None:
     }
 
 
-def test_chunks_of_different_expectations_are_refused() -> None:
-    other = _map(10, 0, [], [])
-    other["expectation_config"]["id"] = "e2"
-    with pytest.raises(ValueError, match="same expectations"):
-        merge(_suite_result(_map(10, 0, [], [])), _suite_result(other), 20)
+def test_a_later_chunk_must_check_what_the_first_checked_row_by_row() -> None:
+    first = _suite_result(_map(10, 0, [], [], value_set=[1]))
+    other = _suite_result(_map(10, 0, [], [], value_set=[2]))  # another expectation: not in the first chunk's
+    with pytest.raises(ValueError, match="which the first lacks"):
+        merge(first, other, 20)
+    with pytest.raises(ValueError, match="lacks row-level expectations"):
+        merge(_suite_result(_map(10, 0, [], [], value_set=[1])), _suite_result(), 20)
+
+
+def test_a_single_chunk_is_gx_own_result_and_a_large_file_starts_with_a_small_one(batch_file: Path) -> None:
+    batch = BronzeBatch("t", "x", "bronze/t/x.parquet", batch_file, ROWS)
+    assert [len(f) for f in batch.chunks(ROWS, head_rows=10)] == [ROWS]
+    sizes = [(f.index[0], len(f)) for f in batch.chunks(128, head_rows=10)]
+    assert sizes == [(0, 10), (10, 118), (128, 128), (256, 44)]
 
 
 def test_every_shipped_bronze_suite_can_be_validated_in_chunks() -> None:
