@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -107,6 +106,8 @@ class BronzeBatch:
 
     def column_values(self, column: str) -> list[Any]:
         """Distinct non-null values of one column (read alone); empty when the file has no such column."""
+        import pyarrow.compute as pc  # not at import time: a gate with nothing to check never needs it
+
         reader = self._open()
         if column not in reader.schema_arrow.names:
             return []
