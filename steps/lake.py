@@ -77,6 +77,22 @@ class Lake:
         """The bytes of the object at ``rel`` (FileNotFoundError when absent)."""
         return self._store.read(_key(rel))
 
+    def local_file(self, rel: str, folder: Path) -> Path:
+        """A local file holding the object at ``rel``, for readers that seek (Parquet, DuckDB).
+
+        A local lake's own file; from S3 a copy downloaded into ``folder`` part by part, so that memory does not
+        grow with the object (the caller removes ``folder``). FileNotFoundError when absent.
+        """
+        if isinstance(self._store, S3Store):
+            target = folder / _key(rel).replace("/", "__")
+            with target.open("wb") as out:
+                self._store.download(_key(rel), out)
+            return target
+        path = Path(self.path(rel))
+        if not path.is_file():
+            raise FileNotFoundError(f"lake {self.root}: {rel}: no such object")
+        return path
+
     def read_json(self, rel: str) -> Any:
         """Parse the JSON object at ``rel``; None when it does not exist."""
         try:

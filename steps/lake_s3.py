@@ -8,6 +8,7 @@ leaves both objects, which the callers' manifests already tolerate (only objects
 from __future__ import annotations
 
 import os
+from typing import BinaryIO
 
 from steps.errors import ConfigError
 from steps.lake_store import ObjectInfo, OutputStream
@@ -32,6 +33,10 @@ class S3Store:
     def read(self, key: str) -> bytes:
         """The bytes at ``key`` (FileNotFoundError when absent)."""
         return self.client.get(self._key(key))
+
+    def download(self, key: str, out: BinaryIO) -> int:
+        """Write the object at ``key`` to ``out`` part by part; returns its size (FileNotFoundError when absent)."""
+        return self.client.download(self._key(key), out)
 
     def list_objects(self, prefix: str) -> list[ObjectInfo]:
         """Every object whose key starts with ``prefix``."""

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import requests
@@ -93,6 +94,19 @@ class S3Client:
     def get(self, key: str) -> bytes:
         """The bytes of ``key`` (FileNotFoundError when absent)."""
         return self._request("GET", key).content
+
+    def download(self, key: str, out: BinaryIO, part_bytes: int = 8 * 1024**2) -> int:
+        """Write the object at ``key`` to ``out``; returns its size (FileNotFoundError when absent).
+
+        Ranged GETs of ``part_bytes`` each, so memory is one part whatever the object's size.
+        """
+        head = self.head(key)
+        if head is None:
+            raise FileNotFoundError(f"{self.name}: {key}: no such object")
+        for start in range(0, head.size, part_bytes):
+            end = min(start + part_bytes, head.size) - 1
+            out.write(self._request("GET", key, headers={"Range": f"bytes={start}-{end}"}).content)
+        return head.size
 
     def put(self, key: str, body: bytes, *, if_none_match: bool = False, if_match: str | None = None) -> str:
         """Store ``body`` at ``key`` in one request (S3 makes it visible whole or not at all); returns its ETag.

@@ -1,12 +1,15 @@
-"""Reading the bronze batch one run ingested: its manifests and the Parquet files they name, as pandas frames.
+"""Reading the bronze batch one run ingested: its manifests, and the Parquet files they name in chunks of rows.
 
 Only files named by the run's committed manifest ``bronze/<source>/_manifests/<run_id>.json`` are read, through
-:class:`steps.lake.Lake` (a local folder or S3), so the gate sees exactly what the ingest committed.
+:class:`steps.lake.Lake` (a local folder or S3), so the gate sees exactly what the ingest committed. A file is
+never read whole: the gate validates it chunk by chunk (:mod:`steps.validate.chunks`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -54,19 +57,79 @@ class ManifestView(BaseModel):
     details: dict[str, str] = {}  # e.g. "backfill": the START:END range of a backfill run
 
 
+HEAD_ROWS = 1000  # rows of a large file's first chunk, the one validated with the whole suite
+
+
 @dataclass
 class BronzeBatch:
-    """One dataset file of the batch, read."""
+    """One dataset file of the batch: where it is in the lake, a local file to read it from, and its rows."""
 
     source: str
     dataset: str
     path: str
-    frame: pd.DataFrame
+    file: Path
+    rows: int
 
     @property
     def name(self) -> str:
         """``<source>.<dataset>``: the suite and the result file are named after it."""
         return f"{self.source}.{self.dataset}"
+
+    def chunks(self, chunk_rows: int, head_rows: int = HEAD_ROWS) -> Iterator[pd.DataFrame]:
+        """The file's rows as frames of at most ``chunk_rows`` rows, in file order (one empty frame for no rows).
+
+        A file of more than one chunk starts with a chunk of ``head_rows``: GX runs the whole suite on that one
+        (for its results' shape), only the row-level expectations on the rest. Each frame's index is its rows'
+        positions in the file, so a sample row GX reports is a row of the file. Only the row groups a chunk needs
+        are read: memory is one chunk, not the file.
+        """
+        import pandas as pd
+
+        reader = self._open()
+        start = 0
+        try:
+            for batch in reader.iter_batches(batch_size=chunk_rows):
+                parts = [batch]
+                if start == 0 and self.rows > chunk_rows and 0 < head_rows < batch.num_rows:
+                    parts = [batch.slice(0, head_rows), batch.slice(head_rows)]
+                del batch  # the parts share its memory; nothing to keep beyond them
+                while parts:
+                    frame = to_frame(pa.Table.from_batches([parts.pop(0)]))
+                    frame.index = pd.RangeIndex(start, start + len(frame))
+                    start += len(frame)
+                    yield frame
+                    del frame  # before the next chunk is read: one chunk in memory, not two
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise self._unreadable(exc) from None
+        if start == 0:
+            yield to_frame(reader.schema_arrow.empty_table())
+
+    def column_values(self, column: str) -> list[Any]:
+        """Distinct non-null values of one column (read alone); empty when the file has no such column."""
+        import pyarrow.compute as pc  # not at import time: a gate with nothing to check never needs it
+
+        reader = self._open()
+        if column not in reader.schema_arrow.names:
+            return []
+        return [v for v in pc.unique(reader.read(columns=[column]).column(column)).to_pylist() if v is not None]
+
+    def _open(self) -> pq.ParquetFile:
+        return _parquet(self.file, self.path, self.source)
+
+    def _unreadable(self, exc: Exception) -> InputError:
+        return _unreadable(self.path, self.source, exc)
+
+
+def _parquet(file: Path, path: str, source: str) -> pq.ParquetFile:
+    """The Parquet reader of ``file`` (lake path ``path``); an unreadable file is bad input of its source."""
+    try:
+        return pq.ParquetFile(file)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise _unreadable(path, source, exc) from None
+
+
+def _unreadable(path: str, source: str, exc: Exception) -> InputError:
+    return InputError(f"bronze file {path} is not readable Parquet ({exc})", f"re-run the ingest of {source}")
 
 
 def run_manifest(lake: Lake, source: str, run_id: str) -> tuple[ManifestView, dict[str, Any]] | None:
@@ -85,22 +148,22 @@ def run_manifest(lake: Lake, source: str, run_id: str) -> tuple[ManifestView, di
         ) from None
 
 
-def read_batches(lake: Lake, manifest: ManifestView) -> list[BronzeBatch]:
-    """Every dataset file the manifest names, as pandas frames (in manifest order)."""
+def read_batches(lake: Lake, manifest: ManifestView, folder: Path) -> list[BronzeBatch]:
+    """Every dataset file the manifest names, opened for reading (in manifest order); rows from their footers.
+
+    Files of an S3 lake are downloaded into ``folder`` (the caller's temporary folder) first.
+    """
     batches = []
     for dataset, entry in manifest.datasets.items():
         try:
-            table = pq.read_table(pa.BufferReader(lake.read_bytes(entry.path)))
+            file = lake.local_file(entry.path, folder)
         except FileNotFoundError:
             raise InputError(
                 f"manifest of {manifest.source} run {manifest.run_id} names {entry.path}, which does not exist",
                 f"re-run the ingest of {manifest.source}",
             ) from None
-        except pa.ArrowInvalid as exc:
-            raise InputError(
-                f"bronze file {entry.path} is not readable Parquet ({exc})", f"re-run the ingest of {manifest.source}"
-            ) from None
-        batches.append(BronzeBatch(manifest.source, dataset, entry.path, to_frame(table)))
+        rows = _parquet(file, entry.path, manifest.source).metadata.num_rows
+        batches.append(BronzeBatch(manifest.source, dataset, entry.path, file, rows))
     return batches
 
 
@@ -130,6 +193,6 @@ def to_frame(table: pa.Table) -> pd.DataFrame:
 def codes(batches: list[BronzeBatch], dataset: str) -> list[int]:
     """Distinct non-null ``code`` values of one dataset of the batch (parents for the referential checks)."""
     for batch in batches:
-        if batch.dataset == dataset and "code" in batch.frame.columns:
-            return sorted({int(c) for c in batch.frame["code"].dropna()})
+        if batch.dataset == dataset:
+            return sorted(int(c) for c in batch.column_values("code"))
     return []

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,12 +27,14 @@ from steps.settings import load_settings
 from steps.stage import StageContext
 from steps.state import read_state
 from steps.validate import bronze, gold, held_back, publish, quarantine
+from steps.validate.batchwide import BatchFile, Engine
+from steps.validate.chunks import check_streamable
 from steps.validate.lineage import checked_datasets
 from steps.validate.manifest import DbtManifest
 from steps.validate.params import bronze_parameters, gold_parameters, worldbank_source
 from steps.validate.report import DatasetOutcome, Failure, condense, gate_line, plain
-from steps.validate.runner import GxSession, SqlEngine, Target
-from steps.validate.settings import TrinoSettings, ValidateSettings
+from steps.validate.runner import PARTIAL_UNEXPECTED_COUNT, ChunkedTarget, GxSession, SqlEngine, Target
+from steps.validate.settings import BronzeGateSettings, TrinoSettings, ValidateSettings
 from steps.validate.suites import Gate, Suite, available_suites, check_parameters, columns_of, load_suite, suite_path
 from steps.warehouse import duckdb_path, lineage_namespace
 
@@ -85,7 +88,7 @@ class _SourceBatch:
     source: str
     raw_manifest: dict[str, Any]
     batches: list[bronze.BronzeBatch]
-    targets: list[Target]
+    targets: list[ChunkedTarget]
     notes: list[str]
 
 
@@ -136,12 +139,14 @@ def bronze_gate(ctx: StageContext) -> None:
             ctx.metrics["notes"] = run.notes
         return
 
-    sources = [_prepare_source(ctx, config, source, raw, view) for source, raw, view in pending]
-    for s in sources:
-        run.notes.extend(s.notes)
-    if sources:
-        rows = {b.name: len(b.frame) for s in sources for b in s.batches}
-        _run_gx(ctx, run, [t for s in sources for t in s.targets], rows=rows)
+    # S3 files are downloaded to the folder; DuckDB (bounded by the pod) computes the batch-wide expectations.
+    with tempfile.TemporaryDirectory(prefix="tributary-bronze-") as folder, Engine() as engine:
+        sources = [_prepare_source(ctx, config, engine, Path(folder), *p) for p in pending]
+        for s in sources:
+            run.notes.extend(s.notes)
+        if sources:
+            rows = {b.name: b.rows for s in sources for b in s.batches}
+            _run_gx(ctx, run, [t for s in sources for t in s.targets], rows=rows)
     source_of = {t.suite.dataset: s.source for s in sources for t in s.targets}
     rejections: dict[str, Any] = {}
     for s in sources:
@@ -193,19 +198,33 @@ def _bronze_failure(
 
 
 def _prepare_source(
-    ctx: StageContext, config: PipelineConfig, source: str, raw: dict[str, Any], view: bronze.ManifestView
+    ctx: StageContext,
+    config: PipelineConfig,
+    engine: Engine,
+    folder: Path,
+    source: str,
+    raw: dict[str, Any],
+    view: bronze.ManifestView,
 ) -> _SourceBatch:
     suites = {d: load_suite("bronze", f"{source}.{d}") for d in view.datasets}
-    batches = bronze.read_batches(ctx.lake, view)
+    for suite in suites.values():
+        check_streamable(suite)
+    batches = bronze.read_batches(ctx.lake, view, folder)
     params = bronze_parameters(
         config.source(source),
         view,
-        row_counts={b.dataset: len(b.frame) for b in batches},
+        row_counts={b.dataset: b.rows for b in batches},
         codes={d: bronze.codes(batches, d) for d in ("provinces", "districts")},
     )
+    chunk_rows = load_settings(BronzeGateSettings).bronze_chunk_rows
     targets = [
-        Target(
-            suite=suites[b.dataset], params=check_parameters(suites[b.dataset], params.values[b.dataset]), frame=b.frame
+        ChunkedTarget(
+            suite=suites[b.dataset],
+            params=check_parameters(suites[b.dataset], params.values[b.dataset]),
+            chunks=b.chunks(chunk_rows),
+            batch_wide=BatchFile(
+                engine, b.file, b.rows, suites[b.dataset].index_columns, PARTIAL_UNEXPECTED_COUNT
+            ).compute,
         )
         for b in batches
     ]
@@ -376,7 +395,11 @@ def _check_suite_columns(suite: Suite, columns: list[str], origin: str) -> None:
 
 
 def _run_gx(
-    ctx: StageContext, run: GateRun, targets: list[Target], rows: dict[str, int], sql: SqlEngine | None = None
+    ctx: StageContext,
+    run: GateRun,
+    targets: Sequence[Target | ChunkedTarget],
+    rows: dict[str, int],
+    sql: SqlEngine | None = None,
 ) -> None:
     """Validate every target in one GX session, publish results and Data Docs, and fill ``run``."""
     publish.clear(ctx.lake, ctx.run_id, run.gate)
@@ -386,7 +409,7 @@ def _run_gx(
         run.seconds["gx_start"] = round(time.monotonic() - t0, 3)
         t0 = time.monotonic()
         for target in targets:
-            result = session.validate(target)
+            result = session.validate_chunked(target) if isinstance(target, ChunkedTarget) else session.validate(target)
             outcome = condense(target.suite.dataset, result, target.suite.index_columns)
             outcome.rows = rows.get(target.suite.dataset)
             outcome.result = publish.write_result(ctx.lake, ctx.run_id, run.gate, target.suite.dataset, result)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from steps.config import PipelineConfig
+from steps.duckdb_limits import VALIDATE_SHARE, apply, process_settings
 from steps.errors import ConfigError, InputError, TransientError
 from steps.lake import Lake
 from steps.redact import redact_text
@@ -243,6 +244,7 @@ class DuckDBWarehouse:
             ) from None
         # Timestamps with time zone come back in the session zone: make that UTC, like dbt's profile.
         self._con.execute("set TimeZone = 'UTC'")
+        apply(self._con, process_settings(VALIDATE_SHARE))  # within the pod's memory and CPUs, spilling under /tmp
         self.path = path
 
     def frame(self, query: str) -> pd.DataFrame:

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from steps.errors import ConfigError, TransientError
 from steps.redact import redact_text
+from steps.validate import chunks
 from steps.validate.offline_docs import make_offline
 from steps.validate.suites import Suite
 
@@ -54,6 +55,20 @@ class Target:
     params: dict[str, Any]
     frame: pd.DataFrame | None = None
     query: str | None = None
+
+
+@dataclass
+class ChunkedTarget:
+    """One dataset validated chunk by chunk (:mod:`steps.validate.chunks`): suite, parameters and the chunks.
+
+    ``batch_wide`` answers the expectations that need the whole batch: given the merged results (GX JSON) and the
+    positions of those expectations, their success and result over every row (:mod:`steps.validate.batchwide`).
+    """
+
+    suite: Suite
+    params: dict[str, Any]
+    chunks: Iterable[pd.DataFrame]
+    batch_wide: Callable[[list[dict[str, Any]], list[int]], Mapping[int, tuple[bool, dict[str, Any]]]]
 
 
 @dataclass
@@ -135,22 +150,77 @@ class GxSession:
         definition = self.context.validation_definitions.add(
             gx.ValidationDefinition(name=asset_name, data=batch, suite=suite)
         )
-        result_format: dict[str, Any] = {
-            "result_format": "SUMMARY",
-            "partial_unexpected_count": PARTIAL_UNEXPECTED_COUNT,
-            "include_unexpected_rows": False,
-        }
-        if index:
-            result_format["unexpected_index_column_names"] = index
-            result_format["return_unexpected_index_query"] = False
         result: Any = definition.run(
             batch_parameters=batch_parameters,
             expectation_parameters=target.params,
-            result_format=result_format,
+            result_format=_result_format(index),
             run_id=self._run,
         )
         doc: dict[str, Any] = result.to_json_dict()
         return doc
+
+    def validate_chunked(self, target: ChunkedTarget) -> dict[str, Any]:
+        """Validate one dataset chunk by chunk; one result, stored for the Data Docs as :meth:`validate` does.
+
+        The first chunk runs the whole suite, the others its row-level expectations; the results are merged
+        (:mod:`steps.validate.chunks`) and, when there was more than one chunk, the batch-wide expectations'
+        results replaced by ``target.batch_wide``'s answers. A batch of one chunk keeps GX's own result.
+        """
+        from great_expectations.constants import DATAFRAME_REPLACEMENT_STR
+        from great_expectations.data_context.types.resource_identifiers import (
+            ExpectationSuiteIdentifier,
+            ValidationResultIdentifier,
+        )
+        from great_expectations.validator.v1_validator import Validator
+
+        suite = self.context.suites.add(to_gx_suite(target.suite))
+        rows_only = chunks.row_level(target.suite)
+        batch = self._pandas.add_dataframe_asset(target.suite.name).add_batch_definition_whole_dataframe("batch")
+        merged: dict[str, Any] | None = None
+        skeleton: Any = None
+        batch_id = None
+        count = 0
+        row_suite: Any = None
+        several = False  # more than one chunk: GX saw part of the batch, its batch-wide results are replaced
+        for frame in target.chunks:
+            if count == 1:
+                several = True
+                if not rows_only.expectations:
+                    break  # nothing is checked row by row: the other chunks need not even be read
+                row_suite = self.context.suites.add(to_gx_suite(rows_only))
+            count += 1
+            index = [c for c in target.suite.index_columns if c in set(frame.columns)]
+            validator = Validator(batch, result_format=_result_format(index), batch_parameters={"dataframe": frame})
+            result = validator.validate_expectation_suite(row_suite or suite, target.params)
+            merged = chunks.merge(merged, result.to_json_dict(), PARTIAL_UNEXPECTED_COUNT)  # type: ignore[no-untyped-call]
+            if skeleton is None:
+                skeleton, batch_id = result, validator.active_batch_id
+            del frame, validator, result  # the validator holds the chunk: let it go before the next is read
+        if merged is None:
+            raise ValueError(f"target {target.suite.name} has no chunk (an empty file still has one)")
+        if row_suite is not None:
+            self.context.suites.delete(rows_only.name)  # not a suite of its own in the Data Docs
+        computed = target.batch_wide(merged["results"], chunks.batch_wide_positions(merged)) if several else {}
+        final = chunks.finish(merged, computed)
+        for entry, doc in zip(skeleton.results, final["results"], strict=True):
+            entry.success, entry.result, entry.exception_info = doc["success"], doc["result"], doc["exception_info"]
+        skeleton.success, skeleton.statistics = final["success"], final["statistics"]
+        skeleton.meta.update(
+            run_id=self._run,
+            validation_time=self._run.run_time,
+            batch_parameters={"dataframe": DATAFRAME_REPLACEMENT_STR},
+            tributary={"chunks": count},  # how the batch was read: one result all the same
+        )
+        suite_id = ExpectationSuiteIdentifier(name=suite.name)
+        self.context.validation_results_store.store_validation_results(
+            suite_validation_result=skeleton,
+            suite_validation_result_identifier=ValidationResultIdentifier(
+                batch_identifier=batch_id, expectation_suite_identifier=suite_id, run_id=self._run
+            ),
+            expectation_suite_identifier=suite_id,
+        )
+        stored: dict[str, Any] = skeleton.to_json_dict()  # GX's own JSON form of every value, sample rows included
+        return stored
 
     def build_docs(self) -> Path:
         """Render the Data Docs site of every validation run so far, made to open offline; returns ``index.html``."""
@@ -160,6 +230,19 @@ class GxSession:
             raise RuntimeError(f"GX did not write {index}")
         make_offline(self.docs_dir)
         return index
+
+
+def _result_format(index: list[str]) -> dict[str, Any]:
+    """SUMMARY results with a sample of bad values, and of their rows' ``index`` columns when there are any."""
+    result_format: dict[str, Any] = {
+        "result_format": "SUMMARY",
+        "partial_unexpected_count": PARTIAL_UNEXPECTED_COUNT,
+        "include_unexpected_rows": False,
+    }
+    if index:
+        result_format["unexpected_index_column_names"] = index
+        result_format["return_unexpected_index_query"] = False
+    return result_format
 
 
 def to_gx_suite(suite: Suite) -> Any:

@@ -25,3 +25,15 @@ class TrinoSettings(BaseSettings):
     user: str = Field("tributary", description="Trino user.")
     password: SecretStr | None = Field(None, description="LDAP password; when set the connection uses https.")
     catalog: str = Field("iceberg", description="Catalog holding the silver and gold schemas.")
+
+
+class BronzeGateSettings(BaseSettings):
+    """How the bronze gate reads a batch: ``TRIBUTARY_BRONZE_CHUNK_ROWS`` rows at a time."""
+
+    model_config = SettingsConfigDict(env_prefix="TRIBUTARY_", extra="ignore", env_ignore_empty=True)
+
+    bronze_chunk_rows: int = Field(
+        200_000,
+        ge=1,
+        description="Rows the bronze gate validates at once: its memory grows with this, not with the batch.",
+    )

@@ -3,6 +3,8 @@ and which models each enabled source brings (``dbt ls`` with the ``tributary_sou
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -47,6 +49,13 @@ def test_latest_delivery_keeps_each_keys_newest_delivery(house: Lakehouse) -> No
         (2, "Tỉnh Hà Giang", "r1", 1),
         (4, "Cao Bằng (r3b)", "r3b", 1),
     ]
+
+
+def test_the_warehouse_duckdb_spills_under_the_temp_dir_of_this_process(house: Lakehouse) -> None:
+    """The profile's plugin (steps/dbt/duckdb_plugin.py) bounds dbt's DuckDB like the validate stage's."""
+    (row,) = _show(house, "select current_setting('temp_directory') as spill")
+    # not DuckDB's default (<warehouse>.tmp beside the file, in the lake): the pod's /tmp, one folder per process
+    assert row["spill"] == os.path.join(tempfile.gettempdir(), f"tributary-duckdb-{os.getpid()}")
 
 
 def test_latest_delivery_takes_another_order(house: Lakehouse) -> None:

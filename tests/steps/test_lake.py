@@ -104,9 +104,11 @@ def test_missing_objects_are_file_not_found(lake: Lake) -> None:
         lake.size("nope.json")
     with pytest.raises(FileNotFoundError):
         lake.move("nope.json", "there.json")
+    with pytest.raises(FileNotFoundError):
+        lake.local_file("nope.json", Path(os.getcwd()))
 
 
-def test_a_multipart_object_round_trips(lake: Lake) -> None:
+def test_a_multipart_object_round_trips(lake: Lake, tmp_path: Path) -> None:
     data = os.urandom(2 * PART_SIZE + 12345)
     with lake.open_atomic("big/blob.bin") as out:
         for start in range(0, len(data), 3_000_001):  # writes that do not line up with parts
@@ -114,6 +116,11 @@ def test_a_multipart_object_round_trips(lake: Lake) -> None:
         assert out.tell() == len(data)
     assert lake.size("big/blob.bin") == len(data)
     assert lake.read_bytes("big/blob.bin") == data
+    # As a local file for readers that seek: the lake's own file, or from S3 downloaded in ranged parts.
+    (tmp_path / "copies").mkdir()
+    local = lake.local_file("big/blob.bin", tmp_path / "copies")
+    assert local.read_bytes() == data
+    assert local.parent == (Path(lake.path("big")) if lake.is_local else tmp_path / "copies")
     lake.move("big/blob.bin", "big/moved.bin")
     assert lake.list_files("big") == ["big/moved.bin"]
 

@@ -3,7 +3,8 @@
 Indicators named ``BENCH.IND.0001``, ``BENCH.IND.0002``, … exist for 266 synthetic countries and aggregates over
 1960–2025 (17,556 records per indicator), newest year first within a country, about 6% of values ``null`` and
 2025 always ``null`` (unpublished, as on the real API). Records are serialised once per indicator and cached, so
-a page is a slice joined into bytes: the server is not the bottleneck of a benchmark.
+a page is a slice joined into bytes: the server is not the bottleneck of a benchmark. ``make bench`` asks for 12,
+114 and 570 indicators: 0.2 M, 2 M and 10 M rows (up to 9,999 indicators, 175 M rows, are served).
 """
 
 from __future__ import annotations

@@ -216,6 +216,33 @@ def test_corrupted_batch_is_rejected_and_its_source_held_back(case: str, ingeste
     assert [f["short"] for f in task["metrics"]["failures"]] == rejection["failures"]
 
 
+def test_a_batch_read_in_chunks_fails_a_key_repeated_across_chunks_and_a_parent_missing_in_the_first(
+    ingested: Ingested, tmp_path: Path
+) -> None:
+    """The gate never holds a whole file: a duplicate split between the first and the last chunk is still found."""
+    stage = ingested.copy(tmp_path / "run")
+    stage.extra["TRIBUTARY_BRONZE_CHUNK_ROWS"] = "2500"  # 10,051 wards: 1,000 rows first, 1,500, 3 × 2,500, 51
+    planted: dict[str, int] = {}
+
+    def plant(rows: Rows) -> None:
+        planted.update(first=rows[0]["code"], orphan=rows[1]["code"])
+        rows[-1]["code"] = rows[0]["code"]  # the last row repeats the first row's key
+        rows[1]["province_code"] = 999  # no such province
+
+    rewrite(stage, "vn_provinces", "wards", plant)
+
+    assert stage.run("validate", "--suite", "bronze", "--run-id", RUN).returncode == 0  # held back
+    held = stage.run("validate", "--held-back", "vn_provinces", "--run-id", RUN)
+
+    line = last_line(held.stderr)
+    first, orphan = planted["first"], planted["orphan"]
+    assert f"vn_provinces.wards: expect_column_values_to_be_unique(code) 2 unexpected [{first}, {first}]" in line
+    assert f"expect_column_values_to_be_in_set(province_code) 1 unexpected [999] at code [{orphan}]" in line
+    result = lake_json(stage, f"reports/{RUN}/gx/bronze/results/vn_provinces.wards.json")
+    assert result["meta"]["tributary"] == {"chunks": 6}
+    assert lake_json(stage, "state/vn_provinces.json") is None
+
+
 def test_every_source_rejected_fails_the_gate(ingested: Ingested, tmp_path: Path) -> None:
     """Nothing would be left to build: the gate fails itself (exit 2) and the DAG stops before silver."""
     stage = ingested.copy(tmp_path / "run")
