@@ -138,6 +138,11 @@ def child_environment(run: LocalRun, base_urls: Mapping[str, str], *, config_pat
     return env
 
 
+def runtime_env() -> dict[str, str]:
+    """What every task process gets from this one besides its spec's environment (not a container: its image's)."""
+    return {k: os.environ[k] for k in RUNTIME_ENV if k in os.environ}
+
+
 def local_resources(run: LocalRun, base_urls: Mapping[str, str], spec: WorkflowSpec | None = None) -> LocalResources:
     """ConfigMap, Secrets and runtime environment of a local run (a container's runtime environment is its image's)."""
     not_needed = {} if "://" in run.lake else {LAKE_SECRET: "the lake is a local folder"}
@@ -146,7 +151,7 @@ def local_resources(run: LocalRun, base_urls: Mapping[str, str], spec: WorkflowS
         config_maps={CONFIG_MAP: LocalConfigMap(data=data, files={CONFIG_KEY: config_file(run)})},
         secrets=lambda _secret, key: os.environ.get(key),
         not_needed=not_needed,
-        base_env={} if run.launcher == "container" else {k: os.environ[k] for k in RUNTIME_ENV if k in os.environ},
+        base_env={} if run.launcher == "container" else runtime_env(),
     )
 
 
@@ -194,6 +199,8 @@ def execute(
     spec: Mapping[str, Any] | None = None,
     env_name: str = "dev",
     progress: TextIO = sys.stderr,
+    launcher: Launcher | None = None,
+    work_expected: bool = False,
 ) -> int:
     """Run the pipeline; returns the exit code ``tributary run`` ends with.
 
@@ -204,11 +211,20 @@ def execute(
         spec: A rendered WorkflowTemplate; default: render ``env_name`` now.
         env_name: Environment whose values (retries, deadlines, parallelism) the rendered spec uses.
         progress: Where each task's phase is printed.
+        launcher: The launcher ``run.launcher`` names, if already started (:func:`warm_launcher`); the caller closes
+            it if the run is refused before it starts (closing twice is harmless).
+        work_expected: The run will most likely ingest (:mod:`workflows.local.foresight`): a warm launcher starts
+            the gates' and dbt's interpreters now rather than when the freshness task says so.
     """
     doc = spec if spec is not None else rendered_spec(run, env_name)
     parsed = parse_workflow(doc)
     resources = local_resources(run, base_urls, parsed)
-    launcher = _launcher(run, resources)
+    launcher = launcher or _launcher(run, resources)
+    if work_expected and run.launcher == "warm":
+        from workflows.local.warm import WarmLauncher
+
+        if isinstance(launcher, WarmLauncher):
+            launcher.expect_work({**resources.base_env, **resources.config_maps[CONFIG_MAP].data})
     workflow = LocalWorkflow(
         parsed,
         run_id=run.run_id,
@@ -289,6 +305,18 @@ def _run_holding_lake(run: LocalRun, workflow: LocalWorkflow, progress: TextIO, 
     finally:
         lock.release()  # last: every task, the exit handler and the launcher have ended
     return 0 if ok else None
+
+
+def warm_launcher(launcher: str) -> Launcher | None:
+    """The warm launcher, started now when ``launcher`` is ``warm`` (else None).
+
+    Its light interpreter imports the stages' libraries (over a second) while the run is checked and set up.
+    """
+    if launcher != "warm":
+        return None
+    from workflows.local.warm import WarmLauncher
+
+    return WarmLauncher(runtime_env())
 
 
 def _launcher(run: LocalRun, resources: LocalResources) -> Launcher:
