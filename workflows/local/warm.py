@@ -71,15 +71,19 @@ def _entry_imports(stage: str) -> list[str]:
 CORE = ("steps.stage", "steps.config", "steps.lake")  # the runtime every stage runs on (pydantic, yaml, requests)
 # Every stage reads the configuration, which imports the source packages (steps.sources.registry.specs) on first use.
 SOURCES = "steps.sources.registry:specs"
-LIGHT = tuple(
-    dict.fromkeys(
+# The stages every run starts with. The light zygote is ready once it holds what they need; the rest (the other
+# stages' code and libraries: pyarrow, duckdb) it imports right after, while they run.
+FIRST = ("verify", "freshness")
+LIGHT = tuple(dict.fromkeys([*CORE, *(m for stage in FIRST for m in _entry_imports(stage)), SOURCES]))
+LATER = tuple(
+    m
+    for m in dict.fromkeys(
         [
-            *CORE,
             *(m for mods in _declared("PRELOAD", ()).values() for m in mods),
-            *(m for stage in STAGES for m in _entry_imports(stage)),
-            SOURCES,
+            *(m for stage in STAGES if stage not in FIRST for m in _entry_imports(stage)),
         ]
     )
+    if m not in LIGHT
 )
 # The heavy interpreters and the task modules they serve; everything else forks from the light one (ingest must
 # not see pandas, which Great Expectations imports).
@@ -102,7 +106,7 @@ class _Zygote:
     spawn: int = 0  # the light zygote's request id that forked it
     ready: threading.Event = field(default_factory=threading.Event)
     usable: bool = False
-    waiting: dict[int, dict[str, int]] = field(default_factory=dict)
+    waiting: dict[int, dict[str, Any]] = field(default_factory=dict)
     done: threading.Condition = field(default_factory=threading.Condition)
 
 
@@ -121,7 +125,7 @@ class WarmLauncher(Stoppable):
         # The heavy zygotes' pipes, created now: the light zygote that will fork them must inherit them.
         self._spare = {name: (os.pipe(), os.pipe()) for name in HEAVY}
         spare = [fd for (req_r, _), (_, rep_w) in self._spare.values() for fd in (req_r, rep_w)]
-        self._zygotes = {"light": self._start("light", LIGHT, self._base, spare)}
+        self._zygotes = {"light": self._start("light", LIGHT, self._base, spare, LATER)}
         for (req_r, _), (_, rep_w) in self._spare.values():
             os.close(req_r)
             os.close(rep_w)
@@ -142,10 +146,18 @@ class WarmLauncher(Stoppable):
                 if name not in self._zygotes and not self._closed:
                     self._zygotes[name] = self._spawn(name, preload, env)
 
-    def _start(self, name: str, preload: Sequence[str], env: Mapping[str, str], spare: Sequence[int] = ()) -> _Zygote:
+    def _start(
+        self,
+        name: str,
+        preload: Sequence[str],
+        env: Mapping[str, str],
+        spare: Sequence[int] = (),
+        later: Sequence[str] = (),
+    ) -> _Zygote:
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         extra = ["--spare", ",".join(map(str, spare))] if spare else []
+        extra += ["--later", ",".join(later)] if later else []
         proc = subprocess.Popen(
             [sys.executable, "-m", "workflows.local.zygote", str(req_r), str(rep_w), *extra, *preload],
             pass_fds=(req_r, rep_w, *spare),
@@ -163,7 +175,7 @@ class WarmLauncher(Stoppable):
         The request waits in the pipe while the light zygote is still importing. Called holding ``self._lock``.
         """
         if name not in self._spare:  # its pipes were used by one stopped since: a new interpreter then
-            return self._start(name, LIGHT + tuple(preload), env)
+            return self._start(name, LIGHT + LATER + tuple(preload), env)
         (req_r, req_w), (rep_r, rep_w) = self._spare.pop(name)
         self._next += 1
         request = {"id": self._next, "zygote": name, "requests": req_r, "replies": rep_w, "preload": list(preload)}
@@ -277,7 +289,7 @@ class WarmLauncher(Stoppable):
         deadline = None if timeout is None else time.monotonic() + timeout
         sent: int | None = None
         with z.done:
-            while "exit" not in z.waiting.get(rid, {}) and z.usable:
+            while not {"exit", "refused"} & z.waiting.get(rid, {}).keys() and z.usable:
                 pid = z.waiting.get(rid, {}).get("pid")
                 due = self.due(sent)
                 if pid and due is not None:
@@ -292,6 +304,9 @@ class WarmLauncher(Stoppable):
                 step = self.POLL_S if deadline is None else max(0.0, min(self.POLL_S, deadline - time.monotonic()))
                 z.done.wait(step)
             result = z.waiting.pop(rid, {})
+        if "refused" in result:  # the zygote cannot fork safely any more
+            log.warning("warm interpreter unusable", extra={"zygote": z.name, "why": result["refused"]})
+            return None
         if "exit" in result:
             return int(result["exit"])
         if "pid" in result:  # the zygote died with our task running: the task must not outlive it unwatched

@@ -175,8 +175,9 @@ def test_an_unused_heavy_interpreter_does_not_delay_the_end_of_a_run(
 
 def test_stages_declare_what_the_warm_interpreters_preload() -> None:
     # what the light interpreter preloaded before the stages declared it themselves, and the heavy ones
-    assert set(warm.LIGHT) >= {"pyarrow", "pyarrow.parquet", "requests", "orjson", "duckdb", "steps.stage"}
-    assert "great_expectations" not in warm.LIGHT and "dbt.cli.main" not in warm.LIGHT
+    light = warm.LIGHT + warm.LATER
+    assert set(light) >= {"pyarrow", "pyarrow.parquet", "requests", "orjson", "duckdb", "steps.stage"}
+    assert "great_expectations" not in light and "dbt.cli.main" not in light
     assert warm.HEAVY == {
         "validate": (("steps.validate",), ("great_expectations",)),
         "dbt": (("steps.dbt",), ("dbt.cli.main", "dbt.adapters.duckdb", "steps.dbt.warmup:prepare")),
@@ -225,7 +226,7 @@ def test_a_guess_of_work_that_freshness_overrules_leaves_the_gates_on_the_light_
 def test_the_light_interpreter_loads_every_stage_entry_module_s_code_and_no_heavy_library() -> None:
     probe = (
         "import sys\nfrom workflows.local import warm, zygote\n"
-        "for entry in warm.LIGHT:\n"
+        "for entry in warm.LIGHT + warm.LATER:\n"
         "    module, _, function = entry.partition(':')\n"
         "    __import__(module)\n"
         "    if function:\n"
