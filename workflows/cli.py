@@ -25,13 +25,26 @@ LAUNCHERS = ("warm", "process", "container")  # workflows.local.LAUNCHERS, witho
 
 
 def _run(args: argparse.Namespace) -> int:
+    from workflows.local.warm import start_warm
+
+    # First of all: the warm interpreter imports the stages' libraries while this process imports its own and
+    # checks and sets up the run.
+    launcher = start_warm(args.launcher)
+    try:
+        return _checked_run(args, launcher)
+    finally:
+        if launcher is not None:
+            launcher.close()  # the run closed it, unless it was refused before it started
+
+
+def _checked_run(args: argparse.Namespace, launcher: Launcher | None) -> int:
     from steps.errors import StepError
     from workflows.argo.engine import EngineError
     from workflows.local.spec import UnsupportedSpec
 
     command = f"tributary {args.command}"  # run, or backfill (a run that ingests one source's range)
     try:
-        return _run_pipeline(args)
+        return _run_pipeline(args, launcher)
     except StepError as exc:  # bad arguments, configuration or state, refused before anything is written
         return _refuse(command, exc)
     except UnsupportedSpec as exc:
@@ -48,19 +61,7 @@ def _refuse(command: str, exc: StepError) -> int:
     return exc.exit_code
 
 
-def _run_pipeline(args: argparse.Namespace) -> int:
-    from workflows.local.run import warm_launcher
-
-    # first: the warm interpreter imports the stages' libraries while this process checks and sets up the run
-    launcher = warm_launcher(args.launcher)
-    try:
-        return _checked_run(args, launcher)
-    finally:
-        if launcher is not None:
-            launcher.close()  # the run closed it, unless it was refused before it started
-
-
-def _checked_run(args: argparse.Namespace, launcher: Launcher | None) -> int:
+def _run_pipeline(args: argparse.Namespace, launcher: Launcher | None) -> int:
     from steps.errors import ConfigError
     from steps.layout import check_run_id
     from workflows.local import preflight

@@ -26,7 +26,7 @@ from steps.names import CONFIG_KEY, CONFIG_MAP, LAKE_SECRET, WEBHOOK_KEY
 from workflows.local import interrupts
 from workflows.local.execute import LocalConfigMap, LocalResources, LocalWorkflow
 from workflows.local.lakelock import LakeBusyError, LockInterruptedError, acquire, lake_lock
-from workflows.local.launch import Launcher, ProcessLauncher
+from workflows.local.launch import Launcher, ProcessLauncher, runtime_env
 from workflows.local.model import WorkflowSpec
 from workflows.local.owner import Owner
 from workflows.local.runner import FAILED
@@ -43,29 +43,6 @@ PASSED_SETTINGS = (
     "DBT_TRINO_HOST",
     "DBT_TRINO_PORT",
     "DBT_TRINO_USER",
-)
-# What a container runtime gives every process besides the spec's env: the basics a Python process needs.
-RUNTIME_ENV = (
-    "PATH",
-    "HOME",
-    "USER",
-    "LOGNAME",
-    "LANG",
-    "LC_ALL",
-    "LC_CTYPE",
-    "TZ",
-    "TMPDIR",
-    "VIRTUAL_ENV",
-    "PYTHONPATH",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-    "REQUESTS_CA_BUNDLE",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "NO_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "no_proxy",
 )
 SECRET_SETTINGS = (WEBHOOK_KEY,)  # TRIBUTARY_* variables that are Secrets, never ConfigMap values
 
@@ -138,11 +115,6 @@ def child_environment(run: LocalRun, base_urls: Mapping[str, str], *, config_pat
     return env
 
 
-def runtime_env() -> dict[str, str]:
-    """What every task process gets from this one besides its spec's environment (not a container: its image's)."""
-    return {k: os.environ[k] for k in RUNTIME_ENV if k in os.environ}
-
-
 def local_resources(run: LocalRun, base_urls: Mapping[str, str], spec: WorkflowSpec | None = None) -> LocalResources:
     """ConfigMap, Secrets and runtime environment of a local run (a container's runtime environment is its image's)."""
     not_needed = {} if "://" in run.lake else {LAKE_SECRET: "the lake is a local folder"}
@@ -211,8 +183,8 @@ def execute(
         spec: A rendered WorkflowTemplate; default: render ``env_name`` now.
         env_name: Environment whose values (retries, deadlines, parallelism) the rendered spec uses.
         progress: Where each task's phase is printed.
-        launcher: The launcher ``run.launcher`` names, if already started (:func:`warm_launcher`); the caller closes
-            it if the run is refused before it starts (closing twice is harmless).
+        launcher: The launcher ``run.launcher`` names, if already started (:func:`workflows.local.warm.start_warm`);
+            the caller closes it if the run is refused before it starts (closing twice is harmless).
         work_expected: The run will most likely ingest (:mod:`workflows.local.foresight`): a warm launcher starts
             the gates' and dbt's interpreters now rather than when the freshness task says so.
     """
@@ -305,18 +277,6 @@ def _run_holding_lake(run: LocalRun, workflow: LocalWorkflow, progress: TextIO, 
     finally:
         lock.release()  # last: every task, the exit handler and the launcher have ended
     return 0 if ok else None
-
-
-def warm_launcher(launcher: str) -> Launcher | None:
-    """The warm launcher, started now when ``launcher`` is ``warm`` (else None).
-
-    Its light interpreter imports the stages' libraries (over a second) while the run is checked and set up.
-    """
-    if launcher != "warm":
-        return None
-    from workflows.local.warm import WarmLauncher
-
-    return WarmLauncher(runtime_env())
 
 
 def _launcher(run: LocalRun, resources: LocalResources) -> Launcher:

@@ -41,6 +41,7 @@ from workflows.local.launch import (
     open_log,
     python_module,
     refused,
+    runtime_env,
     signal_group,
     timed_out,
 )
@@ -100,7 +101,7 @@ DECIDES_WORK = "steps.freshness"
 @dataclass
 class _Zygote:
     name: str
-    proc: subprocess.Popen[bytes] | None  # None: forked by the light zygote (request ``spawn`` of it)
+    proc: subprocess.Popen[bytes] | None  # None: forked by the light zygote (see _spawn)
     requests: int
     replies: int
     spawn: int = 0  # the light zygote's request id that forked it
@@ -130,14 +131,16 @@ class WarmLauncher(Stoppable):
             os.close(req_r)
             os.close(rep_w)
         self._closed = False
-        self._heavy_wanted = False  # set once the freshness task said a source is ingested: only then is there work
+        self._heavy_wanted = False  # work is expected: the run's guess, or the freshness task's outputs
 
     def expect_work(self, task_env: Mapping[str, str]) -> None:
         """New bronze is coming: start the heavy interpreters, and fork their stages from them from now on.
 
-        They take seconds to import (Great Expectations ~5 s, dbt ~2 s plus its parse) and are needed right after
-        the ingests, so they import while the ingests run. ``task_env`` (the ConfigMap settings: lake, target, dbt
-        project) is what the dbt warm-up parses for. One still importing when the run ends is discarded unused.
+        They take seconds to import (Great Expectations ~3-5 s, dbt ~2 s plus its parse) and are needed right after
+        the ingests, so they import while verify, freshness and the ingests run (called before the run when the
+        lake's states say a source is due, else when the freshness task's outputs say so). ``task_env`` (the
+        ConfigMap settings: lake, target, dbt project) is what the dbt warm-up parses for. One still importing when
+        the run ends is discarded unused.
         """
         env = {**self._base, **task_env, **ZYGOTE_ENV}
         with self._lock:
@@ -351,6 +354,15 @@ class WarmLauncher(Stoppable):
             pid = light.waiting.get(z.spawn, {}).get("pid")
         if pid:
             signal_group(int(pid), signal.SIGKILL)
+
+
+def start_warm(launcher: str) -> WarmLauncher | None:
+    """The warm launcher, started now when ``launcher`` is ``warm`` (else None).
+
+    ``tributary run`` calls this before anything else (this module imports little), so the light interpreter's
+    imports overlap the run's own imports and checks instead of following them.
+    """
+    return WarmLauncher(runtime_env()) if launcher == "warm" else None
 
 
 def _says_true(path: Path) -> bool:
