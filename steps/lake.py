@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 
 from steps.errors import ConfigError
 from steps.lake_local import LocalStore
-from steps.lake_s3 import S3Store
 from steps.lake_store import ObjectInfo, OutputStream, Store
 from steps.settings import StageSettings
 
@@ -42,6 +41,8 @@ class Lake:
             parts = urlsplit(self.root)
             if not parts.netloc:
                 raise ConfigError(f"lake root {root!r} has no bucket", "use s3://bucket or s3://bucket/prefix")
+            from steps.lake_s3 import S3Store  # here: a folder lake needs no HTTP client (requests, ~0.2 s)
+
             self.is_local = False
             self.base = f"{parts.netloc}{parts.path}".rstrip("/")
             self._store = S3Store(

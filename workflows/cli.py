@@ -16,6 +16,7 @@ from steps.layout import new_run_id
 if TYPE_CHECKING:
     from steps.config import PipelineConfig
     from steps.errors import StepError
+    from workflows.local.launch import Launcher
     from workflows.replay.revisions import Revision
 
 ENVIRONMENTS = ("dev", "staging", "prod")
@@ -24,13 +25,26 @@ LAUNCHERS = ("warm", "process", "container")  # workflows.local.LAUNCHERS, witho
 
 
 def _run(args: argparse.Namespace) -> int:
+    from workflows.local.warm import start_warm
+
+    # First of all: the warm interpreter imports the stages' libraries while this process imports its own and
+    # checks and sets up the run.
+    launcher = start_warm(args.launcher)
+    try:
+        return _checked_run(args, launcher)
+    finally:
+        if launcher is not None:
+            launcher.close()  # the run closed it, unless it was refused before it started
+
+
+def _checked_run(args: argparse.Namespace, launcher: Launcher | None) -> int:
     from steps.errors import StepError
     from workflows.argo.engine import EngineError
     from workflows.local.spec import UnsupportedSpec
 
     command = f"tributary {args.command}"  # run, or backfill (a run that ingests one source's range)
     try:
-        return _run_pipeline(args)
+        return _run_pipeline(args, launcher)
     except StepError as exc:  # bad arguments, configuration or state, refused before anything is written
         return _refuse(command, exc)
     except UnsupportedSpec as exc:
@@ -47,10 +61,11 @@ def _refuse(command: str, exc: StepError) -> int:
     return exc.exit_code
 
 
-def _run_pipeline(args: argparse.Namespace) -> int:
+def _run_pipeline(args: argparse.Namespace, launcher: Launcher | None) -> int:
     from steps.errors import ConfigError
     from steps.layout import check_run_id
     from workflows.local import preflight
+    from workflows.local.foresight import work_expected
     from workflows.local.run import LocalRun, execute
 
     # everything the run is given is checked before the first write (work folder, lock, tasks)
@@ -82,7 +97,8 @@ def _run_pipeline(args: argparse.Namespace) -> int:
         loaded = preflight.load_run_config(config, ())
         sources = tuple(loaded.enabled_sources())
     backfill = preflight.check_backfill(args.source, args.range, loaded, sources) if backfilling else None
-    preflight.check_state(lake, (backfill.source,) if backfill else sources, force=args.force)
+    states = preflight.check_state(lake, (backfill.source,) if backfill else sources, force=args.force)
+    expected = work_expected(loaded, sources, states, force=args.force, backfill=backfilling, scheduled=scheduled)
     run = LocalRun(
         run_id=run_id,
         lake=lake,
@@ -114,7 +130,7 @@ def _run_pipeline(args: argparse.Namespace) -> int:
             f"the next is {when(scheduled.next_at, tz)}\n"
         )
     if not args.replay:
-        return execute(run, {}, work_dir, spec=spec, env_name=args.env)
+        return execute(run, {}, work_dir, spec=spec, env_name=args.env, launcher=launcher, work_expected=expected)
     from workflows.replay.server import PRE_REFORM_SNAPSHOT, ReplayServer
 
     served = _replayed(loaded, sources)
@@ -127,7 +143,7 @@ def _run_pipeline(args: argparse.Namespace) -> int:
             f"{', '.join(served) or 'no source'}{f'; not replayed: {not_served}' if not_served else ''}{revised}\n"
         )
         urls = {name: server.base_url(kind) for name, kind in served.items()}
-        return execute(run, urls, work_dir, spec=spec, env_name=args.env)
+        return execute(run, urls, work_dir, spec=spec, env_name=args.env, launcher=launcher, work_expected=expected)
 
 
 def _replay_revisions(texts: list[str], replay: bool) -> list[Revision]:

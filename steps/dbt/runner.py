@@ -6,14 +6,16 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from steps.dbt.freshness import project_fingerprint
 from steps.errors import InputError, TransientError
 
 log = logging.getLogger(__name__)
@@ -67,20 +69,80 @@ class DbtProject:
         return args
 
     def invoke(self, command: str, *options: str) -> Any:
-        """Run dbt in-process, starting from this machine's saved parse and saving the one dbt leaves."""
+        """Run dbt in-process, starting from this machine's saved parse and saving the one dbt leaves.
+
+        The first command after :func:`dbt_parse` in this process starts from that parse's manifest instead, when
+        nothing it was parsed from has changed (:func:`_parsed_ahead`).
+        """
         from dbt.cli.main import dbtRunner  # dbt takes seconds to import: only the dbt stage pays for it
 
         self.work_dir.mkdir(parents=True, exist_ok=True)
         cache = _parse_cache(self.project_dir, self.target)
         _seed_partial_parse(cache, self.work_dir / "target")
-        res = dbtRunner().invoke(self.args(command, *options))
+        manifest = _parsed_ahead(self) if command != "parse" else None
+        res = dbtRunner(manifest=manifest).invoke(self.args(command, *options))
         _keep_partial_parse(self.work_dir / "target", cache)
         return res
 
+    def parse_inputs(self, env_names: Iterable[str]) -> str:
+        """A digest of what a parse of this project reads.
+
+        The arguments, the project's files, the profile, and the environment variables ``env_names`` (those the
+        profile reads, and those dbt recorded while parsing the models).
+        """
+        digest = hashlib.sha256(json.dumps(self.args("")).encode())
+        digest.update(project_fingerprint(self.project_dir).encode())
+        profile = self.project_dir / "profiles.yml"
+        digest.update(profile.read_bytes() if profile.is_file() else b"")
+        digest.update(json.dumps({name: os.environ.get(name) for name in sorted(env_names)}).encode())
+        return digest.hexdigest()
+
+    def profile_env_names(self) -> set[str]:
+        """The environment variables ``profiles.yml`` reads."""
+        profile = self.project_dir / "profiles.yml"
+        return set(_ENV_VAR.findall(profile.read_text(encoding="utf-8"))) if profile.is_file() else set()
+
+
+_ENV_VAR = re.compile(r"""env_var\(\s*['"]([^'"]+)['"]""")
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    inputs: str  # DbtProject.parse_inputs at the time of the parse
+    env_names: frozenset[str]
+    manifest: Any
+
+
+_ahead: _Parsed | None = None
+
 
 def dbt_parse(project: DbtProject) -> bool:
-    """``dbt parse`` with the arguments a build will use, saving the result for it; True when it parsed."""
-    return bool(project.invoke("parse").success)
+    """``dbt parse`` with the arguments a build will use, saving the result for it; True when it parsed.
+
+    The manifest is also kept in memory for this process's next dbt command (:func:`_parsed_ahead`): the warm
+    interpreter the local runner forks the dbt tasks from parses ahead (:mod:`steps.dbt.warmup`), so each task
+    starts with the project parsed.
+    """
+    global _ahead
+    res = project.invoke("parse")
+    if res.success and res.result is not None:
+        names = frozenset(project.profile_env_names() | set(getattr(res.result, "env_vars", None) or ()))
+        _ahead = _Parsed(project.parse_inputs(names), names, res.result)
+    return bool(res.success)
+
+
+def _parsed_ahead(project: DbtProject) -> Any:
+    """The manifest :func:`dbt_parse` left, once, if this project's parse inputs are what they were then; else None.
+
+    dbt would read the very same parse back from its saved file, find nothing changed, and write it out again
+    (about a second per build). Once only: a command changes the manifest it runs with (compiled code), so a
+    later one in the same process parses as usual.
+    """
+    global _ahead
+    ahead, _ahead = _ahead, None
+    if ahead is None or project.parse_inputs(ahead.env_names) != ahead.inputs:
+        return None
+    return ahead.manifest
 
 
 def dbt_build(project: DbtProject, layer: str, *, select: str | None = None) -> LayerBuild:

@@ -290,3 +290,13 @@ def test_an_unknown_access_key_is_a_config_error(authenticating_s3: str, monkeyp
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "whatever-secret")
     with pytest.raises(ConfigError, match=r"refused our credentials \(InvalidAccessKeyId"):
         Lake("s3://guarded", s3_endpoint=authenticating_s3).list_files("")
+
+
+def test_a_folder_lake_loads_no_http_client(tmp_path: Path) -> None:
+    # every stage and `tributary run` open the lake: a folder needs none of the S3 client's requests (~0.2 s)
+    probe = (
+        "import sys\nfrom steps.lake import Lake\nlake = Lake(sys.argv[1])\nlake.write_json('a.json', {'x': 1})\n"
+        "print(lake.read_json('a.json'), 'requests' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["{'x':", "1}", "False"]

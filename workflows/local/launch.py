@@ -22,6 +22,30 @@ from typing import BinaryIO, Protocol
 
 from workflows.local.task import ERROR, EXIT_POD_LEVEL, EXIT_TIMEOUT, Attempt, Task
 
+# What a container runtime gives every process besides the spec's env: the basics a Python process needs.
+RUNTIME_ENV = (
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "LANG",
+    "LC_ALL",
+    "LC_CTYPE",
+    "TZ",
+    "TMPDIR",
+    "VIRTUAL_ENV",
+    "PYTHONPATH",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "REQUESTS_CA_BUNDLE",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+)
+
 
 class Launcher(Protocol):
     """Starts attempts of tasks; the runner knows nothing else of how a task is started."""
@@ -207,6 +231,11 @@ def last_line(stderr: bytes) -> str:
 def python_module(argv: Sequence[str]) -> str | None:
     """The module of a ``<python> -m <module> …`` command, else None."""
     return argv[2] if len(argv) >= 3 and argv[1] == "-m" else None
+
+
+def runtime_env() -> dict[str, str]:
+    """What every task process gets from this one besides its spec's environment (not a container: its image's)."""
+    return {k: os.environ[k] for k in RUNTIME_ENV if k in os.environ}
 
 
 def environment_of(task: Task) -> Mapping[str, str]:

@@ -18,6 +18,7 @@ from steps.errors import ConfigError
 from steps.freshness.backfill import check_request
 from steps.freshness.trigger import ScheduledRun, scheduled_run
 from steps.sources.backfill import Backfill, BackfillRequest
+from steps.state import SourceState
 
 
 def check_lake(lake: str) -> None:
@@ -95,14 +96,15 @@ def check_backfill(source: str, text: str, config: PipelineConfig, sources: tupl
     return check_request(BackfillRequest(source, Backfill.parse(text)), sources, config)
 
 
-def check_state(lake: str, sources: tuple[str, ...], *, force: bool) -> None:
+def check_state(lake: str, sources: tuple[str, ...], *, force: bool) -> dict[str, SourceState]:
     """The lake's state files must parse, unless ``--force`` (the freshness task then sets them aside).
 
-    An S3 lake is opened with the endpoint and region the stages and the lake lease read; an endpoint that does
-    not answer is a transient error (exit 75) here as anywhere.
+    Returns the states read (none with ``--force`` or a lake that does not exist yet). An S3 lake is opened with
+    the endpoint and region the stages and the lake lease read; an endpoint that does not answer is a transient
+    error (exit 75) here as anywhere.
     """
     if force or ("://" not in lake and not Path(lake).is_dir()):
-        return
+        return {}
     from steps.lake import Lake
     from steps.state import read_state
 
@@ -111,5 +113,4 @@ def check_state(lake: str, sources: tuple[str, ...], *, force: bool) -> None:
         s3_endpoint=os.environ.get("TRIBUTARY_S3_ENDPOINT") or None,
         s3_region=os.environ.get("TRIBUTARY_S3_REGION") or None,
     )
-    for name in sources:
-        read_state(opened, name)
+    return {name: read_state(opened, name) for name in sources}

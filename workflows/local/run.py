@@ -26,7 +26,7 @@ from steps.names import CONFIG_KEY, CONFIG_MAP, LAKE_SECRET, WEBHOOK_KEY
 from workflows.local import interrupts
 from workflows.local.execute import LocalConfigMap, LocalResources, LocalWorkflow
 from workflows.local.lakelock import LakeBusyError, LockInterruptedError, acquire, lake_lock
-from workflows.local.launch import Launcher, ProcessLauncher
+from workflows.local.launch import Launcher, ProcessLauncher, runtime_env
 from workflows.local.model import WorkflowSpec
 from workflows.local.owner import Owner
 from workflows.local.runner import FAILED
@@ -43,29 +43,6 @@ PASSED_SETTINGS = (
     "DBT_TRINO_HOST",
     "DBT_TRINO_PORT",
     "DBT_TRINO_USER",
-)
-# What a container runtime gives every process besides the spec's env: the basics a Python process needs.
-RUNTIME_ENV = (
-    "PATH",
-    "HOME",
-    "USER",
-    "LOGNAME",
-    "LANG",
-    "LC_ALL",
-    "LC_CTYPE",
-    "TZ",
-    "TMPDIR",
-    "VIRTUAL_ENV",
-    "PYTHONPATH",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-    "REQUESTS_CA_BUNDLE",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "NO_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "no_proxy",
 )
 SECRET_SETTINGS = (WEBHOOK_KEY,)  # TRIBUTARY_* variables that are Secrets, never ConfigMap values
 
@@ -146,7 +123,7 @@ def local_resources(run: LocalRun, base_urls: Mapping[str, str], spec: WorkflowS
         config_maps={CONFIG_MAP: LocalConfigMap(data=data, files={CONFIG_KEY: config_file(run)})},
         secrets=lambda _secret, key: os.environ.get(key),
         not_needed=not_needed,
-        base_env={} if run.launcher == "container" else {k: os.environ[k] for k in RUNTIME_ENV if k in os.environ},
+        base_env={} if run.launcher == "container" else runtime_env(),
     )
 
 
@@ -194,6 +171,8 @@ def execute(
     spec: Mapping[str, Any] | None = None,
     env_name: str = "dev",
     progress: TextIO = sys.stderr,
+    launcher: Launcher | None = None,
+    work_expected: bool = False,
 ) -> int:
     """Run the pipeline; returns the exit code ``tributary run`` ends with.
 
@@ -204,11 +183,20 @@ def execute(
         spec: A rendered WorkflowTemplate; default: render ``env_name`` now.
         env_name: Environment whose values (retries, deadlines, parallelism) the rendered spec uses.
         progress: Where each task's phase is printed.
+        launcher: The launcher ``run.launcher`` names, if already started (:func:`workflows.local.warm.start_warm`);
+            the caller closes it if the run is refused before it starts (closing twice is harmless).
+        work_expected: The run will most likely ingest (:mod:`workflows.local.foresight`): a warm launcher starts
+            the gates' and dbt's interpreters now rather than when the freshness task says so.
     """
     doc = spec if spec is not None else rendered_spec(run, env_name)
     parsed = parse_workflow(doc)
     resources = local_resources(run, base_urls, parsed)
-    launcher = _launcher(run, resources)
+    launcher = launcher or _launcher(run, resources)
+    if work_expected and run.launcher == "warm":
+        from workflows.local.warm import WarmLauncher
+
+        if isinstance(launcher, WarmLauncher):
+            launcher.expect_work({**resources.base_env, **resources.config_maps[CONFIG_MAP].data})
     workflow = LocalWorkflow(
         parsed,
         run_id=run.run_id,

@@ -7,14 +7,18 @@ stage's ``PRELOAD``; each stage with ``PRELOAD_FOR_WORK`` (the gates: Great Expe
 project as the builds will, see :mod:`steps.dbt.warmup`) gets a heavy one on top. The heavy ones start when the
 freshness task's outputs say a source will be ingested — new bronze means the gates and dbt will have work — so
 their imports run while the ingests run; on a run with nothing new they never start, and the gates and dbt stages
-fork from the light one and skip without importing either library. A command that is not
+fork from the light one and skip without importing either library. A heavy interpreter is itself forked from the
+light one (it keeps the light one's imports and adds its own), and the light one also imports the ``steps`` modules
+each stage's entry module imports, so a task starts with its code loaded. A command that is not
 ``<this python> -m <module>``, or a zygote that could not start safely, falls back to a plain subprocess
 (:class:`workflows.local.launch.ProcessLauncher`).
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
+import importlib.util
 import json
 import logging
 import os
@@ -37,6 +41,7 @@ from workflows.local.launch import (
     open_log,
     python_module,
     refused,
+    runtime_env,
     signal_group,
     timed_out,
 )
@@ -50,8 +55,37 @@ def _declared(name: str, default: Any) -> dict[str, Any]:
     return {stage: getattr(importlib.import_module(f"steps.{stage}"), name, default) for stage in STAGES}
 
 
+def _entry_imports(stage: str) -> list[str]:
+    """The ``steps`` modules ``steps/<stage>/__main__.py`` imports at its top (its own code, no heavy library).
+
+    Not the entry module itself: it runs as ``__main__`` in the task, and may act when imported (the ingest's
+    guard against pandas must not reach the heavy interpreters forked from the light one).
+    """
+    spec = importlib.util.find_spec(f"steps.{stage}.__main__")
+    if spec is None or spec.origin is None:
+        return []
+    tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    modules = [node.module for node in tree.body if isinstance(node, ast.ImportFrom) and node.level == 0]
+    return [m for m in modules if m is not None and m.startswith("steps")]
+
+
 CORE = ("steps.stage", "steps.config", "steps.lake")  # the runtime every stage runs on (pydantic, yaml, requests)
-LIGHT = tuple(dict.fromkeys([*CORE, *(m for mods in _declared("PRELOAD", ()).values() for m in mods)]))
+# Every stage reads the configuration, which imports the source packages (steps.sources.registry.specs) on first use.
+SOURCES = "steps.sources.registry:specs"
+# The stages every run starts with. The light zygote is ready once it holds what they need; the rest (the other
+# stages' code and libraries: pyarrow, duckdb) it imports right after, while they run.
+FIRST = ("verify", "freshness")
+LIGHT = tuple(dict.fromkeys([*CORE, *(m for stage in FIRST for m in _entry_imports(stage)), SOURCES]))
+LATER = tuple(
+    m
+    for m in dict.fromkeys(
+        [
+            *(m for mods in _declared("PRELOAD", ()).values() for m in mods),
+            *(m for stage in STAGES if stage not in FIRST for m in _entry_imports(stage)),
+        ]
+    )
+    if m not in LIGHT
+)
 # The heavy interpreters and the task modules they serve; everything else forks from the light one (ingest must
 # not see pandas, which Great Expectations imports).
 # A ``module:function`` entry is called once its module is imported: steps.dbt.warmup parses the dbt project as the
@@ -67,12 +101,13 @@ DECIDES_WORK = "steps.freshness"
 @dataclass
 class _Zygote:
     name: str
-    proc: subprocess.Popen[bytes]
+    proc: subprocess.Popen[bytes] | None  # None: forked by the light zygote (see _spawn)
     requests: int
     replies: int
+    spawn: int = 0  # the light zygote's request id that forked it
     ready: threading.Event = field(default_factory=threading.Event)
     usable: bool = False
-    waiting: dict[int, dict[str, int]] = field(default_factory=dict)
+    waiting: dict[int, dict[str, Any]] = field(default_factory=dict)
     done: threading.Condition = field(default_factory=threading.Condition)
 
 
@@ -88,38 +123,73 @@ class WarmLauncher(Stoppable):
         self._fallback = ProcessLauncher()
         self._lock = threading.Lock()
         self._base = {**os.environ, **(env or {}), **ZYGOTE_ENV}
-        self._zygotes = {"light": self._start("light", LIGHT, self._base)}
+        # The heavy zygotes' pipes, created now: the light zygote that will fork them must inherit them.
+        self._spare = {name: (os.pipe(), os.pipe()) for name in HEAVY}
+        spare = [fd for (req_r, _), (_, rep_w) in self._spare.values() for fd in (req_r, rep_w)]
+        self._zygotes = {"light": self._start("light", LIGHT, self._base, spare, LATER)}
+        for (req_r, _), (_, rep_w) in self._spare.values():
+            os.close(req_r)
+            os.close(rep_w)
         self._closed = False
-        self._heavy_wanted = False  # set once the freshness task said a source is ingested: only then is there work
+        self._heavy_wanted = False  # work is expected: the run's guess, or the freshness task's outputs
 
     def expect_work(self, task_env: Mapping[str, str]) -> None:
         """New bronze is coming: start the heavy interpreters, and fork their stages from them from now on.
 
-        They take seconds to import (Great Expectations ~5 s, dbt ~2 s plus its parse) and are needed right after
-        the ingests, so they import while the ingests run. ``task_env`` (the ConfigMap settings: lake, target, dbt
-        project) is what the dbt warm-up parses for. One still importing when the run ends is discarded unused.
+        They take seconds to import (Great Expectations ~3-5 s, dbt ~2 s plus its parse) and are needed right after
+        the ingests, so they import while verify, freshness and the ingests run (called before the run when the
+        lake's states say a source is due, else when the freshness task's outputs say so). ``task_env`` (the
+        ConfigMap settings: lake, target, dbt project) is what the dbt warm-up parses for. One still importing when
+        the run ends is discarded unused.
         """
         env = {**self._base, **task_env, **ZYGOTE_ENV}
         with self._lock:
             self._heavy_wanted = True
             for name, (_, preload) in HEAVY.items():
                 if name not in self._zygotes and not self._closed:
-                    self._zygotes[name] = self._start(name, LIGHT + preload, env)
+                    self._zygotes[name] = self._spawn(name, preload, env)
 
-    def _start(self, name: str, preload: Sequence[str], env: Mapping[str, str]) -> _Zygote:
+    def _start(
+        self,
+        name: str,
+        preload: Sequence[str],
+        env: Mapping[str, str],
+        spare: Sequence[int] = (),
+        later: Sequence[str] = (),
+    ) -> _Zygote:
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
+        extra = ["--spare", ",".join(map(str, spare))] if spare else []
+        extra += ["--later", ",".join(later)] if later else []
         proc = subprocess.Popen(
-            [sys.executable, "-m", "workflows.local.zygote", str(req_r), str(rep_w), *preload],
-            pass_fds=(req_r, rep_w),
+            [sys.executable, "-m", "workflows.local.zygote", str(req_r), str(rep_w), *extra, *preload],
+            pass_fds=(req_r, rep_w, *spare),
             env=dict(env),
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # a terminal's Ctrl-C reaches the runner only: it decides what the tasks get
         )
         os.close(req_r)
         os.close(rep_w)
-        zygote = _Zygote(name, proc, req_w, rep_r)
-        threading.Thread(target=self._read, args=(zygote,), daemon=True, name=f"zygote-{name}").start()
+        return self._watch(_Zygote(name, proc, req_w, rep_r))
+
+    def _spawn(self, name: str, preload: Sequence[str], env: Mapping[str, str]) -> _Zygote:
+        """Ask the light zygote to fork zygote ``name``, which imports ``preload`` on top of the light one's imports.
+
+        The request waits in the pipe while the light zygote is still importing. Called holding ``self._lock``.
+        """
+        if name not in self._spare:  # its pipes were used by one stopped since: a new interpreter then
+            return self._start(name, LIGHT + LATER + tuple(preload), env)
+        (req_r, req_w), (rep_r, rep_w) = self._spare.pop(name)
+        self._next += 1
+        request = {"id": self._next, "zygote": name, "requests": req_r, "replies": rep_w, "preload": list(preload)}
+        try:
+            os.write(self._zygotes["light"].requests, (json.dumps({**request, "env": dict(env)}) + "\n").encode())
+        except OSError:  # the light zygote is gone: its stages run as plain processes, and so will these
+            pass
+        return self._watch(_Zygote(name, None, req_w, rep_r, spawn=self._next))
+
+    def _watch(self, zygote: _Zygote) -> _Zygote:
+        threading.Thread(target=self._read, args=(zygote,), daemon=True, name=f"zygote-{zygote.name}").start()
         return zygote
 
     def _read(self, z: _Zygote) -> None:
@@ -143,10 +213,23 @@ class WarmLauncher(Stoppable):
     def launch(self, task: Task, attempt: int, timeout: float | None, log: Path | None) -> Attempt:
         """Fork the attempt from a zygote (a plain subprocess when none could start it); read the freshness outputs."""
         outcome = self._launch(task, attempt, timeout, log)
-        decided = outcome.succeeded and python_module(task.argv) == DECIDES_WORK and not self._heavy_wanted
-        if decided and any(_says_true(path) for path in task.outputs.values()):
+        if not (outcome.succeeded and python_module(task.argv) == DECIDES_WORK):
+            return outcome
+        if any(_says_true(path) for path in task.outputs.values()):
             self.expect_work(environment_of(task))
+        elif self._heavy_wanted:  # started on a guess (expect_work before the run) that freshness overruled
+            self._not_wanted()
         return outcome
+
+    def _not_wanted(self) -> None:
+        """Nothing is ingested after all: the gates and dbt fork from the light zygote and skip; stop the heavy ones."""
+        with self._lock:
+            self._heavy_wanted = False
+            heavy = [self._zygotes.pop(name) for name in list(self._zygotes) if name != "light"]
+        for z in heavy:
+            os.close(z.requests)  # a ready one ends by itself
+            if not z.ready.is_set():
+                self._kill(z)
 
     def _launch(self, task: Task, attempt: int, timeout: float | None, log: Path | None) -> Attempt:
         if self.stopped:
@@ -209,7 +292,7 @@ class WarmLauncher(Stoppable):
         deadline = None if timeout is None else time.monotonic() + timeout
         sent: int | None = None
         with z.done:
-            while "exit" not in z.waiting.get(rid, {}) and z.usable:
+            while not {"exit", "refused"} & z.waiting.get(rid, {}).keys() and z.usable:
                 pid = z.waiting.get(rid, {}).get("pid")
                 due = self.due(sent)
                 if pid and due is not None:
@@ -224,6 +307,9 @@ class WarmLauncher(Stoppable):
                 step = self.POLL_S if deadline is None else max(0.0, min(self.POLL_S, deadline - time.monotonic()))
                 z.done.wait(step)
             result = z.waiting.pop(rid, {})
+        if "refused" in result:  # the zygote cannot fork safely any more
+            log.warning("warm interpreter unusable", extra={"zygote": z.name, "why": result["refused"]})
+            return None
         if "exit" in result:
             return int(result["exit"])
         if "pid" in result:  # the zygote died with our task running: the task must not outlive it unwatched
@@ -232,9 +318,15 @@ class WarmLauncher(Stoppable):
         return None
 
     def close(self) -> None:
-        """Let the zygotes finish (closing their request pipes ends them once their children exited)."""
+        """Let the zygotes finish (closing their request pipes ends them once their children exited); once."""
         with self._lock:
+            if self._closed:
+                return
             self._closed = True
+        for fds in self._spare.values():  # zygotes never asked for
+            for fd in (fds[0][1], fds[1][0]):
+                os.close(fd)
+        self._spare.clear()
         for z in self._zygotes.values():
             try:
                 os.close(z.requests)
@@ -242,11 +334,35 @@ class WarmLauncher(Stoppable):
                 pass
         for z in self._zygotes.values():
             if not z.ready.is_set():  # still importing and never used: no need to wait for it
-                z.proc.kill()
+                self._kill(z)
+        for z in self._zygotes.values():  # the light zygote waits for those it forked
+            if z.proc is None:
+                continue
             try:
                 z.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 z.proc.kill()
+
+    def _kill(self, z: _Zygote) -> None:
+        if z.proc is not None:
+            z.proc.kill()
+            return
+        # Forked by the light zygote, whose reply names its pid; not forked yet, it sees its requests closed.
+        light = self._zygotes["light"]
+        with light.done:
+            light.done.wait_for(lambda: "pid" in light.waiting.get(z.spawn, {}) or not light.usable, timeout=5)
+            pid = light.waiting.get(z.spawn, {}).get("pid")
+        if pid:
+            signal_group(int(pid), signal.SIGKILL)
+
+
+def start_warm(launcher: str) -> WarmLauncher | None:
+    """The warm launcher, started now when ``launcher`` is ``warm`` (else None).
+
+    ``tributary run`` calls this before anything else (this module imports little), so the light interpreter's
+    imports overlap the run's own imports and checks instead of following them.
+    """
+    return WarmLauncher(runtime_env()) if launcher == "warm" else None
 
 
 def _says_true(path: Path) -> bool:

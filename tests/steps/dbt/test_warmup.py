@@ -9,8 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from steps.config import load_config
 from steps.dbt import warmup
+from steps.dbt.environment import activate_dbt_environment, prepare_dbt_environment
 from steps.dbt.runner import PARTIAL_PARSE
+from steps.dbt.settings import DbtSettings
+from steps.lake import Lake
+from steps.settings import load_settings
 
 DBT_PROJECT = Path(__file__).resolve().parents[3] / "dbt"
 
@@ -69,3 +74,42 @@ def test_main_parses_with_a_throwaway_lake(machine: Path, monkeypatch: pytest.Mo
     assert warmup.main() == 0
     assert list((machine / "tmp/tributary-dbt-parse").glob(f"*/{PARTIAL_PARSE}"))
     assert not list((machine / "tmp").glob("tributary-warmup-*"))  # the throwaway lake is gone
+
+
+def _parses(work: Path) -> int:
+    """How many times dbt parsed (read its saved parse back) in this work folder, from its debug log."""
+    return (work / "logs/dbt.log").read_text().count("Partial parsing enabled:")
+
+
+def test_the_next_command_starts_from_the_warm_up_s_parse_unless_its_inputs_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # this machine's saved parse (no `machine` fixture): the warm-up re-parses nothing, as in a run
+    for name, value in {
+        "TRIBUTARY_TARGET": "local",
+        "TRIBUTARY_DBT_PROJECT_DIR": str(DBT_PROJECT),
+        "TRIBUTARY_LAKE": str(tmp_path / "lake"),
+        "TRIBUTARY_DBT_WORK_DIR": str(tmp_path / "work"),
+        "TRIBUTARY_DBT_LOG_LEVEL": "debug",
+        "DO_NOT_TRACK": "1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    for name in ("TRIBUTARY_CONFIG", "TRIBUTARY_DUCKDB_PATH", "DBT_TRINO_HOST"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / "lake").mkdir()
+    settings = load_settings(DbtSettings)
+    lake = Lake(str(tmp_path / "lake"))
+    project = settings.project(lake.uri(), load_config(None).enabled_sources())
+
+    def listed() -> bool:
+        """``dbt ls`` as the dbt stage runs a command: in the DuckDB file's folder, with its environment."""
+        monkeypatch.chdir(tmp_path)
+        activate_dbt_environment(prepare_dbt_environment(lake, settings))
+        return bool(project.invoke("ls", "--select", "tag:gold", "--output", "name").success)
+
+    assert warmup.prepare() is True
+    assert listed() and _parses(tmp_path / "work") == 1  # the warm-up's parse, nothing read back
+    assert listed() and _parses(tmp_path / "work") == 2  # once only: the next command parses as usual
+    assert warmup.prepare() is True
+    monkeypatch.setenv("DBT_TRINO_HOST", "elsewhere")  # a variable the profile reads changed since the warm-up
+    assert listed() and _parses(tmp_path / "work") == 4

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -91,3 +94,19 @@ def test_a_lake_that_fails_a_write_is_not_waited_for_again(tmp_path: Path, capsy
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("lineage of verify: could not write the START event to the lake")
     assert [r.event["eventType"] for r in server.received] == ["START", "COMPLETE"]  # still sent
+
+
+def test_writing_events_to_the_lake_loads_no_openlineage_client(tmp_path: Path) -> None:
+    # every task emits START and COMPLETE: without a server to send to, the client (~0.35 s of imports) stays out
+    probe = (
+        "import sys\nfrom datetime import UTC, datetime\nfrom steps.lake import Lake\n"
+        "from steps.lineage.datasets import Lineage\nfrom steps.lineage.emit import LineageEmitter\n"
+        "LineageEmitter(Lake(sys.argv[1]), 'r1', 'verify').emit('START', datetime.now(UTC), Lineage())\n"
+        "print(sorted(m for m in sys.modules if m.startswith('openlineage')))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENLINEAGE_URL"}
+    out = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.strip() == "[]"
+    assert len(list((tmp_path / "reports/r1/lineage").iterdir())) == 1

@@ -82,3 +82,61 @@ def test_lake_and_warehouse_names() -> None:
     assert lake_dataset("s3://bucket/pre/fix", "bronze/a/b") == DatasetRef("s3://bucket", "pre/fix/bronze/a/b")
     assert lake_dataset("s3://bucket", "raw/a") == DatasetRef("s3://bucket", "raw/a")
     assert table("trino://trino:8080", "iceberg", "gold", "dim_location").name == "iceberg.gold.dim_location"
+
+
+def _client_event(event_type: str, lineage: Lineage, error: str | None) -> str:
+    """The reference: the same event built with the openlineage-python client's model and serialized by it."""
+    from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
+    from openlineage.client.generated import data_quality_assertions_dataset as dq
+    from openlineage.client.generated import error_message_run, job_type_job, parent_run
+    from openlineage.client.serde import Serde
+
+    run_id, task = "local-20261205T070000Z", "validate-bronze"
+    facets: dict[str, object] = {
+        "parent": parent_run.ParentRunFacet(
+            run=parent_run.Run(runId=run_uuid("tributary", run_id)),
+            job=parent_run.Job(namespace="tributary", name="tributary.pipeline"),
+        )
+    }
+    if error is not None:
+        facets["errorMessage"] = error_message_run.ErrorMessageRunFacet(message=error, programmingLanguage="python")
+
+    def one_input(ds: DatasetRef) -> InputDataset:
+        if not ds.assertions:
+            return InputDataset(namespace=ds.namespace, name=ds.name)
+        checks = [dq.Assertion(assertion=a.assertion, success=a.success, column=a.column) for a in ds.assertions]
+        facet = dq.DataQualityAssertionsDatasetFacet(assertions=checks)
+        return InputDataset(namespace=ds.namespace, name=ds.name, inputFacets={"dataQualityAssertions": facet})
+
+    job_type = job_type_job.JobTypeJobFacet(processingType="BATCH", integration="TRIBUTARY", jobType="TASK")
+    event = RunEvent(
+        eventType=RunState[event_type],
+        eventTime=WHEN.isoformat(),
+        run=Run(runId=run_uuid("tributary", run_id, task), facets=facets),  # type: ignore[arg-type]
+        job=Job(namespace="tributary", name=f"tributary.{task}", facets={"jobType": job_type}),
+        inputs=[one_input(ds) for ds in lineage.inputs],
+        outputs=[OutputDataset(namespace=ds.namespace, name=ds.name) for ds in lineage.outputs],
+        producer="https://github.com/tributary/tributary/tree/main/steps/lineage",
+    )
+    return str(Serde.to_json(event))
+
+
+@pytest.mark.parametrize("event_type", ["START", "COMPLETE", "FAIL"])
+def test_events_are_exactly_the_json_the_openlineage_client_writes(event_type: str) -> None:
+    lineage = Lineage()
+    if event_type != "START":
+        checks = (Assertion("expect_table_row_count_to_equal", True), Assertion("expect_x", False, "year"))
+        lineage.read(DatasetRef("file:///lake", "bronze/worldbank/indicator_values", checks))
+        lineage.read(DatasetRef("file:///lake", "bronze/vn_provinces/wards"))
+        lineage.wrote(DatasetRef("file:///lake", "state/_gate_bronze.json"))
+    error = "the gate failed: 3 rows" if event_type == "FAIL" else None
+    ours = run_event(
+        event_type,  # type: ignore[arg-type]
+        namespace="tributary",
+        run_id="local-20261205T070000Z",
+        task="validate-bronze",
+        when=WHEN,
+        lineage=lineage,
+        error=error,
+    )
+    assert to_json(ours) == _client_event(event_type, lineage, error)

@@ -1,6 +1,7 @@
 """Tasks forked from warm interpreters behave as the same command run as a fresh process."""
 
 import io
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -174,10 +175,65 @@ def test_an_unused_heavy_interpreter_does_not_delay_the_end_of_a_run(
 
 def test_stages_declare_what_the_warm_interpreters_preload() -> None:
     # what the light interpreter preloaded before the stages declared it themselves, and the heavy ones
-    assert set(warm.LIGHT) >= {"pyarrow", "pyarrow.parquet", "requests", "orjson", "duckdb", "steps.stage"}
-    assert "great_expectations" not in warm.LIGHT and "dbt.cli.main" not in warm.LIGHT
+    light = warm.LIGHT + warm.LATER
+    assert set(light) >= {"pyarrow", "pyarrow.parquet", "requests", "orjson", "duckdb", "steps.stage"}
+    assert "great_expectations" not in light and "dbt.cli.main" not in light
     assert warm.HEAVY == {
         "validate": (("steps.validate",), ("great_expectations",)),
         "dbt": (("steps.dbt",), ("dbt.cli.main", "dbt.adapters.duckdb", "steps.dbt.warmup:prepare")),
     }
     assert warm.ZYGOTE_ENV["ARROW_DEFAULT_MEMORY_POOL"] == "system"
+
+
+def test_the_heavy_interpreter_is_forked_from_the_light_one_and_keeps_its_imports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate, fresh, out = _heavy_setup(tmp_path, monkeypatch)
+    imports = tmp_path / "imports.txt"
+    # a stand-in for the light interpreter's libraries: each import of it leaves a line
+    (tmp_path / "warmtasks/lightlib.py").write_text(f"open({str(imports)!r}, 'a').write('imported\\n')\n")
+    monkeypatch.setattr(warm, "LIGHT", (*warm.LIGHT, "warmtasks.lightlib"))
+    env = {"PYTHONPATH": str(tmp_path), "TRIBUTARY_LAKE": "/the/lake"}
+    launcher = warm.WarmLauncher({"PYTHONPATH": str(tmp_path)})
+    try:
+        _freshness(launcher, fresh, tmp_path, env, worldbank="true")
+        assert launcher.run([PY, "-m", gate], env, None, str(tmp_path / "err.log"), timeout=60) == 0
+    finally:
+        launcher.close()
+    assert out.read_text() == "['/the/lake']\n"  # the heavy interpreter's warm-up ran, with the run's settings
+    assert imports.read_text() == "imported\n"  # once, in the light interpreter: the heavy one did not import it again
+
+
+def test_a_guess_of_work_that_freshness_overrules_leaves_the_gates_on_the_light_interpreter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate, fresh, out = _heavy_setup(tmp_path, monkeypatch)
+    (tmp_path / "warmtasks/heavylib.py").write_text("import time\ntime.sleep(30)\n")  # a very slow import
+    env = {"PYTHONPATH": str(tmp_path)}
+    launcher = warm.WarmLauncher(env)
+    started = time.monotonic()
+    try:
+        launcher.expect_work(env)  # the run guessed that a source would be ingested
+        _freshness(launcher, fresh, tmp_path, env, worldbank="false")
+        assert launcher.run([PY, "-m", gate], env, None, str(tmp_path / "err.log"), timeout=60) == 0
+        assert set(launcher._zygotes) == {"light"}
+    finally:
+        launcher.close()
+    assert time.monotonic() - started < 15  # neither the gate nor the end of the run waited for the slow import
+    assert out.read_text() == "None\n"
+
+
+def test_the_light_interpreter_loads_every_stage_entry_module_s_code_and_no_heavy_library() -> None:
+    probe = (
+        "import sys\nfrom workflows.local import warm, zygote\n"
+        "for entry in warm.LIGHT + warm.LATER:\n"
+        "    module, _, function = entry.partition(':')\n"
+        "    __import__(module)\n"
+        "    if function:\n"
+        "        getattr(sys.modules[module], function)()\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    loaded = set(subprocess.run([PY, "-c", probe], capture_output=True, text=True, check=True).stdout.split())
+    # what `python -m steps.dbt` imports before it decides there is nothing to build, and the source packages
+    assert {"steps.dbt.rebuild", "steps.dbt.freshness", "steps.summary.core", "steps.sources.worldbank"} <= loaded
+    assert not loaded & {"pandas", "great_expectations", "dbt", "scipy"}
