@@ -84,7 +84,10 @@ class Lake:
         A local lake's own file; from S3 a copy downloaded into ``folder`` part by part, so that memory does not
         grow with the object (the caller removes ``folder``). FileNotFoundError when absent.
         """
-        if isinstance(self._store, S3Store):
+        if not isinstance(self._store, LocalStore):
+            from steps.lake_s3 import S3Store  # imported only for an S3 lake, as in __init__
+
+            assert isinstance(self._store, S3Store)
             target = folder / _key(rel).replace("/", "__")
             with target.open("wb") as out:
                 self._store.download(_key(rel), out)
