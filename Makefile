@@ -62,7 +62,7 @@ fmt: setup ## format the code
 	$(VENV)/bin/ruff format steps workflows tests
 	$(VENV)/bin/ruff check --fix steps workflows tests
 
-bench: ## benchmark: wall time and peak memory of the full local run and of the ingest stage
+bench: ## benchmark: wall time and peak memory of the full local run, then of every stage at 0.2, 2 and 10 M rows
 	$(MAKE) setup EXTRAS=bench
 	$(PY) -m tests.bench $(BENCH_ARGS)
 

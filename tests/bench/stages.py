@@ -19,6 +19,9 @@ from workflows.argo.settings import load_environment
 REPO = Path(__file__).resolve().parents[2]
 RUN = "bench"
 
+# Gold pivots the default indicators (GDP, inflation, unemployment), which the generated ones are not: the gold gate
+# rejects every scale lake for the years it finds missing, after doing the whole of its work. Its time still counts.
+EXPECTED_EXIT = {"gold gate": 2}
 # label, stage (its pod's resources), module and arguments
 STAGES = (
     ("bronze gate", "validate", ["steps.validate", "--suite", "bronze", "--run-id", RUN]),
