@@ -15,9 +15,14 @@ _SECRET_ENV = re.compile(r"(PASSWORD|SECRET|TOKEN|API_KEY|ACCESS_KEY)", re.IGNOR
 _MIN_SECRET_LEN = 6  # shorter values would mask ordinary words
 
 
+def is_secret_name(name: str) -> bool:
+    """Whether an environment variable named ``name`` holds a secret (its value is never shown)."""
+    return bool(_SECRET_ENV.search(name))
+
+
 def secret_values(extra: Iterable[str] = ()) -> list[str]:
     """Secret values known to this process: secret-looking environment variables plus ``extra``."""
-    values = {v for k, v in os.environ.items() if _SECRET_ENV.search(k) and len(v) >= _MIN_SECRET_LEN}
+    values = {v for k, v in os.environ.items() if is_secret_name(k) and len(v) >= _MIN_SECRET_LEN}
     values.update(v for v in extra if v and len(v) >= _MIN_SECRET_LEN)
     return sorted(values, key=len, reverse=True)
 

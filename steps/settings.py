@@ -13,6 +13,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from steps.errors import ConfigError
+from steps.redact import is_secret_name
 
 SettingsT = TypeVar("SettingsT", bound=BaseSettings)
 
@@ -54,5 +55,12 @@ def load_settings(cls: type[SettingsT]) -> SettingsT:
             if err["type"] == "missing":
                 problems.append(f"{name} is not set")
             else:
-                problems.append(f"{name} is invalid: {err['msg']}")
+                problems.append(f"{name} is invalid{_shown(name, err.get('input'), err['msg'])}: {err['msg']}")
         raise ConfigError("; ".join(problems), "set it in the environment (ConfigMap/Secret in the cluster)") from None
+
+
+def _shown(name: str, value: object, message: str) -> str:
+    """`` (got 'abc')``: the bad value, unless it is a secret's or the message already quotes it."""
+    if not isinstance(value, str) or is_secret_name(name) or repr(value) in message:
+        return ""
+    return f" (got {value[:80]!r})"
