@@ -7,7 +7,7 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from steps.config import PipelineConfig
     from steps.errors import StepError
     from workflows.local.launch import Launcher
+    from workflows.local.owner import LakeLock
     from workflows.replay.revisions import Revision
 
 ENVIRONMENTS = ("dev", "staging", "prod")
@@ -232,9 +233,6 @@ def _rebuild(args: argparse.Namespace) -> int:
     """Run the dbt stage once with ``--rebuild true``: gold replays the history and rebuilds silver with it."""
     import subprocess
 
-    from steps.errors import EXIT_BAD_INPUT, EXIT_TRANSIENT, StepError
-    from workflows.local.lakelock import LakeBusyError, acquire, lake_lock
-    from workflows.local.owner import Owner
     from workflows.local.run import LocalRun, child_environment
 
     lake = str(Path(args.lake).resolve()) if "://" not in args.lake else args.lake
@@ -255,18 +253,9 @@ def _rebuild(args: argparse.Namespace) -> int:
         sys.stderr.write(f"tributary rebuild: {line}\n")
 
     # A rebuild rewrites the warehouse: it holds the lake like a run does, so neither sees the other half-done.
-    try:
-        lock = lake_lock(lake, Owner(run_id=run.run_id), say=say)
-        acquire(lock, lake, wait_s=args.wait_lock, say=say, interrupted=lambda: False)
-    except LakeBusyError as exc:
-        say(exc.line())
-        return EXIT_TRANSIENT
-    except StepError as exc:
-        say(f"cannot lock the lake: {exc.line()}")
-        return exc.exit_code
-    except OSError as exc:
-        say(f"cannot create the lake's lock file in {lake} ({exc.strerror}). Fix: pass --lake a writable folder")
-        return EXIT_BAD_INPUT
+    lock = _hold_lake(lake, run.run_id, args.wait_lock, say)
+    if isinstance(lock, int):
+        return lock
     try:
         return subprocess.run([sys.executable, "-m", "steps.dbt", *argv], env=env, check=False).returncode
     finally:
@@ -275,11 +264,9 @@ def _rebuild(args: argparse.Namespace) -> int:
 
 def _prune(args: argparse.Namespace) -> int:
     """Run the prune (``steps.prune``) on the lake, holding the lake's lock as a run does."""
-    from steps.errors import EXIT_BAD_INPUT, EXIT_TRANSIENT, StepError
+    from steps.errors import EXIT_BAD_INPUT
     from steps.prune import command
     from steps.prune.options import argv_of
-    from workflows.local.lakelock import LakeBusyError, acquire, lake_lock
-    from workflows.local.owner import Owner
 
     lake = str(Path(args.lake).resolve()) if "://" not in args.lake else args.lake
 
@@ -294,25 +281,38 @@ def _prune(args: argparse.Namespace) -> int:
         os.environ["TRIBUTARY_CONFIG"] = str(args.config.resolve())
     # Holding the lock, no run is writing: nothing uncommitted of a running run can be taken for a leftover.
     # A dry run deletes nothing and needs no lock.
-    lock = None
+    lock: LakeLock | None = None
     if not args.dry_run:
-        try:
-            lock = lake_lock(lake, Owner(run_id=new_run_id().replace("local-", "prune-", 1)), say=say)
-            acquire(lock, lake, wait_s=args.wait_lock, say=say, interrupted=lambda: False)
-        except LakeBusyError as exc:
-            say(exc.line())
-            return EXIT_TRANSIENT
-        except StepError as exc:
-            say(f"cannot lock the lake: {exc.line()}")
-            return exc.exit_code
-        except OSError as exc:
-            say(f"cannot create the lake's lock file in {lake} ({exc.strerror}). Fix: pass --lake a writable folder")
-            return EXIT_BAD_INPUT
+        held = _hold_lake(lake, new_run_id().replace("local-", "prune-", 1), args.wait_lock, say)
+        if isinstance(held, int):
+            return held
+        lock = held
     try:
         return command.main(argv_of(args))
     finally:
         if lock is not None:
             lock.release()
+
+
+def _hold_lake(lake: str, run_id: str, wait_s: float, say: Callable[[str], None]) -> LakeLock | int:
+    """The lake's lock, acquired for ``run_id`` as a run holds it; else the exit code, the reason said on stderr."""
+    from steps.errors import EXIT_BAD_INPUT, EXIT_TRANSIENT, StepError
+    from workflows.local.lakelock import LakeBusyError, acquire, lake_lock
+    from workflows.local.owner import Owner
+
+    try:
+        lock = lake_lock(lake, Owner(run_id=run_id), say=say)
+        acquire(lock, lake, wait_s=wait_s, say=say, interrupted=lambda: False)
+    except LakeBusyError as exc:
+        say(exc.line())
+        return EXIT_TRANSIENT
+    except StepError as exc:
+        say(f"cannot lock the lake: {exc.line()}")
+        return exc.exit_code
+    except OSError as exc:
+        say(f"cannot create the lake's lock file in {lake} ({exc.strerror}). Fix: pass --lake a writable folder")
+        return EXIT_BAD_INPUT
+    return lock
 
 
 def _read_spec(path: Path) -> dict[str, object]:
