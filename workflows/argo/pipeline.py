@@ -121,13 +121,7 @@ def build_workflow_template(
         parallelism=wf.parallelism,
         active_deadline_seconds=wf.active_deadline_seconds,
         synchronization=m.Synchronization(mutexes=[m.Mutex(name=MUTEX)]),
-        security_context=m.PodSecurityContext(
-            run_as_non_root=True,
-            run_as_user=wf.run_as_user,
-            run_as_group=wf.run_as_user,
-            fs_group=wf.run_as_user,
-            seccomp_profile=m.SeccompProfile(type="RuntimeDefault"),
-        ),
+        security_context=pod_security_context(wf.run_as_user),
         pod_gc=m.PodGC(strategy=wf.pod_gc_strategy, delete_delay_duration=wf.pod_gc_delete_delay),
         ttl_strategy=m.TTLStrategy(
             seconds_after_success=wf.ttl_seconds_after_success,
@@ -179,6 +173,17 @@ def build_workflow_template(
             t_gold >> t_gold_checks
             t_gold_checks >> t_held_back
     return wt
+
+
+def pod_security_context(user: int) -> m.PodSecurityContext:
+    """Every pod of our workflows: a non-root ``user`` (its group and the volumes' too), the default seccomp profile."""
+    return m.PodSecurityContext(
+        run_as_non_root=True,
+        run_as_user=user,
+        run_as_group=user,
+        fs_group=user,
+        seccomp_profile=m.SeccompProfile(type="RuntimeDefault"),
+    )
 
 
 def _held_back_task(template: Container, gate: Task) -> Task:

@@ -53,12 +53,6 @@ def build_prune_cron_workflow(env: Environment) -> CronWorkflow:
         service_account_name=env.service_account,
         active_deadline_seconds=wf.active_deadline_seconds,
         synchronization=m.Synchronization(mutexes=[m.Mutex(name=pipeline.MUTEX)]),
-        security_context=m.PodSecurityContext(
-            run_as_non_root=True,
-            run_as_user=wf.run_as_user,
-            run_as_group=wf.run_as_user,
-            fs_group=wf.run_as_user,
-            seccomp_profile=m.SeccompProfile(type="RuntimeDefault"),
-        ),
+        security_context=pipeline.pod_security_context(wf.run_as_user),
         pod_gc=m.PodGC(strategy=wf.pod_gc_strategy, delete_delay_duration=wf.pod_gc_delete_delay),
     )
