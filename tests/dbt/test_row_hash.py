@@ -105,3 +105,33 @@ def test_trino_variant_parses_and_gives_the_same_hash(tmp_path: Path, house: Lak
         con.execute("set TimeZone = 'UTC'")
         (trino_hash,) = con.execute(translated).fetchone() or ()
     assert trino_hash == _duckdb_hash(house, ROW) == hashlib.md5(TEXT.encode()).hexdigest()
+
+
+# Doubles DuckDB prints in every way it can: plainly with 1 to 12 decimals (the fast path), with more (rounded),
+# in exponent notation (large and tiny), zero and negative zero, beyond decimal(38, 12), NaN and infinities.
+EDGE_DOUBLES = (
+    "0.0, 1, -1, 0.1, 25000, 25000.5, 429716969761.078, 123456789.123456789, 0.1234567890125, "
+    "0.0000000000015, -0.0000000000015, 2.5e-12, 5e-13, 1e-5, 1.5e-7, 1e15 + 0.3, 1e16, 1e20, 1e25, 9.99e25, "
+    "1e26, 1e27, 1.7976931348623157e308, 5e-324"
+)
+SPREAD_DOUBLES = (
+    # 60,000 values over 31 magnitudes (1e-22 to 1e8) and 20,000 with 3 decimals, both signs: deterministic
+    "select ((hash(i) % 2000001)::bigint - 1000000) / pow(10, (i % 31) - 8) as v from range(60000) as t(i) "
+    "union all select (hash(i * 7) % 1000000007)::double / 1000.0 from range(20000) as t(i)"
+)
+
+
+def test_duckdb_s_fast_double_text_is_the_exact_text(house: Lakehouse) -> None:
+    # The fast path must never change a hash: every value's text equals the definition's.
+    sql = (
+        "select count(*) as n, count(*) filter (where fast is distinct from exact) as differ, "
+        "min(case when fast is distinct from exact then v end) as example from ("
+        "  select v, {{ hash_double('v') }} as fast, {{ hash_double_exact('v') }} as exact from ("
+        f"    select unnest([{EDGE_DOUBLES}])::double as v"
+        "    union all select v from (values ('-0.0'::double), ('nan'::double), ('inf'::double), ('-inf'::double), (null)) as s(v)"
+        f"    union all {SPREAD_DOUBLES}"
+        "  ) as doubles"
+        ") as compared"
+    )
+    (row,) = _show(house, sql)
+    assert row["n"] == 24 + 5 + 80_000 and row["differ"] == 0, row
