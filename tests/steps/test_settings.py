@@ -28,7 +28,8 @@ def _line(monkeypatch: pytest.MonkeyPatch, **env: str) -> str:
 def test_a_bad_value_is_named_with_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     line = _line(monkeypatch, TRIBUTARY_TEST_CHUNK_ROWS="abc")
     assert "TRIBUTARY_TEST_CHUNK_ROWS is invalid (got 'abc'): Input should be a valid integer" in line
-    assert _line(monkeypatch, TRIBUTARY_TEST_CHUNK_ROWS="0").startswith("TRIBUTARY_TEST_CHUNK_ROWS is invalid (got '0')")
+    line = _line(monkeypatch, TRIBUTARY_TEST_CHUNK_ROWS="0")
+    assert line.startswith("TRIBUTARY_TEST_CHUNK_ROWS is invalid (got '0')")
 
 
 def test_a_secret_s_value_is_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
