@@ -128,9 +128,9 @@ def ingest_source(
     try:
         for stream in streams:
             if isinstance(stream, ReaderStream):
-                pool.submit(read_all, stream)
+                pool.submit_when_room(read_all, stream)
             else:
-                pool.submit(first_page, stream, stream.first_request())
+                pool.submit_when_room(first_page, stream, stream.first_request())
         pool.join()
         files = {name: w.commit() for name, w in writers.items()}
     except BaseException:
