@@ -8,7 +8,7 @@ import logging
 import os
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -58,23 +58,30 @@ def expose_bronze(lake: Lake, config: PipelineConfig, index: dict[str, dict[str,
     )
 
 
-def publish_manifest(lake: Lake, project: DbtProject) -> None:
-    """Copy the manifest the build left in dbt's target folder to the lake, where the gold gate reads it."""
-    path = project.work_dir / "target" / "manifest.json"
+@dataclass(frozen=True)
+class BuiltManifest:
+    """The ``manifest.json`` a build left, read once: its bytes (published as they are) and its parsed document."""
+
+    raw: bytes
+    doc: dict[str, Any]
+
+
+def read_manifest(project: DbtProject) -> BuiltManifest | None:
+    """The manifest the last build left in dbt's target folder, or None when it left none."""
+    path = project.manifest_path
     if not path.is_file():
         log.warning("dbt left no manifest", extra={"path": str(path)})
-        return
-    lake.write_bytes(layout.dbt_manifest(), path.read_bytes())
+        return None
+    raw = path.read_bytes()
+    return BuiltManifest(raw, json.loads(raw))
 
 
-def declare_lineage(ctx: StageContext, project: DbtProject, layer: str, settings: DbtSettings) -> None:
+def declare_lineage(ctx: StageContext, manifest: BuiltManifest, layer: str, settings: DbtSettings) -> None:
     """Declare what the layer's build read and wrote, from the manifest dbt left (also after a failed build)."""
-    path = project.work_dir / "target" / "manifest.json"
-    if path.is_file():
-        namespace = lineage_namespace(ctx.lake, settings)
-        inputs, outputs = layer_lineage(json.loads(path.read_bytes()), layer, ctx.lake.uri(), namespace)
-        ctx.lineage.read(*inputs)
-        ctx.lineage.wrote(*outputs)
+    namespace = lineage_namespace(ctx.lake, settings)
+    inputs, outputs = layer_lineage(manifest.doc, layer, ctx.lake.uri(), namespace)
+    ctx.lineage.read(*inputs)
+    ctx.lineage.wrote(*outputs)
 
 
 def publish_docs(ctx: StageContext, project: DbtProject) -> None:
@@ -150,11 +157,14 @@ def main(argv: list[str] | None = None) -> int:
                     raise
                 ctx.metrics.update(counts=build.counts, rows=build.rows)
         finally:
-            declare_lineage(ctx, project, args.layer, settings)
+            manifest = read_manifest(project)
+            if manifest is not None:
+                declare_lineage(ctx, manifest, args.layer, settings)
         ctx.metrics["layer"] = args.layer
-        publish_manifest(ctx.lake, project)
+        if manifest is not None:  # where the gold gate reads model and column names
+            ctx.lake.write_bytes(layout.dbt_manifest(), manifest.raw)
         if args.layer == "silver":
-            record_changes(ctx, project, committed, previous, warehouse)
+            record_changes(ctx, project, manifest, committed, previous, warehouse)
         ctx.lake.write_json(
             layout.layer_state(args.layer),
             {"layer": args.layer, "run_id": ctx.run_id, "built_at": datetime.now(UTC).isoformat(), "inputs": inputs},
@@ -168,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
 def record_changes(
     ctx: StageContext,
     project: DbtProject,
+    manifest: BuiltManifest | None,
     committed: list[Delivery],
     previous: dict[str, Any] | None,
     warehouse: Path | None,
@@ -177,7 +188,7 @@ def record_changes(
     A report, not a gate: when the count cannot be read the build still stands, and the result says why.
     """
     try:
-        changes = count_changes(project, committed, previous, warehouse)
+        changes = count_changes(project, manifest.doc if manifest else None, committed, previous, warehouse)
     except Exception as exc:  # noqa: BLE001 (any failure of the report query must not fail a finished build)
         log.warning("change counts unavailable", extra={"error": str(exc)[:300]})
         ctx.metrics["changes_error"] = str(exc)[:300]

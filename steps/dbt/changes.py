@@ -14,7 +14,6 @@ on Trino, through ``dbt show`` with the build's own profile. The query is the sa
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
@@ -132,14 +131,20 @@ def summarize(merged: Mapping[str, list[Delivery]], counted: list[dict[str, Any]
 
 
 def count_changes(
-    project: DbtProject, committed: list[Delivery], previous: Mapping[str, Any] | None, warehouse: Path | None
+    project: DbtProject,
+    manifest: dict[str, Any] | None,
+    committed: list[Delivery],
+    previous: Mapping[str, Any] | None,
+    warehouse: Path | None,
 ) -> list[SourceChanges]:
-    """After a silver build: what the deliveries it merged changed, per source (``warehouse``: the DuckDB file)."""
+    """After a silver build: what the deliveries it merged changed, per source.
+
+    ``manifest``: the parsed ``manifest.json`` the build left; ``warehouse``: the DuckDB file (None on Trino).
+    """
     merged = merged_deliveries(committed, previous)
-    manifest_path = project.work_dir / "target" / "manifest.json"
-    if not merged or not manifest_path.is_file():
+    if not merged or manifest is None:
         return summarize(merged, [])
-    models = tracked_models(DbtManifest.from_json(json.loads(manifest_path.read_text())))
+    models = tracked_models(DbtManifest.from_json(manifest))
     runs = {source: [d.run_id for d in ds] for source, ds in merged.items()}
     if warehouse is not None:
         sql = changes_sql(models, runs, duckdb_relation)

@@ -68,6 +68,11 @@ class DbtProject:
             args += ["--vars", json.dumps({"tributary_sources": list(self.sources)})]
         return args
 
+    @property
+    def manifest_path(self) -> Path:
+        """The ``manifest.json`` the last dbt command left in the target folder."""
+        return self.work_dir / "target" / "manifest.json"
+
     def invoke(self, command: str, *options: str) -> Any:
         """Run dbt in-process, starting from this machine's saved parse and saving the one dbt leaves.
 
