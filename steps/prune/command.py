@@ -26,6 +26,7 @@ from steps.prune.options import add_arguments
 from steps.redact import redact_text
 from steps.settings import StageSettings, load_settings
 from steps.stage import Terminated
+from steps.summary.render import human_bytes
 
 log = logging.getLogger("steps.prune")
 
@@ -112,14 +113,14 @@ def maintain(lake: Lake, retention: str, *, dry_run: bool) -> dict[str, Any]:
             return {"target": "local", "path": str(path), "summary": f"no DuckDB file at {path}: nothing to check"}
         if dry_run:
             size = path.stat().st_size
-            return {"target": "local", "path": str(path), "summary": f"would CHECKPOINT {path} ({report.human(size)})"}
+            return {"target": "local", "path": str(path), "summary": f"would CHECKPOINT {path} ({human_bytes(size)})"}
         before, after = maintenance.checkpoint(path)
         return {
             "target": "local",
             "path": str(path),
             "bytes_before": before,
             "bytes_after": after,
-            "summary": f"CHECKPOINT {path}: {report.human(before)} -> {report.human(after)}",
+            "summary": f"CHECKPOINT {path}: {human_bytes(before)} -> {human_bytes(after)}",
         }
     if target:
         raise ConfigError(f"TRIBUTARY_TARGET {target!r} is not a target", "use local or trino")

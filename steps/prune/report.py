@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from steps.prune.plan import AREAS, Plan
+from steps.summary.render import human_bytes
 
 
 def document(plan: Plan, *, dry_run: bool, maintenance: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -54,26 +55,17 @@ def text(doc: dict[str, Any]) -> str:
     ]
     for area, a in doc["areas"].items():
         lines.append(
-            f"{area:<11} {a['units']:>5} {human(a['bytes']):>10}  {a['oldest'] or '-':<26} {a['newest'] or '-':<26} "
-            f"{human(a['bytes_before']):>10} {human(a['bytes_after']):>10}"
+            f"{area:<11} {a['units']:>5} {human_bytes(a['bytes']):>10}  "
+            f"{a['oldest'] or '-':<26} {a['newest'] or '-':<26} "
+            f"{human_bytes(a['bytes_before']):>10} {human_bytes(a['bytes_after']):>10}"
         )
-    lines.append(f"total: {verb} {human(doc['total_bytes'])}")
+    lines.append(f"total: {verb} {human_bytes(doc['total_bytes'])}")
     for reason, count in doc["kept_by_protection"].items():
         lines.append(f"kept although old enough: {count} ({reason})")
     m = doc.get("maintenance")
     if m:
         lines.append(f"warehouse: {m['summary']}")
     return "\n".join(lines)
-
-
-def human(n: int) -> str:
-    """Bytes in a short, exact-enough form (``4.2 MB``)."""
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GB"
 
 
 def _run(removal: Any) -> str:
