@@ -23,3 +23,10 @@ def lakehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lakehouse]:
         env.setenv("TRIBUTARY_DUCKDB_PATH", str(house.warehouse))
         env.setenv("DO_NOT_TRACK", "1")  # no anonymous usage stats, no dbt/.user.yml
         yield house
+
+
+@pytest.fixture(scope="module")
+def house(lakehouse: Lakehouse) -> Lakehouse:
+    """A lakehouse with an empty lake: for macros run on literal rows, which read no bronze."""
+    lakehouse.lake.mkdir(parents=True, exist_ok=True)
+    return lakehouse

@@ -96,6 +96,14 @@ class Lakehouse:
             columns = [column[0] for column in cursor.description]
             return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
+    def show(self, sql: str) -> list[dict[str, Any]]:
+        """``dbt show --inline sql``: every row, as dbt (its macros, this target) runs it."""
+        result = self.dbt.invoke("show", "--inline", sql, "--limit", "-1")
+        assert result.success, f"dbt show failed: {result.exception!r}"
+        (node,) = node_results(result)
+        table = node.agate_table
+        return [dict(zip(table.column_names, row, strict=True)) for row in table.rows]
+
     def scalar(self, sql: str) -> Any:
         (row,) = self.query(sql)
         (value,) = row.values()

@@ -8,9 +8,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from dbt.cli.main import dbtRunnerResult
 
-from tests.dbt.dbt_runner import DbtProject, Lakehouse, node_results
+from tests.dbt.dbt_runner import DbtProject, Lakehouse
 
 DELIVERIES = """
     select * from (values
@@ -23,23 +22,8 @@ DELIVERIES = """
 """
 
 
-@pytest.fixture(scope="module")
-def house(lakehouse: Lakehouse) -> Lakehouse:
-    lakehouse.lake.mkdir(parents=True, exist_ok=True)  # no bronze: the macros read none
-    return lakehouse
-
-
-def _show(house: Lakehouse, sql: str) -> list[dict[str, object]]:
-    result: dbtRunnerResult = house.dbt.invoke("show", "--inline", sql, "--limit", "-1")
-    assert result.success, f"dbt show failed: {result.exception!r}"
-    (node,) = node_results(result)
-    table = node.agate_table
-    return [dict(zip(table.column_names, row, strict=True)) for row in table.rows]
-
-
 def test_latest_delivery_keeps_each_keys_newest_delivery(house: Lakehouse) -> None:
-    rows = _show(
-        house,
+    rows = house.show(
         f"with source as ({DELIVERIES}), latest as ({{{{ latest_delivery('source', ['code']) }}}})"
         " select code, name, _run_id, delivery_rank from latest order by code",
     )
@@ -53,14 +37,13 @@ def test_latest_delivery_keeps_each_keys_newest_delivery(house: Lakehouse) -> No
 
 def test_the_warehouse_duckdb_spills_under_the_temp_dir_of_this_process(house: Lakehouse) -> None:
     """The profile's plugin (steps/dbt/duckdb_plugin.py) bounds dbt's DuckDB like the validate stage's."""
-    (row,) = _show(house, "select current_setting('temp_directory') as spill")
+    (row,) = house.show("select current_setting('temp_directory') as spill")
     # not DuckDB's default (<warehouse>.tmp beside the file, in the lake): the pod's /tmp, one folder per process
     assert row["spill"] == os.path.join(tempfile.gettempdir(), f"tributary-duckdb-{os.getpid()}")
 
 
 def test_latest_delivery_takes_another_order(house: Lakehouse) -> None:
-    rows = _show(
-        house,
+    rows = house.show(
         f"with source as ({DELIVERIES}), latest as ("
         "{{ latest_delivery('source', ['code'], order_by=['_source_file desc', '_run_id']) }})"
         " select code, _run_id from latest order by code",

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
 
 import duckdb
-import pytest
 import sqlglot
-from dbt.cli.main import dbtRunnerResult
 
-from tests.dbt.dbt_runner import Lakehouse, node_results
+from tests.dbt.dbt_runner import Lakehouse
 from tests.dbt.trino_compile import compile_for_trino
 
 # One row of each kind of business column, and the text row_hash() hashes for it: "<length>:<text>" per value,
@@ -47,22 +44,8 @@ def _jinja(column: str) -> str:
     return column if column.startswith(("hash_double(", "hash_timestamp(")) else repr(column)
 
 
-@pytest.fixture(scope="module")
-def house(lakehouse: Lakehouse) -> Lakehouse:
-    lakehouse.lake.mkdir(parents=True, exist_ok=True)  # no bronze: the macros read none
-    return lakehouse
-
-
-def _show(house: Lakehouse, sql: str) -> list[dict[str, Any]]:
-    result: dbtRunnerResult = house.dbt.invoke("show", "--inline", sql, "--limit", "-1")
-    assert result.success, f"dbt show failed: {result.exception!r}"
-    (node,) = node_results(result)
-    table = node.agate_table
-    return [dict(zip(table.column_names, row, strict=True)) for row in table.rows]
-
-
 def _duckdb_hash(house: Lakehouse, columns: list[str]) -> str:
-    (row,) = _show(house, _hash_sql(columns))
+    (row,) = house.show(_hash_sql(columns))
     return str(row["row_hash"])
 
 
@@ -71,8 +54,7 @@ def test_the_hash_is_the_md5_of_the_documented_text(house: Lakehouse) -> None:
 
 
 def test_equal_values_hash_equal_and_any_difference_shows(house: Lakehouse) -> None:
-    rows = _show(
-        house,
+    rows = house.show(
         "select"
         " {{ row_hash(['a', 'b']) }} as same_1,"
         " {{ row_hash(['a', 'b']) }} as same_2,"
@@ -134,5 +116,5 @@ def test_duckdb_s_fast_double_text_is_the_exact_text(house: Lakehouse) -> None:
         "  ) as doubles"
         ") as compared"
     )
-    (row,) = _show(house, sql)
+    (row,) = house.show(sql)
     assert row["n"] == 24 + 5 + 80_000 and row["differ"] == 0, row
