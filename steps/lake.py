@@ -89,8 +89,12 @@ class Lake:
 
             assert isinstance(self._store, S3Store)
             target = folder / _key(rel).replace("/", "__")
-            with target.open("wb") as out:
-                self._store.download(_key(rel), out)
+            try:
+                with target.open("wb") as out:
+                    self._store.download(_key(rel), out)
+            except BaseException:
+                target.unlink(missing_ok=True)  # no half (or empty) copy left behind
+                raise
             return target
         path = Path(self.path(rel))
         if not path.is_file():

@@ -97,15 +97,18 @@ def test_open_output_then_move_and_idempotent_delete(lake: Lake) -> None:
     assert lake.list_files("bronze") == []
 
 
-def test_missing_objects_are_file_not_found(lake: Lake) -> None:
+def test_missing_objects_are_file_not_found(lake: Lake, tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         lake.read_bytes("nope.json")
     with pytest.raises(FileNotFoundError):
         lake.size("nope.json")
     with pytest.raises(FileNotFoundError):
         lake.move("nope.json", "there.json")
+    copies = tmp_path / "copies"
+    copies.mkdir()
     with pytest.raises(FileNotFoundError):
-        lake.local_file("nope.json", Path(os.getcwd()))
+        lake.local_file("nope.json", copies)
+    assert list(copies.iterdir()) == []  # no empty copy of the missing object left behind
 
 
 def test_a_multipart_object_round_trips(lake: Lake, tmp_path: Path) -> None:
