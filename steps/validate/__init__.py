@@ -21,8 +21,8 @@ Great Expectations takes seconds to import: only this stage imports it, and only
 """
 
 # What the local runner preloads for this stage (workflows/local/warm.py): nothing beyond the stage runtime when a
-# gate has nothing to check; Great Expectations, in an interpreter of its own, once an ingest is coming. GX reads
-# the analytics switch when it is imported.
+# gate has nothing to check; Great Expectations (imported as the stage imports it, steps/validate/gx_import.py), in an
+# interpreter of its own, once an ingest is coming. GX reads the analytics switch when it is imported.
 PRELOAD: tuple[str, ...] = ()
-PRELOAD_FOR_WORK = ("great_expectations",)
+PRELOAD_FOR_WORK = ("steps.validate.gx_import:import_gx",)
 PRELOAD_ENV = {"GX_ANALYTICS_ENABLED": "false"}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from steps.names import HELD_BACK_TASK
 from steps.stage import StageContext, run_stage
-from steps.validate.runner import quiet_gx
+from steps.validate.gx_import import quiet_gx
 from steps.validate.suites import GATES
 
 

@@ -5,13 +5,13 @@ the Data Docs site, rendered into a temporary folder that :mod:`steps.validate.p
 Two engines run the same suites: pandas over frames (bronze Parquet, the DuckDB warehouse) and SQL through a
 SQLAlchemy URL (Trino), where each dataset is a query asset so the checks run inside the warehouse.
 
-GX is imported here, inside functions, and nowhere else in the code base: importing it takes seconds.
+GX is imported here, inside functions, through :func:`steps.validate.gx_import.import_gx`, and nowhere else in the
+code base: importing it takes seconds.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from steps.errors import ConfigError, TransientError
 from steps.redact import redact_text
 from steps.validate import chunks
+from steps.validate.gx_import import import_gx
 from steps.validate.offline_docs import make_offline
 from steps.validate.suites import Suite
 
@@ -30,21 +31,6 @@ log = logging.getLogger(__name__)
 
 # Enough bad values to show a pattern in the Data Docs; the one-line message shows fewer.
 PARTIAL_UNEXPECTED_COUNT = 20
-
-# GX must never reach the network (the pipeline runs offline) nor draw progress bars into pod logs.
-_QUIET_ENV = {
-    "GX_ANALYTICS_ENABLED": "false",  # no usage events
-    "TQDM_DISABLE": "1",  # GX's metric progress bars use tqdm; belt and braces with progress_bars below
-}
-
-
-def quiet_gx() -> None:
-    """Set the environment GX reads at import time; call before the first import of great_expectations.
-
-    Forced, not defaulted: no environment may switch usage events or progress bars back on in a pipeline pod.
-    """
-    os.environ.update(_QUIET_ENV)
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 
 @dataclass
@@ -84,8 +70,7 @@ class GxSession:
 
     def __init__(self, docs_dir: Path, run_id: str, sql: SqlEngine | None = None) -> None:
         """Create the context (imports GX); ``sql`` enables query targets."""
-        quiet_gx()
-        import great_expectations as gx
+        gx = import_gx()
         from great_expectations.core.run_identifier import RunIdentifier
         from great_expectations.data_context.types.base import (
             DataContextConfig,
@@ -251,7 +236,7 @@ def to_gx_suite(suite: Suite) -> Any:
     GX's own constructor logs and *drops* an expectation it cannot build, which would silently weaken a gate, so
     each one is built here first.
     """
-    import great_expectations as gx
+    gx = import_gx()
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
     built = []
