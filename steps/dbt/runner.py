@@ -136,6 +136,11 @@ def dbt_parse(project: DbtProject) -> bool:
     return bool(res.success)
 
 
+def parsed_ahead() -> Any:
+    """The manifest :func:`dbt_parse` left for this process's next dbt command (None: none), not taking it."""
+    return _ahead.manifest if _ahead is not None else None
+
+
 def _parsed_ahead(project: DbtProject) -> Any:
     """The manifest :func:`dbt_parse` left, once, if this project's parse inputs are what they were then; else None.
 

@@ -117,3 +117,28 @@ def test_the_next_command_starts_from_the_warm_up_s_parse_unless_its_inputs_chan
     assert warmup.prepare() is True
     monkeypatch.setenv("DBT_TRINO_HOST", "elsewhere")  # a variable the profile reads changed since the warm-up
     assert listed() and _parses(tmp_path / "work") == 4
+
+
+def test_the_warm_up_compiles_the_macros_the_builds_call(machine: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dbt_common.clients.jinja import template_cache
+
+    from steps.dbt.runner import parsed_ahead
+
+    monkeypatch.setenv("TRIBUTARY_LAKE", str(machine / "lake"))
+    monkeypatch.setenv("TRIBUTARY_DBT_WORK_DIR", str(machine / "work"))
+    (machine / "lake").mkdir()
+    template_cache.clear()  # what earlier dbt commands of this process compiled
+    assert warmup.prepare() is True
+    macros = parsed_ahead().macros
+    compiled = {unique_id for unique_id, macro in macros.items() if macro.macro_sql in template_cache.file_cache}
+    # The materializations the layers use on DuckDB, the project's macros the models call, and the adapter's own.
+    assert {
+        "macro.dbt_duckdb.materialization_incremental_duckdb",
+        "macro.dbt_duckdb.materialization_table_duckdb",
+        "macro.dbt.materialization_test_default",
+        "macro.dbt.materialization_snapshot_default",
+        "macro.tributary.row_hash",
+        "macro.dbt_duckdb.duckdb__list_relations_without_caching",
+    } <= compiled
+    assert "macro.dbt.get_catalog" not in compiled  # docs only: not a build's
+    assert 100 < len(compiled) < 300  # the builds' few hundred, not all 559 macros of the manifest
