@@ -129,7 +129,7 @@ def dbt_parse(project: DbtProject) -> bool:
     starts with the project parsed.
     """
     global _ahead
-    res = project.invoke("parse")
+    res = project.invoke("parse", "--no-write-json")
     if res.success and res.result is not None:
         names = frozenset(project.profile_env_names() | set(getattr(res.result, "env_vars", None) or ()))
         _ahead = _Parsed(project.parse_inputs(names), names, res.result)
