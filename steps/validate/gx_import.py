@@ -1,8 +1,9 @@
 """Importing Great Expectations: quietly, and without loading the libraries that only unused expectations need.
 
 ``import great_expectations`` (1.x) imports every core expectation up front, and with them scipy.stats (the
-distribution expectations: KL divergence, quantiles by distribution) and altair (charts some renderers draw): about
-0.8 s of its 2.2 s, on the run's critical path, for code the shipped suites never call. :func:`import_gx` imports GX
+distribution expectations: KL divergence, quantiles by distribution), altair (charts some renderers draw), boto3
+(S3 stores), jsonschema (the JSON-schema expectation) and mistune (Markdown in Data Docs): about 0.95 s of its 2.2 s,
+on the run's critical path, for code the shipped suites and their Data Docs never call. :func:`import_gx` imports GX
 with those modules created lazily (:class:`importlib.util.LazyLoader`): each is a module object whose code runs on
 first attribute access. A suite that uses such an expectation pays the import then, as a plain import would have;
 the result is the same either way. Only GX's own import is affected: the finder is removed once it is done, and a
@@ -31,7 +32,7 @@ _QUIET_ENV = {
 }
 
 # Imported by ``import great_expectations`` but used only by expectations and renderers the suites do not use.
-LAZY_MODULES = ("scipy.stats", "altair")
+LAZY_MODULES = ("scipy.stats", "altair", "boto3", "jsonschema", "mistune")
 
 
 def quiet_gx() -> None:
