@@ -22,7 +22,8 @@ Great Expectations takes seconds to import: only this stage imports it, and only
 
 # What the local runner preloads for this stage (workflows/local/warm.py): nothing beyond the stage runtime when a
 # gate has nothing to check; Great Expectations (imported as the stage imports it, steps/validate/gx_import.py), in an
-# interpreter of its own, once an ingest is coming. GX reads the analytics switch when it is imported.
+# interpreter of its own, once an ingest is coming, with the Data Docs templates compiled (docs_views.py). GX reads
+# the analytics switch when it is imported.
 PRELOAD: tuple[str, ...] = ()
-PRELOAD_FOR_WORK = ("steps.validate.gx_import:import_gx",)
+PRELOAD_FOR_WORK = ("steps.validate.gx_import:import_gx", "steps.validate.docs_views:compile_templates")
 PRELOAD_ENV = {"GX_ANALYTICS_ENABLED": "false"}

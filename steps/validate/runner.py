@@ -70,7 +70,8 @@ class GxSession:
 
     def __init__(self, docs_dir: Path, run_id: str, sql: SqlEngine | None = None) -> None:
         """Create the context (imports GX); ``sql`` enables query targets."""
-        gx = import_gx()
+        import_gx()
+        import great_expectations as gx
         from great_expectations.core.run_identifier import RunIdentifier
         from great_expectations.data_context.types.base import (
             DataContextConfig,
@@ -80,11 +81,13 @@ class GxSession:
 
         self._gx = gx
         self.docs_dir = docs_dir
+        from steps.validate.docs_views import site_views
+
         site = {
             "class_name": "SiteBuilder",
             "show_how_to_buttons": False,
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            **site_views(),  # GX's views, their templates compiled once per process
         }
         config = DataContextConfig(
             store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
@@ -236,7 +239,8 @@ def to_gx_suite(suite: Suite) -> Any:
     GX's own constructor logs and *drops* an expectation it cannot build, which would silently weaken a gate, so
     each one is built here first.
     """
-    gx = import_gx()
+    import_gx()
+    import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
     built = []

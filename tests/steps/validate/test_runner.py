@@ -103,10 +103,19 @@ expectations:
 
 
 def test_great_expectations_is_imported_only_inside_the_validate_stage() -> None:
-    """Importing GX takes seconds: no other module may import it, and validate modules only lazily."""
+    """Importing GX takes seconds: no other module may import it, and validate modules only lazily.
+
+    Except the module of GX's view subclasses, which only GX's site builder and the warm-up import, once GX is;
+    no module imports it at its top.
+    """
+    gx_only = {REPO / "steps" / "validate" / "docs_views.py"}
     offenders = []
     for path in sorted([*(REPO / "steps").rglob("*.py"), *(REPO / "workflows").rglob("*.py")]):
         tree = ast.parse(path.read_text(), str(path))
+        tops = [n for n in tree.body if isinstance(n, ast.ImportFrom) and n.module == "steps.validate.docs_views"]
+        offenders += [f"{path.relative_to(REPO)}:{node.lineno}" for node in tops]
+        if path in gx_only:
+            continue
         in_validate = path.is_relative_to(REPO / "steps" / "validate")
         nodes = tree.body if in_validate else list(ast.walk(tree))  # validate: only module-level imports count
         for node in nodes:
