@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from pydantic import SerializeAsAny, ValidationError, field_validator
 
+from steps import yaml_text
 from steps.errors import ConfigError
 from steps.prune.policy import RetentionPolicy
 from steps.sources.config import HttpPolicy as HttpPolicy  # where it used to be defined
@@ -80,7 +81,7 @@ def load_config(path: Path | None = None) -> PipelineConfig:
             raise ConfigError(f"cannot read config file {path}: {exc.strerror}", "check TRIBUTARY_CONFIG") from None
         where = str(path)
     try:
-        raw = yaml.safe_load(text) or {}
+        raw = yaml_text.safe_load(text) or {}
     except yaml.YAMLError as exc:
         detail = " ".join(str(exc).split())
         mark = getattr(exc, "problem_mark", None)

@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 import yaml
 
+from steps import yaml_text
 from steps.errors import ConfigError
 
 Gate = Literal["bronze", "gold"]
@@ -98,7 +99,7 @@ def available_suites(gate: Gate) -> list[str]:
 def parse_suite(text: str, gate: Gate, dataset: str, origin: str) -> Suite:
     """Parse and check the text of one suite file."""
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml_text.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"suite {origin} is not valid YAML: {' '.join(str(exc).split())}", "fix the file") from None
     if not isinstance(raw, dict):
