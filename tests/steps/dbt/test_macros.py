@@ -72,3 +72,36 @@ def test_a_call_to_a_macro_the_manifest_lacks_is_skipped() -> None:
     assert called_macros(MACROS, [_node("model", None, "macro.gone.x")], "shop", "duckdb") == sorted(
         ["macro.dbt.list_schemas", "macro.dbt_duckdb.duckdb__list_schemas"]
     )
+
+
+def test_a_macro_that_does_not_compile_is_left_to_the_build() -> None:
+    from dbt_common.clients.jinja import template_cache
+
+    from steps.dbt.macros import precompile
+
+    def macro(name: str, sql: str) -> Any:
+        return SimpleNamespace(
+            name=name,
+            unique_id=f"macro.shop.{name}",
+            package_name="shop",
+            macro_sql=sql,
+            depends_on=SimpleNamespace(macros=[]),
+            original_file_path=f"macros/{name}.sql",
+        )
+
+    good = macro("good", "{% macro good() %}select 1{% endmacro %}")
+    bad = macro("bad", "{% macro bad() %}{% if %}{% endmacro %}")
+    model = SimpleNamespace(
+        resource_type="model",
+        package_name="shop",
+        config=SimpleNamespace(materialized=None),
+        depends_on=SimpleNamespace(macros=["macro.shop.good", "macro.shop.bad"]),
+    )
+    manifest = SimpleNamespace(
+        nodes={"model.shop.m": model},
+        unit_tests={},
+        macros={"macro.shop.good": good, "macro.shop.bad": bad},
+        metadata=SimpleNamespace(adapter_type="duckdb"),
+    )
+    assert precompile(manifest) == 1
+    assert good.macro_sql in template_cache.file_cache and bad.macro_sql not in template_cache.file_cache

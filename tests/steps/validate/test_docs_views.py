@@ -70,3 +70,17 @@ expectations:
     assert compiles[warm_up:] == []  # GX's own views compile about 50 templates for this site
     assert "bronze.s.d" in index.read_text()
     assert docs_views.__name__ in str(session.context.get_config())  # the site names these views
+
+
+def test_a_template_that_does_not_compile_is_left_to_the_site_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    broken = "{% if %}"
+    original = jinja2.PackageLoader.get_source
+
+    def source(self: jinja2.PackageLoader, environment: jinja2.Environment, template: str) -> tuple[str, str, object]:
+        text, filename, uptodate = original(self, environment, template)
+        return (broken if template == "collapse.j2" else text), filename, uptodate
+
+    monkeypatch.setattr(jinja2.PackageLoader, "get_source", source)
+    TEMPLATES.clear()
+    every = len(docs_views.PageView().env.list_templates())
+    assert compile_templates() == every - 1
