@@ -7,11 +7,13 @@ one line naming the sources the bronze gate held back and why (:mod:`steps.valid
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from steps.names import HELD_BACK_TASK
 from steps.stage import StageContext, run_stage
+from steps.validate import PRELOAD_ENV
 from steps.validate.gx_import import quiet_gx
 from steps.validate.suites import GATES
 
@@ -25,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-id", required=True, help="run id (the Argo workflow name)")
     parser.add_argument("--outputs", type=Path, help="bronze: folder for the 'held-back' output (Argo output)")
     args = parser.parse_args(argv)
+    for name, value in PRELOAD_ENV.items():  # read when pyarrow loads, which the gates import (why: __init__.py)
+        os.environ.setdefault(name, value)
     quiet_gx()  # before anything can import great_expectations
 
     if args.held_back is not None:
