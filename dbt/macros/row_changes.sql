@@ -68,7 +68,17 @@
                         ),
                         {{ 'held.row_hash' if held and tracked else 'cast(null as varchar)' }}
                     ) as previous_hash
-                from {{ relation }} as deliveries
+                from (
+                    {#- Only what the comparison needs: the window then sorts a few
+                        narrow columns, not every column of the batch. -#}
+                    select
+                        {{ unique_key }},
+                        {%- for column in (['ingested_at', 'run_id'] + delivery_order) | unique %}
+                        {{ column }},
+                        {%- endfor %}
+                        row_hash
+                    from {{ relation }}
+                ) as deliveries
                 {%- if held and tracked %}
                 left join {{ this }} as held
                     on deliveries.{{ unique_key }} = held.{{ unique_key }}
