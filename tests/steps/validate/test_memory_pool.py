@@ -21,9 +21,3 @@ def test_python_m_steps_validate_sets_the_system_pool_before_pyarrow_loads(tmp_p
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "system system"
-
-
-def test_the_warm_interpreters_have_it_too() -> None:
-    from workflows.local.warm import ZYGOTE_ENV
-
-    assert ZYGOTE_ENV["ARROW_DEFAULT_MEMORY_POOL"] == "system"

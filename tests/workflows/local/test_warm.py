@@ -179,7 +179,10 @@ def test_stages_declare_what_the_warm_interpreters_preload() -> None:
     assert set(light) >= {"pyarrow", "pyarrow.parquet", "requests", "orjson", "duckdb", "steps.stage"}
     assert "great_expectations" not in light and "dbt.cli.main" not in light
     assert warm.HEAVY == {
-        "validate": (("steps.validate",), ("great_expectations",)),
+        "validate": (
+            ("steps.validate",),
+            ("steps.validate.gx_import:import_gx", "steps.validate.docs_views:compile_templates"),
+        ),
         "dbt": (("steps.dbt",), ("dbt.cli.main", "dbt.adapters.duckdb", "steps.dbt.warmup:prepare")),
     }
     assert warm.ZYGOTE_ENV["ARROW_DEFAULT_MEMORY_POOL"] == "system"
