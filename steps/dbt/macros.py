@@ -50,7 +50,8 @@ def called_macros(macros: Mapping[str, Any], nodes: Iterable[Any], project: str,
         kind = str(getattr(node, "resource_type", ""))
         materialized = getattr(getattr(node, "config", None), "materialized", None) or _MATERIALIZATION.get(kind)
         if materialized:
-            roots.update(_materialization(by_name, macros, str(materialized), project, adapter_type))
+            names = [f"materialization_{materialized}_{adapter_type}", f"materialization_{materialized}_default"]
+            roots.update(_pick(by_name, macros, names, project))
     seen: set[str] = set()
     stack = sorted(roots)
     while stack:
@@ -62,13 +63,6 @@ def called_macros(macros: Mapping[str, Any], nodes: Iterable[Any], project: str,
         name = macros[unique_id].name
         stack.extend(_pick(by_name, macros, [f"{adapter_type}__{name}", f"default__{name}"], project))
     return sorted(seen)
-
-
-def _materialization(
-    by_name: Mapping[str, list[str]], macros: Mapping[str, Any], name: str, project: str, adapter_type: str
-) -> list[str]:
-    names = [f"materialization_{name}_{adapter_type}", f"materialization_{name}_default"]
-    return _pick(by_name, macros, names, project)
 
 
 def _pick(by_name: Mapping[str, list[str]], macros: Mapping[str, Any], names: list[str], project: str) -> list[str]:

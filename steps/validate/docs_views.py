@@ -51,22 +51,23 @@ class MemoryBytecodeCache(jinja2.BytecodeCache):
 TEMPLATES = MemoryBytecodeCache()
 
 
-class PageView(DefaultJinjaPageView):
+class _SharedTemplates:
+    """Gives a GX view's Jinja environment the shared cache once GX's ``__init__`` built it."""
+
+    env: jinja2.Environment
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """GX's view, its environment given the shared cache."""
+        super().__init__(*args, **kwargs)  # GX's view, next in the class's order
+        self.env.bytecode_cache = TEMPLATES
+
+
+class PageView(_SharedTemplates, DefaultJinjaPageView):
     """GX's page view (suites, validation results)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        """GX's view, its environment given the shared cache."""
-        super().__init__(*args, **kwargs)
-        self.env.bytecode_cache = TEMPLATES
 
-
-class IndexPageView(DefaultJinjaIndexPageView):
+class IndexPageView(_SharedTemplates, DefaultJinjaIndexPageView):
     """GX's index page view."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        """GX's view, its environment given the shared cache."""
-        super().__init__(*args, **kwargs)
-        self.env.bytecode_cache = TEMPLATES
 
 
 def compile_templates() -> int:
