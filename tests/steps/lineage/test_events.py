@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -16,17 +17,20 @@ WHEN = datetime(2026, 12, 5, 7, 0, tzinfo=UTC)
 REQUIRED = ("eventTime", "producer", "schemaURL", "run", "job")
 
 
-def _event(event_type: str = "COMPLETE", error: str | None = None, lineage: Lineage | None = None) -> dict:
-    built = run_event(
+def _built(event_type: str, error: str | None, lineage: Lineage | None, task: str = "ingest-worldbank") -> Any:
+    return run_event(
         event_type,  # type: ignore[arg-type]
         namespace="tributary",
         run_id="local-20261205T070000Z",
-        task="ingest-worldbank",
+        task=task,
         when=WHEN,
         lineage=lineage or Lineage(),
         error=error,
     )
-    return json.loads(to_json(built))
+
+
+def _event(event_type: str = "COMPLETE", error: str | None = None, lineage: Lineage | None = None) -> dict:
+    return json.loads(to_json(_built(event_type, error, lineage)))
 
 
 def test_run_ids_are_uuids_derived_from_the_pipeline_run_and_the_task() -> None:
@@ -130,13 +134,5 @@ def test_events_are_exactly_the_json_the_openlineage_client_writes(event_type: s
         lineage.read(DatasetRef("file:///lake", "bronze/vn_provinces/wards"))
         lineage.wrote(DatasetRef("file:///lake", "state/_gate_bronze.json"))
     error = "the gate failed: 3 rows" if event_type == "FAIL" else None
-    ours = run_event(
-        event_type,  # type: ignore[arg-type]
-        namespace="tributary",
-        run_id="local-20261205T070000Z",
-        task="validate-bronze",
-        when=WHEN,
-        lineage=lineage,
-        error=error,
-    )
+    ours = _built(event_type, error, lineage, task="validate-bronze")
     assert to_json(ours) == _client_event(event_type, lineage, error)

@@ -13,23 +13,26 @@ BRONZE_PAGE = "gx/bronze/docs/validations/bronze/worldbank/indicator_values/r1/2
 GOLD_PAGE = "gx/gold/docs/validations/gold/dim_location/r1/20260101T000000Z/frames-gold.dim_location.html"
 
 
+# The report folder's files that make the artifact: the report and both Data Docs sites.
+PUBLISHED = (
+    "index.html",
+    "summary.md",
+    "summary.json",
+    "gx/bronze/docs/index.html",
+    "gx/bronze/docs/static/vendor/jquery-3.7.1/jquery.min.js",
+    BRONZE_PAGE,
+    "gx/bronze/docs/expectations/bronze/worldbank/indicator_values.html",
+    "gx/gold/docs/index.html",
+    GOLD_PAGE,
+)
+# Evidence, not pages: they stay in the lake.
+EVIDENCE = ("gx/bronze/results/worldbank.indicator_values.json", "stages/verify.json")
+
+
 def _lake(root: Path) -> Lake:
     lake = Lake(str(root))
-    folder = f"reports/{RUN}"
-    for rel in (
-        "index.html",
-        "summary.md",
-        "summary.json",
-        "gx/bronze/docs/index.html",
-        "gx/bronze/docs/static/vendor/jquery-3.7.1/jquery.min.js",
-        BRONZE_PAGE,
-        "gx/bronze/docs/expectations/bronze/worldbank/indicator_values.html",
-        "gx/bronze/results/worldbank.indicator_values.json",  # evidence, not a page: stays in the lake
-        "gx/gold/docs/index.html",
-        GOLD_PAGE,
-        "stages/verify.json",
-    ):
-        lake.write_bytes(f"{folder}/{rel}", rel.encode())
+    for rel in (*PUBLISHED, *EVIDENCE):
+        lake.write_bytes(f"reports/{RUN}/{rel}", rel.encode())
     return lake
 
 
@@ -45,17 +48,5 @@ def test_the_artifact_folder_mirrors_the_report_folder_with_its_data_docs(tmp_pa
     out = tmp_path / "report"
     export_report(lake, RUN, out)
     copied = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    assert copied == sorted(
-        [
-            "index.html",
-            "summary.md",
-            "summary.json",
-            "gx/bronze/docs/index.html",
-            "gx/bronze/docs/static/vendor/jquery-3.7.1/jquery.min.js",
-            BRONZE_PAGE,
-            "gx/bronze/docs/expectations/bronze/worldbank/indicator_values.html",
-            "gx/gold/docs/index.html",
-            GOLD_PAGE,
-        ]
-    )
+    assert copied == sorted(PUBLISHED)
     assert (out / BRONZE_PAGE).read_text() == BRONZE_PAGE

@@ -89,15 +89,17 @@ def test_commands_that_are_not_python_modules_run_as_plain_processes(tmp_path: P
     assert runner.runs["sh"].exit_code == 3
 
 
-def _heavy_setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str, Path]:
+def _heavy_setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, slow: bool = False) -> tuple[str, str, Path]:
     """A stand-in heavy interpreter: it preloads ``warmtasks.heavylib`` and calls its warm-up, for ``warmtasks.gate``
     tasks, started once a ``warmtasks.fresh`` task's outputs say a source is ingested. Returns the gate and freshness
-    modules and the gate's output file."""
+    modules and the gate's output file. ``slow``: importing heavylib takes 30 s."""
     pkg = tmp_path / "warmtasks"
     pkg.mkdir(exist_ok=True)
     (pkg / "__init__.py").write_text("")
     (pkg / "heavylib.py").write_text(
-        "import os\nWARMED = []\n"
+        "import time\ntime.sleep(30)\n"
+        if slow
+        else "import os\nWARMED = []\n"
         "def warm():\n    WARMED.append(os.environ.get('TRIBUTARY_LAKE'))\n    print('noise from the warm-up')\n"
     )
     # the stand-in freshness task writes one true/false file per source, as steps.freshness --outputs does
@@ -159,8 +161,7 @@ def test_nothing_to_ingest_starts_no_heavy_interpreter(tmp_path: Path, monkeypat
 def test_an_unused_heavy_interpreter_does_not_delay_the_end_of_a_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    gate, fresh, out = _heavy_setup(tmp_path, monkeypatch)
-    (tmp_path / "warmtasks/heavylib.py").write_text("import time\ntime.sleep(30)\n")  # a very slow import
+    gate, fresh, out = _heavy_setup(tmp_path, monkeypatch, slow=True)
     env = {"PYTHONPATH": str(tmp_path)}
     launcher = warm.WarmLauncher(env)
     started = time.monotonic()
@@ -210,8 +211,7 @@ def test_the_heavy_interpreter_is_forked_from_the_light_one_and_keeps_its_import
 def test_a_guess_of_work_that_freshness_overrules_leaves_the_gates_on_the_light_interpreter(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    gate, fresh, out = _heavy_setup(tmp_path, monkeypatch)
-    (tmp_path / "warmtasks/heavylib.py").write_text("import time\ntime.sleep(30)\n")  # a very slow import
+    gate, fresh, out = _heavy_setup(tmp_path, monkeypatch, slow=True)
     env = {"PYTHONPATH": str(tmp_path)}
     launcher = warm.WarmLauncher(env)
     started = time.monotonic()
